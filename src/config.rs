@@ -1,0 +1,269 @@
+//! Settings: the built-in defaults (`config/default.toml`), then an optional file, then
+//! `PORTCULLIS_<SECTION>__<KEY>` environment variables. Loading checks every value, so the
+//! portal refuses to start on a setting it could not honour.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::{Deserialize, Serialize};
+use time::Duration;
+use url::Url;
+
+use crate::domain::{LockoutPolicy, PasswordPolicy, PolicyProfile, SessionLifetime};
+
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub http: HttpSettings,
+    pub branding: BrandingSettings,
+    pub session: SessionSettings,
+    pub password: PasswordSettings,
+    pub hashing: HashingSettings,
+    pub lockout: LockoutSettings,
+    pub rate_limit: RateLimitSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandingSettings {
+    pub product_name: String,
+    pub support_contact: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    pub idle_timeout_minutes: i64,
+    pub absolute_timeout_hours: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub policy: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HashingSettings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    pub workers: usize,
+    pub queue: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockoutSettings {
+    pub free_attempts: i64,
+    pub first_delay_seconds: i64,
+    pub max_delay_minutes: i64,
+    pub window_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub address_max_failures: i64,
+    pub address_window_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: String,
+    pub level: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read settings: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("setting {key}: {problem}")]
+    Invalid { key: &'static str, problem: String },
+}
+
+fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key, problem: problem.into() }
+}
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(invalid("--config", format!("no such file: {}", path.display())));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(Env::prefixed("PORTCULLIS_").split("__"));
+        let settings: Self = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what the types alone do not.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.backend()?;
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        if !matches!(self.http.public_url.scheme(), "http" | "https") || self.http.public_url.host().is_none() {
+            return Err(invalid("http.public_url", "must be an http:// or https:// address with a host"));
+        }
+        if self.http.max_body_bytes < 1024 {
+            return Err(invalid("http.max_body_bytes", "must be at least 1024"));
+        }
+        self.policy_profile()?;
+        positive("session.idle_timeout_minutes", self.session.idle_timeout_minutes)?;
+        positive("session.absolute_timeout_hours", self.session.absolute_timeout_hours)?;
+        if self.hashing.memory_kib < 8 * self.hashing.parallelism.max(1) || self.hashing.iterations == 0 {
+            return Err(invalid("hashing", "memory_kib must be at least 8 × parallelism and iterations at least 1"));
+        }
+        if self.hashing.parallelism == 0 {
+            return Err(invalid("hashing.parallelism", "must be at least 1"));
+        }
+        positive("lockout.free_attempts", self.lockout.free_attempts)?;
+        positive("lockout.first_delay_seconds", self.lockout.first_delay_seconds)?;
+        positive("lockout.max_delay_minutes", self.lockout.max_delay_minutes)?;
+        positive("lockout.window_minutes", self.lockout.window_minutes)?;
+        positive("rate_limit.address_max_failures", self.rate_limit.address_max_failures)?;
+        positive("rate_limit.address_window_minutes", self.rate_limit.address_window_minutes)?;
+        if !matches!(self.log.format.as_str(), "pretty" | "json") {
+            return Err(invalid("log.format", "must be \"pretty\" or \"json\""));
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Result<Backend, ConfigError> {
+        let url = &self.database.url;
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(invalid("database.url", "must start with sqlite:// or postgres://"))
+        }
+    }
+
+    pub fn policy_profile(&self) -> Result<PolicyProfile, ConfigError> {
+        self.password.policy.parse().map_err(|problem: String| invalid("password.policy", problem))
+    }
+
+    pub fn password_policy(&self) -> PasswordPolicy {
+        PasswordPolicy::from_profile(self.policy_profile().unwrap_or(PolicyProfile::Portal))
+    }
+
+    pub fn session_lifetime(&self) -> SessionLifetime {
+        SessionLifetime {
+            idle: Duration::minutes(self.session.idle_timeout_minutes),
+            absolute: Duration::hours(self.session.absolute_timeout_hours),
+        }
+    }
+
+    pub fn lockout_policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            free_attempts: self.lockout.free_attempts,
+            first_delay: Duration::seconds(self.lockout.first_delay_seconds),
+            max_delay: Duration::minutes(self.lockout.max_delay_minutes),
+            window: Duration::minutes(self.lockout.window_minutes),
+        }
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.http.public_url.scheme() == "https"
+    }
+
+    /// The settings as TOML with every secret replaced by `[redacted]`.
+    pub fn redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database.url = redact_url_password(&self.database.url);
+        toml_string(&shown)
+    }
+}
+
+fn positive(key: &'static str, value: i64) -> Result<(), ConfigError> {
+    if value <= 0 {
+        return Err(invalid(key, "must be greater than 0"));
+    }
+    Ok(())
+}
+
+fn redact_url_password(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("[redacted]"));
+            url.to_string().replace("%5Bredacted%5D", "[redacted]")
+        }
+        _ => raw.to_string(),
+    }
+}
+
+fn toml_string(settings: &Settings) -> String {
+    let Ok(value) = serde_json::to_value(settings) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for (section, fields) in value.as_object().into_iter().flatten() {
+        out.push_str(&format!("[{section}]\n"));
+        for (key, field) in fields.as_object().into_iter().flatten() {
+            out.push_str(&format!("{key} = {field}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_defaults_are_valid() {
+        let settings: Settings = Figment::from(Toml::string(DEFAULTS)).extract().unwrap();
+        settings.validate().unwrap();
+        assert_eq!(settings.http.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.backend().unwrap(), Backend::Sqlite);
+    }
+
+    #[test]
+    fn a_database_password_is_never_shown() {
+        assert_eq!(
+            redact_url_password("postgres://app:s3cret@db:5432/portal"),
+            "postgres://app:[redacted]@db:5432/portal"
+        );
+        assert_eq!(redact_url_password("sqlite://data/p.db"), "sqlite://data/p.db");
+    }
+}

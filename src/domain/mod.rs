@@ -1,0 +1,22 @@
+//! Pure rules of the portal: values that are valid once they exist, and decisions that take
+//! time as an argument. Nothing in here does I/O or reads the clock.
+
+pub mod audit;
+pub mod email;
+pub mod lockout;
+pub mod login_name;
+pub mod password;
+pub mod policy;
+pub mod secret;
+pub mod session;
+pub mod staff;
+
+pub use audit::{Actor, AuditAction, AuditEvent};
+pub use email::EmailAddress;
+pub use lockout::LockoutPolicy;
+pub use login_name::{LoginKind, LoginName};
+pub use password::Password;
+pub use policy::{PasswordPolicy, PolicyProfile, PolicyViolation};
+pub use secret::Secret;
+pub use session::SessionLifetime;
+pub use staff::StaffRole;

@@ -1,0 +1,101 @@
+//! Persistence behind one narrow trait. Each method is one use-case-sized step and, where it
+//! writes, one transaction together with its audit entries. SQLite and PostgreSQL implement it
+//! with the same SQL (see `sql.rs`); only connection set-up, migrations and locking differ.
+
+mod postgres;
+mod records;
+mod sql;
+mod sqlite;
+
+use async_trait::async_trait;
+use time::{Duration, OffsetDateTime};
+
+pub use postgres::PostgresStore;
+pub use records::*;
+pub use sqlite::SqliteStore;
+
+use crate::config::{Backend, Settings};
+use crate::crypto::PasswordHash;
+use crate::domain::audit::AuditEntry;
+use crate::domain::{AuditEvent, LockoutPolicy, LoginName};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value is already taken (a login name, a staff user name, …).
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// The database could not be reached or failed; the operation changed nothing.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// A stored value no longer parses: someone edited the database by hand.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("database migration failed")]
+    Migration(#[source] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Creates an account and its primary login.
+    async fn create_account(&self, account: &NewAccount, primary: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
+    async fn create_login(&self, login: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
+    async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>>;
+
+    /// Counts a failed sign-in of an existing login (atomically) and locks it as `policy` says.
+    async fn record_sign_in_failure(
+        &self,
+        login_id: &str,
+        policy: &LockoutPolicy,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<FailureCount>;
+    /// Counts a failed sign-in from `address` and returns the failures in the current window.
+    async fn record_address_failure(&self, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64>;
+    async fn address_failures(&self, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64>;
+
+    /// Signs in: stores the session, clears the failure count, optionally stores a re-hash.
+    async fn start_session(
+        &self,
+        session: &NewSession,
+        rehash: Option<&PasswordHash>,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, LoginRecord)>>;
+    async fn touch_session(&self, session_id: &str, now: OffsetDateTime) -> StoreResult<()>;
+    async fn sessions_of(&self, login_id: &str) -> StoreResult<Vec<SessionRecord>>;
+    /// Ends one session of `login_id`; false when it was not there (already ended, or not its).
+    async fn end_session(&self, login_id: &str, session_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Removes sessions idle since before `idle_cutoff` or created before `absolute_cutoff`.
+    async fn delete_expired_sessions(&self, idle_cutoff: OffsetDateTime, absolute_cutoff: OffsetDateTime) -> StoreResult<u64>;
+
+    /// Previous password hashes of a login, newest first (the current one is not included).
+    async fn password_history(&self, login_id: &str, limit: usize) -> StoreResult<Vec<PasswordHash>>;
+    /// Sets a new password if the current one is still `change.expected_current`, keeps the
+    /// old one in the history, ends every session of the login. False when the password
+    /// changed in the meantime (nothing was written).
+    async fn replace_password(&self, change: &PasswordChange, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+
+    async fn create_staff(&self, staff: &NewStaff, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
+
+    /// Appends events that come with no other change (e.g. a failed sign-in of an unknown name).
+    async fn append_audit(&self, events: &[AuditEvent], now: OffsetDateTime) -> StoreResult<()>;
+    /// Entries with `seq > after`, oldest first.
+    async fn audit_entries(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+    /// The sequence number of the last entry ever written.
+    async fn audit_head(&self) -> StoreResult<i64>;
+}
+
+/// Connects to the database named in the settings and brings its schema up to date.
+pub async fn connect(settings: &Settings) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    let db = &settings.database;
+    let timeout = std::time::Duration::from_secs(db.acquire_timeout_seconds);
+    match settings.backend() {
+        Ok(Backend::Postgres) => Ok(std::sync::Arc::new(PostgresStore::connect(&db.url, db.max_connections, timeout).await?)),
+        _ => Ok(std::sync::Arc::new(SqliteStore::connect(&db.url, db.max_connections, timeout).await?)),
+    }
+}

@@ -1,0 +1,28 @@
+//! PostgreSQL: any number of portal instances share one database. Row locks (`FOR UPDATE` on
+//! the audit head, the conditional UPDATEs) keep concurrent writers correct under READ COMMITTED.
+
+use std::time::Duration as StdDuration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+
+use super::sql::sql_store;
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub async fn connect(url: &str, max_connections: u32, acquire_timeout: StdDuration) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(acquire_timeout)
+            .connect(url)
+            .await
+            .map_err(unavailable)?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await.map_err(StoreError::Migration)?;
+        Ok(Self { pool })
+    }
+}
+
+sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, begin = "BEGIN", lock = " FOR UPDATE");

@@ -1,0 +1,519 @@
+//! The SQL both backends share. SQLite and PostgreSQL accept the same statements here
+//! (`$n` parameters, `ON CONFLICT`, `RETURNING`), so the implementation is written once and
+//! instantiated per backend by `sql_store!`; the backends differ only in how a write
+//! transaction begins (`BEGIN IMMEDIATE` on SQLite takes the write lock up front) and in the
+//! row lock on the audit head (`FOR UPDATE` on PostgreSQL).
+
+use time::OffsetDateTime;
+
+use super::StoreError;
+
+pub(super) fn unavailable(error: sqlx::Error) -> StoreError {
+    StoreError::Unavailable(error)
+}
+
+/// Turns a unique-constraint violation into `Conflict(what)`.
+pub(super) fn conflict(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+        _ => StoreError::Unavailable(error),
+    }
+}
+
+pub(super) fn time_from(seconds: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| StoreError::Corrupt(format!("timestamp {seconds}")))
+}
+
+pub(super) fn optional_time(seconds: Option<i64>) -> Result<Option<OffsetDateTime>, StoreError> {
+    seconds.map(time_from).transpose()
+}
+
+macro_rules! sql_store {
+    ($store:ident, $db:ty, $row:ty, begin = $begin:literal, lock = $lock:literal) => {
+        use async_trait::async_trait;
+        use sqlx::Row as _;
+        use time::{Duration, OffsetDateTime};
+
+        use super::sql::{conflict, optional_time, time_from, unavailable};
+        use super::{
+            FailureCount, LoginRecord, NewAccount, NewLogin, NewSession, NewStaff, PasswordChange, SessionRecord,
+            Store, StoreError, StoreResult,
+        };
+        use crate::crypto::PasswordHash;
+        use crate::domain::audit::AuditEntry;
+        use crate::domain::{AuditAction, AuditEvent, LockoutPolicy, LoginKind, LoginName};
+
+        type Tx = sqlx::Transaction<'static, $db>;
+
+        impl $store {
+            async fn write(&self) -> StoreResult<Tx> {
+                self.pool.begin_with($begin).await.map_err(unavailable)
+            }
+        }
+
+        fn login_from_row(row: &$row) -> StoreResult<LoginRecord> {
+            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
+            let name: String = row.try_get("name").map_err(get_err)?;
+            let kind: String = row.try_get("kind").map_err(get_err)?;
+            Ok(LoginRecord {
+                id: row.try_get("id").map_err(get_err)?,
+                account_id: row.try_get("account_id").map_err(get_err)?,
+                name: LoginName::parse(&name).map_err(|e| StoreError::Corrupt(format!("login name: {e}")))?,
+                kind: LoginKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("login kind {kind}")))?,
+                email: row.try_get("email").map_err(get_err)?,
+                phone: row.try_get("phone").map_err(get_err)?,
+                authorized_contact: row.try_get("authorized_contact").map_err(get_err)?,
+                password_hash: row
+                    .try_get::<Option<String>, _>("password_hash")
+                    .map_err(get_err)?
+                    .map(PasswordHash::from_stored),
+                disabled: row.try_get("disabled").map_err(get_err)?,
+                failed_count: row.try_get("failed_count").map_err(get_err)?,
+                last_failed_at: optional_time(row.try_get("last_failed_at").map_err(get_err)?)?,
+                locked_until: optional_time(row.try_get("locked_until").map_err(get_err)?)?,
+            })
+        }
+
+        fn session_from_row(row: &$row) -> StoreResult<SessionRecord> {
+            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
+            Ok(SessionRecord {
+                id: row.try_get("session_id").map_err(get_err)?,
+                login_id: row.try_get("session_login_id").map_err(get_err)?,
+                created_at: time_from(row.try_get("session_created_at").map_err(get_err)?)?,
+                last_seen_at: time_from(row.try_get("session_last_seen_at").map_err(get_err)?)?,
+                source_ip: row.try_get("session_source_ip").map_err(get_err)?,
+                user_agent: row.try_get("session_user_agent").map_err(get_err)?,
+            })
+        }
+
+        fn audit_from_row(row: &$row) -> StoreResult<AuditEntry> {
+            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
+            Ok(AuditEntry {
+                seq: row.try_get("seq").map_err(get_err)?,
+                at: row.try_get("at").map_err(get_err)?,
+                action: row.try_get("action").map_err(get_err)?,
+                actor: row.try_get("actor").map_err(get_err)?,
+                subject: row.try_get("subject").map_err(get_err)?,
+                source_ip: row.try_get("source_ip").map_err(get_err)?,
+                details: row.try_get("details").map_err(get_err)?,
+                prev_hash: row.try_get("prev_hash").map_err(get_err)?,
+                hash: row.try_get("hash").map_err(get_err)?,
+            })
+        }
+
+        /// Appends events to the chain inside `tx`; the head row lock serialises writers.
+        async fn append_audit_in(tx: &mut Tx, events: &[&AuditEvent], now: OffsetDateTime) -> StoreResult<()> {
+            let head = sqlx::query(concat!("SELECT seq, hash FROM audit_head WHERE id = 1", $lock))
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+            let mut seq: i64 = head.try_get("seq").map_err(unavailable)?;
+            let mut prev: String = head.try_get("hash").map_err(unavailable)?;
+            for event in events {
+                seq += 1;
+                let entry = AuditEntry::seal(event, seq, now, &prev);
+                sqlx::query(
+                    "INSERT INTO audit_log (seq, at, action, actor, subject, source_ip, details, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(entry.seq)
+                .bind(entry.at)
+                .bind(&entry.action)
+                .bind(&entry.actor)
+                .bind(&entry.subject)
+                .bind(&entry.source_ip)
+                .bind(&entry.details)
+                .bind(&entry.prev_hash)
+                .bind(&entry.hash)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+                prev = entry.hash;
+            }
+            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(seq)
+                .bind(&prev)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+            Ok(())
+        }
+
+        async fn insert_login(tx: &mut Tx, login: &NewLogin, now: OffsetDateTime) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO logins (id, account_id, kind, name, name_key, email, phone, authorized_contact, \
+                 password_hash, password_changed_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(&login.id)
+            .bind(&login.account_id)
+            .bind(login.name.kind().as_str())
+            .bind(login.name.as_str())
+            .bind(login.name.key())
+            .bind(login.email.as_str())
+            .bind(&login.phone)
+            .bind(login.authorized_contact)
+            .bind(login.password_hash.as_ref().map(|h| h.as_str().to_string()))
+            .bind(login.password_hash.as_ref().map(|_| now.unix_timestamp()))
+            .bind(now.unix_timestamp())
+            .execute(&mut **tx)
+            .await
+            .map_err(conflict("a login with that name"))?;
+            Ok(())
+        }
+
+        async fn commit(tx: Tx) -> StoreResult<()> {
+            tx.commit().await.map_err(unavailable)
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            async fn ping(&self) -> StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await.map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn create_account(
+                &self,
+                account: &NewAccount,
+                primary: &NewLogin,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(&account.id)
+                    .bind(&account.name)
+                    .bind(now.unix_timestamp())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(conflict("an account with that id"))?;
+                insert_login(&mut tx, primary, now).await?;
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await
+            }
+
+            async fn create_login(&self, login: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                insert_login(&mut tx, login, now).await?;
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await
+            }
+
+            async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>> {
+                let row = sqlx::query(
+                    "SELECT id, account_id, kind, name, email, phone, authorized_contact, password_hash, disabled, \
+                     failed_count, last_failed_at, locked_until FROM logins WHERE name_key = $1",
+                )
+                .bind(name.key())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                row.as_ref().map(login_from_row).transpose()
+            }
+
+            async fn record_sign_in_failure(
+                &self,
+                login_id: &str,
+                policy: &LockoutPolicy,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<FailureCount> {
+                let mut tx = self.write().await?;
+                let window_start = (now - policy.window).unix_timestamp();
+                // One statement: concurrent failures never lose a count.
+                let row = sqlx::query(
+                    "UPDATE logins SET \
+                     failed_count = CASE WHEN last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
+                     last_failed_at = $2 WHERE id = $3 RETURNING failed_count",
+                )
+                .bind(window_start)
+                .bind(now.unix_timestamp())
+                .bind(login_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                let count: i64 = row.try_get("failed_count").map_err(unavailable)?;
+                let locked_until = policy.locked_until(count, now);
+                let mut events = vec![audit];
+                let lock_event;
+                if let Some(until) = locked_until {
+                    sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2")
+                        .bind(until.unix_timestamp())
+                        .bind(login_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                    lock_event = AuditEvent { action: AuditAction::LoginLocked, ..audit.clone() }.details(
+                        serde_json::json!({ "failed_count": count, "locked_until": until.unix_timestamp() }),
+                    );
+                    events.push(&lock_event);
+                }
+                append_audit_in(&mut tx, &events, now).await?;
+                commit(tx).await?;
+                Ok(FailureCount { count, locked_until })
+            }
+
+            async fn record_address_failure(&self, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64> {
+                let window_start = (now - window).unix_timestamp();
+                let row = sqlx::query(
+                    "INSERT INTO address_failures (address, window_start, failures) VALUES ($1, $2, 1) \
+                     ON CONFLICT (address) DO UPDATE SET \
+                     failures = CASE WHEN address_failures.window_start < $3 THEN 1 ELSE address_failures.failures + 1 END, \
+                     window_start = CASE WHEN address_failures.window_start < $3 THEN $2 ELSE address_failures.window_start END \
+                     RETURNING failures",
+                )
+                .bind(address)
+                .bind(now.unix_timestamp())
+                .bind(window_start)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                row.try_get("failures").map_err(unavailable)
+            }
+
+            async fn address_failures(&self, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT failures FROM address_failures WHERE address = $1 AND window_start >= $2")
+                    .bind(address)
+                    .bind((now - window).unix_timestamp())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(row.map(|r| r.try_get("failures")).transpose().map_err(unavailable)?.unwrap_or(0))
+            }
+
+            async fn start_session(
+                &self,
+                session: &NewSession,
+                rehash: Option<&PasswordHash>,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sqlx::query(
+                    "INSERT INTO sessions (id, token_hash, login_id, created_at, last_seen_at, source_ip, user_agent) \
+                     VALUES ($1, $2, $3, $4, $4, $5, $6)",
+                )
+                .bind(&session.id)
+                .bind(&session.token_hash)
+                .bind(&session.login_id)
+                .bind(now.unix_timestamp())
+                .bind(&session.source_ip)
+                .bind(&session.user_agent)
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict("a session with that token"))?;
+                sqlx::query("UPDATE logins SET failed_count = 0, last_failed_at = NULL, locked_until = NULL WHERE id = $1")
+                    .bind(&session.login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                if let Some(hash) = rehash {
+                    sqlx::query("UPDATE logins SET password_hash = $1 WHERE id = $2")
+                        .bind(hash.as_str())
+                        .bind(&session.login_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                }
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await
+            }
+
+            async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, LoginRecord)>> {
+                let row = sqlx::query(
+                    "SELECT s.id AS session_id, s.login_id AS session_login_id, s.created_at AS session_created_at, \
+                     s.last_seen_at AS session_last_seen_at, s.source_ip AS session_source_ip, \
+                     s.user_agent AS session_user_agent, l.id, l.account_id, l.kind, l.name, l.email, l.phone, \
+                     l.authorized_contact, l.password_hash, l.disabled, l.failed_count, l.last_failed_at, l.locked_until \
+                     FROM sessions s JOIN logins l ON l.id = s.login_id WHERE s.token_hash = $1",
+                )
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                match row {
+                    Some(row) => Ok(Some((session_from_row(&row)?, login_from_row(&row)?))),
+                    None => Ok(None),
+                }
+            }
+
+            async fn touch_session(&self, session_id: &str, now: OffsetDateTime) -> StoreResult<()> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                    .bind(now.unix_timestamp())
+                    .bind(session_id)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn sessions_of(&self, login_id: &str) -> StoreResult<Vec<SessionRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id AS session_id, login_id AS session_login_id, created_at AS session_created_at, \
+                     last_seen_at AS session_last_seen_at, source_ip AS session_source_ip, \
+                     user_agent AS session_user_agent FROM sessions WHERE login_id = $1 ORDER BY last_seen_at DESC, id",
+                )
+                .bind(login_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                rows.iter().map(session_from_row).collect()
+            }
+
+            async fn end_session(
+                &self,
+                login_id: &str,
+                session_id: &str,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let removed = sqlx::query("DELETE FROM sessions WHERE id = $1 AND login_id = $2")
+                    .bind(session_id)
+                    .bind(login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?
+                    .rows_affected();
+                if removed == 0 {
+                    return Ok(false);
+                }
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await?;
+                Ok(true)
+            }
+
+            async fn delete_expired_sessions(
+                &self,
+                idle_cutoff: OffsetDateTime,
+                absolute_cutoff: OffsetDateTime,
+            ) -> StoreResult<u64> {
+                let result = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+                    .bind(idle_cutoff.unix_timestamp())
+                    .bind(absolute_cutoff.unix_timestamp())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(result.rows_affected())
+            }
+
+            async fn password_history(&self, login_id: &str, limit: usize) -> StoreResult<Vec<PasswordHash>> {
+                let rows = sqlx::query(
+                    "SELECT password_hash FROM password_history WHERE login_id = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(login_id)
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>("password_hash").map(PasswordHash::from_stored).map_err(unavailable))
+                    .collect()
+            }
+
+            async fn replace_password(
+                &self,
+                change: &PasswordChange,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let expected = change.expected_current.as_ref().map(|h| h.as_str().to_string());
+                // Compare-and-set: of two concurrent changes checked against the same password,
+                // only the first one lands.
+                let updated = sqlx::query(
+                    "UPDATE logins SET password_hash = $1, password_changed_at = $2, failed_count = 0, \
+                     last_failed_at = NULL, locked_until = NULL \
+                     WHERE id = $3 AND ((password_hash IS NULL AND $4 IS NULL) OR password_hash = $4)",
+                )
+                .bind(change.new_hash.as_str())
+                .bind(now.unix_timestamp())
+                .bind(&change.login_id)
+                .bind(&expected)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+                if updated == 0 {
+                    return Ok(false);
+                }
+                if let Some(old) = &expected {
+                    sqlx::query("INSERT INTO password_history (login_id, password_hash, retired_at) VALUES ($1, $2, $3)")
+                        .bind(&change.login_id)
+                        .bind(old)
+                        .bind(now.unix_timestamp())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                }
+                sqlx::query(
+                    "DELETE FROM password_history WHERE login_id = $1 AND id NOT IN \
+                     (SELECT id FROM password_history WHERE login_id = $1 ORDER BY id DESC LIMIT $2)",
+                )
+                .bind(&change.login_id)
+                .bind(i64::try_from(change.keep_history).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                sqlx::query("DELETE FROM sessions WHERE login_id = $1")
+                    .bind(&change.login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await?;
+                Ok(true)
+            }
+
+            async fn create_staff(&self, staff: &NewStaff, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sqlx::query(
+                    "INSERT INTO staff (id, username, username_key, role, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&staff.id)
+                .bind(&staff.username)
+                .bind(staff.username.to_lowercase())
+                .bind(staff.role.as_str())
+                .bind(staff.password_hash.as_str())
+                .bind(now.unix_timestamp())
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict("a staff member with that user name"))?;
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await
+            }
+
+            async fn append_audit(&self, events: &[AuditEvent], now: OffsetDateTime) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                let refs: Vec<&AuditEvent> = events.iter().collect();
+                append_audit_in(&mut tx, &refs, now).await?;
+                commit(tx).await
+            }
+
+            async fn audit_entries(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+                let rows = sqlx::query(
+                    "SELECT seq, at, action, actor, subject, source_ip, details, prev_hash, hash \
+                     FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                rows.iter().map(audit_from_row).collect()
+            }
+
+            async fn audit_head(&self) -> StoreResult<i64> {
+                let row = sqlx::query("SELECT seq FROM audit_head WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                row.try_get("seq").map_err(unavailable)
+            }
+        }
+    };
+}
+
+pub(super) use sql_store;

@@ -1,0 +1,47 @@
+//! SQLite: one file, WAL journal, full fsync, foreign keys on, a busy timeout so that the CLI
+//! and the server can share the file. Write transactions begin IMMEDIATE, taking the write lock
+//! before reading, so a read-then-write never fails half-way with SQLITE_BUSY.
+
+use std::str::FromStr;
+use std::time::Duration as StdDuration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+
+use super::sql::sql_store;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn connect(url: &str, max_connections: u32, acquire_timeout: StdDuration) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(unavailable)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(StdDuration::from_secs(10));
+        create_parent_dir(&options)?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(acquire_timeout)
+            .connect_with(options)
+            .await
+            .map_err(unavailable)?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await.map_err(StoreError::Migration)?;
+        Ok(Self { pool })
+    }
+}
+
+/// `sqlite://data/portcullis.db` should just work on a fresh checkout.
+fn create_parent_dir(options: &SqliteConnectOptions) -> Result<(), StoreError> {
+    let path = options.get_filename();
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| unavailable(sqlx::Error::Io(e)))?;
+    }
+    Ok(())
+}
+
+sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, begin = "BEGIN IMMEDIATE", lock = "");
