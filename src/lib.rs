@@ -4,4 +4,5 @@ pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod service;
 pub mod store;

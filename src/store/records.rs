@@ -86,3 +86,23 @@ pub struct NewStaff {
     pub role: StaffRole,
     pub password_hash: PasswordHash,
 }
+
+impl LoginRecord {
+    /// A login that does not exist yet, for checking a first password against the policy.
+    pub fn placeholder(name: LoginName) -> Self {
+        Self {
+            id: String::new(),
+            account_id: String::new(),
+            kind: name.kind(),
+            name,
+            email: String::new(),
+            phone: None,
+            authorized_contact: false,
+            password_hash: None,
+            disabled: false,
+            failed_count: 0,
+            last_failed_at: None,
+            locked_until: None,
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Customer accounts, their logins, and staff members, as the operator creates them.
+
+use serde_json::json;
+
+use super::password::{ChangeError, ChangeProblem};
+use super::{Portal, new_id};
+use crate::crypto::token::fill_random;
+use crate::domain::{Actor, AuditAction, AuditEvent, EmailAddress, LoginKind, LoginName, Password, PhoneNumber, StaffRole};
+use crate::store::{LoginRecord, NewAccount, NewLogin, NewStaff, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedAccount {
+    pub account_id: String,
+    pub primary_login: LoginName,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("the account name must be 1 to 200 characters")]
+    InvalidAccountName,
+    #[error("the staff user name must be 3 to 64 letters, digits or . _ - @")]
+    InvalidStaffName,
+    #[error("no primary login is named {0}")]
+    UnknownPrimary(String),
+    #[error("{0}")]
+    Password(ChangeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ChangeError> for AccountError {
+    fn from(error: ChangeError) -> Self {
+        Self::Password(error)
+    }
+}
+
+/// A new login's details, already parsed.
+pub struct LoginDetails {
+    pub name: LoginName,
+    pub email: EmailAddress,
+    pub phone: Option<PhoneNumber>,
+    pub authorized_contact: bool,
+    pub password: Option<Password>,
+}
+
+/// How many generated primary names to try before giving up on a crowded namespace.
+const NAME_ATTEMPTS: usize = 20;
+
+impl Portal {
+    /// Creates a customer account and generates its primary login name.
+    pub async fn create_account(
+        &self,
+        account_name: &str,
+        email: EmailAddress,
+        password: Option<Password>,
+    ) -> Result<CreatedAccount, AccountError> {
+        let account_name = account_name.trim();
+        if account_name.is_empty() || account_name.chars().count() > 200 || account_name.chars().any(char::is_control) {
+            return Err(AccountError::InvalidAccountName);
+        }
+        let account = NewAccount { id: new_id(), name: account_name.to_string() };
+        let mut last_error = StoreError::Conflict("a login with that name");
+        for _ in 0..NAME_ATTEMPTS {
+            let mut random = [0u8; 7];
+            fill_random(&mut random);
+            let name = LoginName::primary_from_random(random);
+            let details = LoginDetails { name, email: email.clone(), phone: None, authorized_contact: true, password: password.clone() };
+            let login = self.new_login(&account.id, details).await?;
+            let event = AuditEvent::new(AuditAction::AccountCreated, Actor::Operator)
+                .subject(login.name.to_string())
+                .details(json!({ "account": account.id, "account_name": account.name }));
+            match self.store.create_account(&account, &login, &event, self.clock.now()).await {
+                Ok(()) => return Ok(CreatedAccount { account_id: account.id, primary_login: login.name }),
+                Err(StoreError::Conflict(what)) => last_error = StoreError::Conflict(what),
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(last_error.into())
+    }
+
+    /// Creates a secondary login in the account whose primary login is `primary`.
+    pub async fn create_secondary_login(&self, primary: &LoginName, details: LoginDetails) -> Result<LoginRecord, AccountError> {
+        let unknown = || AccountError::UnknownPrimary(primary.to_string());
+        let owner = self.store.login_by_name(primary).await?.filter(|l| l.kind == LoginKind::Primary).ok_or_else(unknown)?;
+        let login = self.new_login(&owner.account_id, details).await?;
+        let event = AuditEvent::new(AuditAction::LoginCreated, Actor::Operator)
+            .subject(login.name.to_string())
+            .details(json!({ "account": owner.account_id, "kind": "secondary", "authorized_contact": login.authorized_contact }));
+        self.store.create_login(&login, &event, self.clock.now()).await?;
+        let created = self.store.login_by_name(&login.name).await?;
+        created.ok_or_else(|| AccountError::Store(StoreError::Corrupt("new login vanished".into())))
+    }
+
+    pub async fn create_staff(&self, username: &str, role: StaffRole, password: &Password) -> Result<(), AccountError> {
+        let username = LoginName::parse(username).map_err(|_| AccountError::InvalidStaffName)?;
+        let policy_subject = LoginRecord::placeholder(username.clone());
+        let violations = self.new_password_violations(&policy_subject, password, false).await?;
+        if !violations.is_empty() {
+            return Err(ChangeError::Refused(violations.into_iter().map(ChangeProblem::Policy).collect()).into());
+        }
+        let staff = NewStaff {
+            id: new_id(),
+            username: username.to_string(),
+            role,
+            password_hash: self.hasher.hash(password).await.map_err(ChangeError::from)?,
+        };
+        let event = AuditEvent::new(AuditAction::StaffCreated, Actor::Operator)
+            .subject(username.to_string())
+            .details(json!({ "role": role.as_str() }));
+        Ok(self.store.create_staff(&staff, &event, self.clock.now()).await?)
+    }
+
+    /// Checks an initial password against the policy and hashes it.
+    async fn new_login(&self, account_id: &str, details: LoginDetails) -> Result<NewLogin, AccountError> {
+        let password_hash = match &details.password {
+            Some(password) => {
+                let subject = LoginRecord::placeholder(details.name.clone());
+                let violations = self.new_password_violations(&subject, password, false).await?;
+                if !violations.is_empty() {
+                    return Err(ChangeError::Refused(violations.into_iter().map(ChangeProblem::Policy).collect()).into());
+                }
+                Some(self.hasher.hash(password).await.map_err(ChangeError::from)?)
+            }
+            None => None,
+        };
+        Ok(NewLogin {
+            id: new_id(),
+            account_id: account_id.to_string(),
+            name: details.name,
+            email: details.email,
+            phone: details.phone.map(|p| p.to_string()),
+            authorized_contact: details.authorized_contact,
+            password_hash,
+        })
+    }
+}

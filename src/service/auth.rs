@@ -1,0 +1,108 @@
+//! Sign-in. Every failure looks the same from outside (unknown name, wrong password, disabled,
+//! locked, no password yet) and costs the same: exactly one Argon2 verification, against a
+//! dummy hash when there is no real one to check.
+
+use serde_json::json;
+use time::Duration;
+
+use super::{Portal, RequestSource, new_id};
+use crate::crypto::{Overloaded, RandomToken};
+use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
+use crate::store::{LoginRecord, NewSession, StoreError};
+
+#[derive(Debug)]
+pub struct SignedIn {
+    pub token: RandomToken,
+    pub login: LoginRecord,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the login name or password is incorrect")]
+    Rejected,
+    #[error("too many failed sign-ins from this address")]
+    AddressThrottled { retry_after: Duration },
+    #[error(transparent)]
+    Overloaded(#[from] Overloaded),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Portal {
+    pub async fn sign_in(&self, typed_name: &str, password: &Password, source: &RequestSource) -> Result<SignedIn, SignInError> {
+        let now = self.clock.now();
+        let address = source.ip.clone().unwrap_or_default();
+        let failures = self.store.address_failures(&address, self.address_limit.window, now).await?;
+        if failures >= self.address_limit.max_failures {
+            return Err(SignInError::AddressThrottled { retry_after: self.address_limit.window });
+        }
+
+        let login = match LoginName::parse(typed_name) {
+            Ok(name) => self.store.login_by_name(&name).await?,
+            Err(_) => None,
+        };
+        let usable = login.as_ref().filter(|l| !l.disabled && !l.is_locked(now));
+        let stored_hash = usable.and_then(|l| l.password_hash.as_ref());
+        let verification = self.hasher.verify(password, stored_hash).await?;
+
+        match login {
+            Some(login) if usable.is_some() && verification.matches => {
+                let rehash = match verification.needs_rehash {
+                    true => self.hasher.hash(password).await.ok(),
+                    false => None,
+                };
+                let token = RandomToken::generate();
+                let session = NewSession {
+                    id: new_id(),
+                    token_hash: token.digest(),
+                    login_id: login.id.clone(),
+                    source_ip: source.ip.clone(),
+                    user_agent: source.user_agent.clone(),
+                };
+                let event = AuditEvent::new(AuditAction::SignInSucceeded, Actor::Login(login.name.to_string()))
+                    .subject(login.name.to_string())
+                    .from_address(source.ip.clone())
+                    .details(json!({ "rehashed": rehash.is_some() }));
+                self.store.start_session(&session, rehash.as_ref(), &event, now).await?;
+                Ok(SignedIn { token, login })
+            }
+            login => {
+                self.record_failure(login.as_ref(), typed_name, &address, source).await?;
+                Err(SignInError::Rejected)
+            }
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        login: Option<&LoginRecord>,
+        typed_name: &str,
+        address: &str,
+        source: &RequestSource,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        self.store.record_address_failure(address, self.address_limit.window, now).await?;
+        let event = AuditEvent::new(AuditAction::SignInFailed, Actor::Anonymous).from_address(source.ip.clone());
+        match login {
+            // Attempts while locked do not extend the lock; they are recorded as refused.
+            Some(login) if login.is_locked(now) => {
+                let event = event.subject(login.name.to_string()).details(json!({ "reason": "locked" }));
+                self.store.append_audit(&[event], now).await
+            }
+            Some(login) => {
+                let reason = match (login.disabled, login.password_hash.is_some()) {
+                    (true, _) => "disabled",
+                    (false, false) => "no_password",
+                    (false, true) => "wrong_password",
+                };
+                let event = event.subject(login.name.to_string()).details(json!({ "reason": reason }));
+                self.store.record_sign_in_failure(&login.id, &self.lockout, &event, now).await.map(drop)
+            }
+            None => {
+                let shown: String = typed_name.chars().filter(|c| !c.is_control()).take(64).collect();
+                let event = event.subject(shown).details(json!({ "reason": "unknown_login" }));
+                self.store.append_audit(&[event], now).await
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! Setting a password: by its owner in My Profile (needs the existing password) or by the
+//! operator from the CLI. Both apply the same policy and history, both end every session.
+
+use serde_json::json;
+
+use super::{Portal, RequestSource};
+use crate::crypto::{Overloaded, PasswordHash};
+use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, PolicyViolation};
+use crate::store::{LoginRecord, PasswordChange, StoreError};
+
+/// One reason a password change was refused; all of them are reported together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeProblem {
+    ExistingIncorrect,
+    ConfirmationMismatch,
+    Policy(PolicyViolation),
+}
+
+impl ChangeProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::ExistingIncorrect => "existing_incorrect",
+            Self::ConfirmationMismatch => "confirmation_mismatch",
+            Self::Policy(violation) => violation.code(),
+        }
+    }
+
+    pub fn message(self) -> String {
+        match self {
+            Self::ExistingIncorrect => "The existing password is not correct.".into(),
+            Self::ConfirmationMismatch => "The new password and its confirmation do not match.".into(),
+            Self::Policy(violation) => violation.message(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("the password was not changed")]
+    Refused(Vec<ChangeProblem>),
+    #[error("the password was changed by someone else at the same time")]
+    Conflict,
+    #[error("no login has that name")]
+    UnknownLogin,
+    #[error(transparent)]
+    Overloaded(#[from] Overloaded),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct PasswordChangeForm {
+    pub existing: Password,
+    pub new: Password,
+    pub confirm: Password,
+}
+
+impl Portal {
+    /// My Profile → Create New Password.
+    pub async fn change_password(
+        &self,
+        login: &LoginRecord,
+        form: &PasswordChangeForm,
+        source: &RequestSource,
+    ) -> Result<(), ChangeError> {
+        let now = self.clock.now();
+        let mut problems = Vec::new();
+        let existing_ok = self.hasher.verify(&form.existing, login.password_hash.as_ref()).await?.matches;
+        if !existing_ok {
+            problems.push(ChangeProblem::ExistingIncorrect);
+        }
+        if form.new.normalized() != form.confirm.normalized() {
+            problems.push(ChangeProblem::ConfirmationMismatch);
+        }
+        // History is compared only for someone who proved the existing password: otherwise the
+        // form would tell a stranger which passwords this login used before.
+        let violations = self.new_password_violations(login, &form.new, existing_ok).await?;
+        problems.extend(violations.into_iter().map(ChangeProblem::Policy));
+        let actor = Actor::Login(login.name.to_string());
+        if !problems.is_empty() {
+            let codes: Vec<&str> = problems.iter().map(|p| p.code()).collect();
+            let failed = AuditEvent::new(AuditAction::PasswordChangeFailed, actor)
+                .subject(login.name.to_string())
+                .from_address(source.ip.clone())
+                .details(json!({ "problems": codes }));
+            if existing_ok {
+                self.store.append_audit(&[failed], now).await?;
+            } else {
+                // A wrong existing password counts towards the lockout like a failed sign-in.
+                self.store.record_sign_in_failure(&login.id, &self.lockout, &failed, now).await?;
+            }
+            return Err(ChangeError::Refused(problems));
+        }
+        let event = AuditEvent::new(AuditAction::PasswordChanged, actor)
+            .subject(login.name.to_string())
+            .from_address(source.ip.clone())
+            .details(json!({ "sessions_ended": "all" }));
+        self.store_new_password(login, &form.new, &event).await
+    }
+
+    /// `portcullis login set-password`: the operator's break-glass.
+    pub async fn set_password_by_operator(&self, name: &LoginName, new: &Password) -> Result<(), ChangeError> {
+        let login = self.store.login_by_name(name).await?.ok_or(ChangeError::UnknownLogin)?;
+        let violations = self.new_password_violations(&login, new, true).await?;
+        if !violations.is_empty() {
+            return Err(ChangeError::Refused(violations.into_iter().map(ChangeProblem::Policy).collect()));
+        }
+        let event = AuditEvent::new(AuditAction::PasswordSetByOperator, Actor::Operator)
+            .subject(login.name.to_string())
+            .details(json!({ "sessions_ended": "all" }));
+        self.store_new_password(&login, new, &event).await
+    }
+
+    /// Policy rules, plus history when `check_history`.
+    pub async fn new_password_violations(
+        &self,
+        login: &LoginRecord,
+        candidate: &Password,
+        check_history: bool,
+    ) -> Result<Vec<PolicyViolation>, ChangeError> {
+        let mut violations = self.policy.violations(candidate, &login.name, |p| self.common_passwords.contains(p));
+        let depth = self.policy.history_depth;
+        if check_history && depth > 0 && violations.is_empty() {
+            let previous = self.recent_hashes(login, depth).await?;
+            if self.hasher.matches_any(candidate, previous).await? {
+                violations.push(PolicyViolation::InHistory(depth));
+            }
+        }
+        Ok(violations)
+    }
+
+    /// The current hash and the ones before it, `depth` in all.
+    async fn recent_hashes(&self, login: &LoginRecord, depth: usize) -> Result<Vec<PasswordHash>, StoreError> {
+        let mut hashes: Vec<PasswordHash> = login.password_hash.iter().cloned().collect();
+        let remaining = depth.saturating_sub(hashes.len());
+        hashes.extend(self.store.password_history(&login.id, remaining).await?);
+        Ok(hashes)
+    }
+
+    async fn store_new_password(&self, login: &LoginRecord, new: &Password, event: &AuditEvent) -> Result<(), ChangeError> {
+        let change = PasswordChange {
+            login_id: login.id.clone(),
+            expected_current: login.password_hash.clone(),
+            new_hash: self.hasher.hash(new).await?,
+            keep_history: self.policy.history_depth.saturating_sub(1),
+        };
+        match self.store.replace_password(&change, event, self.clock.now()).await? {
+            true => Ok(()),
+            false => Err(ChangeError::Conflict),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Sessions live in the database, so every instance sees the same ones. The cookie carries a
+//! random token; only its SHA-256 is stored.
+
+use serde_json::json;
+use time::Duration;
+
+use super::{Portal, RequestSource};
+use crate::crypto::RandomToken;
+use crate::domain::{Actor, AuditAction, AuditEvent};
+use crate::store::{LoginRecord, SessionRecord, StoreError};
+
+/// A request's live session.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub token: RandomToken,
+    pub session: SessionRecord,
+    pub login: LoginRecord,
+}
+
+/// `last_seen` is written at most this often, to keep reads cheap.
+const TOUCH_INTERVAL: Duration = Duration::seconds(60);
+
+impl Portal {
+    /// The live session for a presented token, if any. Expired sessions are removed.
+    pub async fn session(&self, token: &RandomToken) -> Result<Option<ActiveSession>, StoreError> {
+        let Some((session, login)) = self.store.session_by_token(&token.digest()).await? else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        if login.disabled || !self.session_lifetime.is_live(session.created_at, session.last_seen_at, now) {
+            let event = AuditEvent::new(AuditAction::SessionRevoked, Actor::System)
+                .subject(login.name.to_string())
+                .details(json!({ "session": session.id, "reason": if login.disabled { "disabled" } else { "expired" } }));
+            self.store.end_session(&login.id, &session.id, &event, now).await?;
+            return Ok(None);
+        }
+        if now - session.last_seen_at >= TOUCH_INTERVAL {
+            self.store.touch_session(&session.id, now).await?;
+        }
+        Ok(Some(ActiveSession { token: token.clone(), session, login }))
+    }
+
+    pub async fn sessions_of(&self, login: &LoginRecord) -> Result<Vec<SessionRecord>, StoreError> {
+        self.store.sessions_of(&login.id).await
+    }
+
+    /// Ends one of the signed-in login's own sessions. False when there was no such session.
+    pub async fn revoke_session(&self, active: &ActiveSession, session_id: &str, source: &RequestSource) -> Result<bool, StoreError> {
+        let event = AuditEvent::new(AuditAction::SessionRevoked, Actor::Login(active.login.name.to_string()))
+            .subject(active.login.name.to_string())
+            .from_address(source.ip.clone())
+            .details(json!({ "session": session_id, "reason": "revoked_by_user" }));
+        self.store.end_session(&active.login.id, session_id, &event, self.clock.now()).await
+    }
+
+    pub async fn sign_out(&self, active: &ActiveSession, source: &RequestSource) -> Result<(), StoreError> {
+        let event = AuditEvent::new(AuditAction::SignedOut, Actor::Login(active.login.name.to_string()))
+            .subject(active.login.name.to_string())
+            .from_address(source.ip.clone())
+            .details(json!({ "session": active.session.id }));
+        self.store.end_session(&active.login.id, &active.session.id, &event, self.clock.now()).await.map(drop)
+    }
+
+    /// Housekeeping: removes sessions past their idle or absolute limit.
+    pub async fn delete_expired_sessions(&self) -> Result<u64, StoreError> {
+        let now = self.clock.now();
+        self.store
+            .delete_expired_sessions(now - self.session_lifetime.idle, now - self.session_lifetime.absolute)
+            .await
+    }
+}
