@@ -1,0 +1,297 @@
+//! The `portcullis` command line. Every command parses all of its input before it touches the
+//! database, so bad input names what is wrong and writes nothing.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+
+use crate::clock::SystemClock;
+use crate::config::Settings;
+use crate::domain::{EmailAddress, LoginName, Password, PhoneNumber, StaffRole};
+use crate::service::Portal;
+use crate::service::accounts::{AccountError, LoginDetails};
+use crate::service::password::ChangeError;
+use crate::startup::{Application, shutdown_signal};
+
+#[derive(Debug, Parser)]
+#[command(name = "portcullis", version, about = "Customer account portal")]
+pub struct Cli {
+    /// A settings file that overrides the built-in defaults (environment variables still win).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the portal (migrates the database first).
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Settings.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Customer accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Logins of customer accounts.
+    #[command(subcommand)]
+    Login(LoginCommand),
+    /// The vendor's support staff.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective settings, secrets redacted.
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create a customer account and generate its primary login.
+    Create {
+        /// The organisation's name.
+        #[arg(long)]
+        name: String,
+        /// The primary login's email address.
+        #[arg(long)]
+        email: String,
+        /// Read the primary login's password from one line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LoginCommand {
+    /// Create a secondary login in the account of a primary login.
+    Create(LoginCreate),
+    /// Set a login's password (break-glass): the policy applies and every session ends.
+    SetPassword {
+        /// The login's name.
+        name: String,
+        /// Read the password from one line of standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LoginCreate {
+    /// The primary login of the account, e.g. ABC1234.
+    #[arg(long)]
+    account: String,
+    /// The new login's name (not of the primary format).
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    email: String,
+    /// A contact telephone number, used for support call-backs.
+    #[arg(long)]
+    phone: Option<String>,
+    /// Allowed to open support cases for the account.
+    #[arg(long)]
+    authorized_contact: bool,
+    #[arg(long)]
+    password_stdin: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff member.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// support or admin.
+        #[arg(long)]
+        role: String,
+        /// Read the password from one line of standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Print the newest entries.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that no entry was changed or deleted.
+    Verify,
+}
+
+/// A failed command: the message names what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(String);
+
+fn fail(message: impl Into<String>) -> CliError {
+    CliError(message.into())
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let settings = Settings::load(cli.config.as_deref()).map_err(|e| fail(e.to_string()))?;
+    match cli.command {
+        Command::Serve => serve(&settings).await,
+        Command::Config(ConfigCommand::Show) => {
+            print!("{}", settings.redacted_toml());
+            Ok(())
+        }
+        Command::Migrate => {
+            portal(&settings).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Account(AccountCommand::Create { name, email, password_stdin, json }) => {
+            let email = EmailAddress::parse(&email).map_err(|e| fail(format!("--email: {e}")))?;
+            let password = password_stdin.then(read_password).transpose()?;
+            let portal = portal(&settings).await?;
+            let created = portal.create_account(&name, email.clone(), password.clone()).await.map_err(account_error)?;
+            if json {
+                println!("{}", json!({ "account_id": created.account_id, "primary_login": created.primary_login.as_str(), "email": email.as_str() }));
+            } else {
+                println!("Created account {} with primary login {}", created.account_id, created.primary_login);
+            }
+            if password.is_none() {
+                eprintln!("note: {0} has no password yet; set one with: portcullis login set-password {0} --password-stdin", created.primary_login);
+            }
+            Ok(())
+        }
+        Command::Login(LoginCommand::Create(args)) => create_login(&settings, args).await,
+        Command::Login(LoginCommand::SetPassword { name, password_stdin: _ }) => {
+            let name = LoginName::parse(&name).map_err(|e| fail(format!("login name: {e}")))?;
+            let password = read_password()?;
+            let portal = portal(&settings).await?;
+            portal.set_password_by_operator(&name, &password).await.map_err(change_error)?;
+            println!("Password of {name} set; every session of {name} has ended");
+            Ok(())
+        }
+        Command::Staff(StaffCommand::Create { username, role, password_stdin: _ }) => {
+            let role: StaffRole = role.parse().map_err(|e: String| fail(format!("--role: {e}")))?;
+            let password = read_password()?;
+            let portal = portal(&settings).await?;
+            portal.create_staff(&username, role, &password).await.map_err(account_error)?;
+            println!("Created staff member {username} ({})", role.as_str());
+            Ok(())
+        }
+        Command::Audit(AuditCommand::List { limit, json }) => audit_list(&settings, limit, json).await,
+        Command::Audit(AuditCommand::Verify) => {
+            let portal = portal(&settings).await?;
+            let entries = portal.verify_audit().await.map_err(|e| fail(e.to_string()))?;
+            println!("audit log intact: {entries} entries verified");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: &Settings) -> Result<(), CliError> {
+    let app = Application::build(settings, Arc::new(SystemClock)).await.map_err(|e| fail(error_chain(&e)))?;
+    let address = app.local_addr().map_err(|e| fail(e.to_string()))?;
+    tracing::info!(%address, public_url = %settings.http.public_url, policy = %settings.password.policy, "portal listening");
+    app.run(shutdown_signal()).await.map_err(|e| fail(e.to_string()))
+}
+
+async fn create_login(settings: &Settings, args: LoginCreate) -> Result<(), CliError> {
+    let primary = LoginName::parse(&args.account).map_err(|e| fail(format!("--account: {e}")))?;
+    let name = LoginName::parse_secondary(&args.name).map_err(|e| fail(format!("--name: {e}")))?;
+    let email = EmailAddress::parse(&args.email).map_err(|e| fail(format!("--email: {e}")))?;
+    let phone = args.phone.as_deref().map(PhoneNumber::parse).transpose().map_err(|e| fail(format!("--phone: {e}")))?;
+    let password = args.password_stdin.then(read_password).transpose()?;
+    let portal = portal(settings).await?;
+    let details = LoginDetails { name, email, phone, authorized_contact: args.authorized_contact, password };
+    let login = portal.create_secondary_login(&primary, details).await.map_err(account_error)?;
+    if args.json {
+        println!(
+            "{}",
+            json!({ "login_id": login.id, "login": login.name.as_str(), "account_id": login.account_id, "kind": "secondary", "authorized_contact": login.authorized_contact })
+        );
+    } else {
+        println!("Created secondary login {} in the account of {primary}", login.name);
+    }
+    Ok(())
+}
+
+async fn audit_list(settings: &Settings, limit: i64, json: bool) -> Result<(), CliError> {
+    if limit <= 0 {
+        return Err(fail("--limit must be greater than 0"));
+    }
+    let portal = portal(settings).await?;
+    let entries = portal.recent_audit(limit).await.map_err(|e| fail(e.to_string()))?;
+    for e in &entries {
+        let at = time::OffsetDateTime::from_unix_timestamp(e.at)
+            .ok()
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_else(|| e.at.to_string());
+        if json {
+            println!(
+                "{}",
+                json!({ "seq": e.seq, "at": at, "action": e.action, "actor": e.actor, "subject": e.subject, "source_ip": e.source_ip, "details": serde_json::from_str::<serde_json::Value>(&e.details).unwrap_or_default() })
+            );
+        } else {
+            let subject = e.subject.as_deref().unwrap_or("-");
+            let ip = e.source_ip.as_deref().unwrap_or("-");
+            println!("{:>6}  {at}  {:<24} {:<20} {subject:<20} {ip:<15} {}", e.seq, e.action, e.actor, e.details);
+        }
+    }
+    Ok(())
+}
+
+async fn portal(settings: &Settings) -> Result<Portal, CliError> {
+    Portal::build(settings, Arc::new(SystemClock)).await.map_err(|e| fail(error_chain(&e)))
+}
+
+/// One line from standard input, without its line ending.
+fn read_password() -> Result<Password, CliError> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| fail(format!("cannot read the password from standard input: {e}")))?;
+    let password = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
+    if password.is_empty() {
+        return Err(fail("no password on standard input (expected one line)"));
+    }
+    Ok(Password::new(password))
+}
+
+fn account_error(error: AccountError) -> CliError {
+    match error {
+        AccountError::Password(inner) => change_error(inner),
+        other => fail(error_chain(&other)),
+    }
+}
+
+fn change_error(error: ChangeError) -> CliError {
+    match error {
+        ChangeError::Refused(problems) => {
+            let reasons: Vec<String> = problems.iter().map(|p| format!("  - {} ({})", p.message(), p.code())).collect();
+            fail(format!("the password does not meet the policy:\n{}", reasons.join("\n")))
+        }
+        other => fail(error_chain(&other)),
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

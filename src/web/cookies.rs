@@ -1,0 +1,56 @@
+//! The two cookies: the session, and a pre-session cookie that binds the sign-in form's CSRF
+//! token. Over https both take the `__Host-` prefix (Secure, Path=/, no Domain), so no other
+//! host can plant them.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+
+use super::WebSettings;
+use crate::crypto::RandomToken;
+
+#[derive(Debug, Clone, Copy)]
+pub enum CookieKind {
+    Session,
+    PreSession,
+}
+
+impl CookieKind {
+    fn name(self, https: bool) -> &'static str {
+        match (self, https) {
+            (Self::Session, true) => "__Host-portcullis_session",
+            (Self::Session, false) => "portcullis_session",
+            (Self::PreSession, true) => "__Host-portcullis_pre",
+            (Self::PreSession, false) => "portcullis_pre",
+        }
+    }
+}
+
+/// The token in a request's cookie of `kind`, if it has the shape of one we issue.
+pub fn read(headers: &HeaderMap, kind: CookieKind, web: &WebSettings) -> Option<RandomToken> {
+    let wanted = kind.name(web.https);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == wanted)
+        .and_then(|(_, value)| RandomToken::from_presented(value))
+}
+
+/// `Set-Cookie` for a new value; session cookies end with the browser session, the server
+/// enforces the real lifetime.
+pub fn set(kind: CookieKind, token: &RandomToken, web: &WebSettings) -> HeaderValue {
+    cookie_header(kind, token.expose(), "", web)
+}
+
+/// `Set-Cookie` that removes the cookie.
+pub fn clear(kind: CookieKind, web: &WebSettings) -> HeaderValue {
+    cookie_header(kind, "", "; Max-Age=0", web)
+}
+
+fn cookie_header(kind: CookieKind, value: &str, extra: &str, web: &WebSettings) -> HeaderValue {
+    let secure = if web.https { "; Secure" } else { "" };
+    let text = format!("{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{extra}", kind.name(web.https));
+    // Names and values are base64url or empty: always a valid header value.
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}

@@ -1,0 +1,25 @@
+//! Form extraction that answers bad input (missing, duplicated or malformed fields) with a
+//! clear 400 page instead of axum's plain-text rejection.
+
+use axum::extract::{FromRequest, Request};
+use serde::de::DeserializeOwned;
+
+use super::WebError;
+
+pub struct WebForm<T>(pub T);
+
+impl<S, T> FromRequest<S> for WebForm<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = WebError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(value)) => Ok(Self(value)),
+            Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(WebError::TooLarge),
+            Err(_) => Err(WebError::BadRequest),
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Sign-in and sign-out.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::cookies::{self, CookieKind};
+use super::csrf::{self, SESSION_PURPOSE, SIGN_IN_PURPOSE};
+use super::form::WebForm;
+use super::pages::{Layout, LoginPage, notice, render};
+use super::visitor::{SignedIn, Source, Visitor};
+use super::{AppState, WebError};
+use crate::crypto::RandomToken;
+use crate::domain::Password;
+use crate::service::auth::SignInError;
+
+/// The one message for every failed sign-in, whatever the reason.
+pub const SIGN_IN_FAILED: &str = "The login name or password is incorrect, or the login is temporarily locked. \
+                                  Check them and try again.";
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+pub async fn root(Visitor(visitor): Visitor) -> Redirect {
+    match visitor {
+        Some(_) => Redirect::to("/profile"),
+        None => Redirect::to("/login"),
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Visitor(visitor): Visitor,
+    Query(query): Query<NoticeQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if visitor.is_some() {
+        return Redirect::to("/profile").into_response();
+    }
+    login_page(&state, &headers, StatusCode::OK, notice(query.notice.as_deref()), Vec::new(), String::new())
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    csrf: String,
+    login_name: String,
+    password: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Source(source): Source,
+    headers: HeaderMap,
+    WebForm(form): WebForm<SignInForm>,
+) -> Result<Response, WebError> {
+    let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
+    csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
+    let password = Password::new(form.password);
+    match state.portal.sign_in(&form.login_name, &password, &source).await {
+        Ok(signed_in) => {
+            let mut response = Redirect::to("/profile").into_response();
+            let cookies_out = response.headers_mut();
+            cookies_out.append(header::SET_COOKIE, cookies::set(CookieKind::Session, &signed_in.token, &state.web));
+            cookies_out.append(header::SET_COOKIE, cookies::clear(CookieKind::PreSession, &state.web));
+            Ok(response)
+        }
+        Err(SignInError::Rejected) => {
+            let typed: String = form.login_name.chars().take(64).collect();
+            let errors = vec![SIGN_IN_FAILED.to_string()];
+            Ok(login_page(&state, &headers, StatusCode::UNAUTHORIZED, None, errors, typed))
+        }
+        Err(SignInError::AddressThrottled { retry_after }) => {
+            Err(WebError::TooManyAttempts { retry_after_seconds: retry_after.whole_seconds() })
+        }
+        Err(SignInError::Overloaded(_)) => Err(WebError::Overloaded),
+        Err(SignInError::Store(error)) => Err(error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    csrf: String,
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    SignedIn(active): SignedIn,
+    Source(source): Source,
+    WebForm(form): WebForm<SignOutForm>,
+) -> Result<Response, WebError> {
+    csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
+    state.portal.sign_out(&active, &source).await?;
+    Ok(signed_out_redirect(&state, "/login?notice=signed-out"))
+}
+
+/// A redirect that removes the session cookie and asks the browser to forget cached pages.
+pub fn signed_out_redirect(state: &AppState, to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let headers = response.headers_mut();
+    headers.append(header::SET_COOKIE, cookies::clear(CookieKind::Session, &state.web));
+    headers.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""));
+    response
+}
+
+/// The sign-in page, with a pre-session cookie whose derived value is the form's CSRF token.
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    errors: Vec<String>,
+    login_name: String,
+) -> Response {
+    let existing = cookies::read(headers, CookieKind::PreSession, &state.web);
+    let pre_session = existing.clone().unwrap_or_else(RandomToken::generate);
+    let page = LoginPage {
+        layout: Layout::new(state, "Sign in", None),
+        notice,
+        errors,
+        csrf: pre_session.derive(SIGN_IN_PURPOSE),
+        login_name,
+    };
+    let mut response = render(status, &page);
+    if existing.is_none() {
+        response.headers_mut().append(header::SET_COOKIE, cookies::set(CookieKind::PreSession, &pre_session, &state.web));
+    }
+    response
+}

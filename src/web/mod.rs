@@ -1,0 +1,77 @@
+//! The HTML portal: server-rendered pages, plain forms, a little script for the live policy
+//! checklist (pages work without it).
+
+mod assets;
+mod context;
+mod cookies;
+mod csrf;
+mod error;
+mod form;
+mod health;
+mod login;
+mod pages;
+mod profile;
+mod security_headers;
+mod visitor;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{get, post};
+
+use crate::config::Settings;
+use crate::service::Portal;
+
+pub use error::WebError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub portal: Portal,
+    pub web: Arc<WebSettings>,
+}
+
+/// The settings the web layer needs, resolved once.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    pub product_name: String,
+    pub support_contact: String,
+    /// `scheme://host[:port]` of the public address, compared with a form's `Origin`.
+    pub public_origin: String,
+    pub https: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl WebSettings {
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            product_name: settings.branding.product_name.clone(),
+            support_contact: settings.branding.support_contact.clone(),
+            public_origin: settings.http.public_url.origin().ascii_serialization(),
+            https: settings.is_https(),
+            trusted_proxies: settings.http.trusted_proxies.clone(),
+        }
+    }
+}
+
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/", get(login::root))
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::sign_out))
+        .route("/profile", get(profile::show))
+        .route("/profile/password", get(profile::password_form).post(profile::change_password))
+        .route("/profile/sessions/revoke", post(profile::revoke_session))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/static/{file}", get(assets::serve))
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::reject_cross_site))
+        .layer(middleware::from_fn_with_state(state.clone(), security_headers::apply))
+        .layer(middleware::from_fn_with_state(state.clone(), context::request_context))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}

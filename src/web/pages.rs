@@ -1,0 +1,121 @@
+//! Page templates (askama: compile-time checked, HTML auto-escaped) and the shared layout.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::{AppState, WebError};
+
+/// What the base layout shows: the product name, the page title and, when signed in, the
+/// login name and the token for the sign-out form.
+pub struct Layout {
+    pub product: String,
+    pub support: String,
+    pub title: &'static str,
+    pub user: Option<NavUser>,
+}
+
+pub struct NavUser {
+    pub name: String,
+    pub csrf: String,
+}
+
+impl Layout {
+    pub fn new(state: &AppState, title: &'static str, user: Option<NavUser>) -> Self {
+        Self {
+            product: state.web.product_name.clone(),
+            support: state.web.support_contact.clone(),
+            title,
+            user,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub struct ProfilePage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+    pub kind: &'static str,
+    pub email: String,
+    pub sessions: Vec<SessionRow>,
+}
+
+pub struct SessionRow {
+    pub id: String,
+    pub created: String,
+    pub last_seen: String,
+    pub address: String,
+    pub browser: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "change_password.html")]
+pub struct ChangePasswordPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+    pub rules: Vec<RuleRow>,
+}
+
+pub struct RuleRow {
+    pub code: &'static str,
+    pub text: String,
+    pub value: String,
+    pub broken: bool,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub message: String,
+    pub link_href: &'static str,
+    pub link_text: &'static str,
+    pub request_id: String,
+}
+
+/// Renders a page with a status. A template that fails to render is a bug; the user gets a
+/// plain 500 with the request id, and the log gets the cause.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "a page failed to render");
+            let reference = super::context::RequestContext::current().id;
+            (StatusCode::INTERNAL_SERVER_ERROR, format!("Something went wrong. Reference: {reference}")).into_response()
+        }
+    }
+}
+
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+/// Messages shown after a redirect, chosen by a fixed code so that no text comes from the URL.
+pub fn notice(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "password-changed" => Some("Your password was changed and every session of your login has ended. Sign in again with your new password."),
+        "signed-out" => Some("You have signed out."),
+        "session-expired" => Some("Your session has ended. Please sign in again."),
+        "session-revoked" => Some("The session was revoked."),
+        _ => None,
+    }
+}

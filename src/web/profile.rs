@@ -1,0 +1,145 @@
+//! My Profile: login details, Create New Password, active sessions.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use super::csrf::{self, SESSION_PURPOSE};
+use super::form::WebForm;
+use super::login::signed_out_redirect;
+use super::pages::{ChangePasswordPage, Layout, NavUser, ProfilePage, RuleRow, SessionRow, notice, render};
+use super::visitor::{SignedIn, Source};
+use super::{AppState, WebError};
+use crate::domain::{LoginKind, Password};
+use crate::service::password::{ChangeError, ChangeProblem, PasswordChangeForm};
+use crate::service::sessions::ActiveSession;
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn nav_user(active: &ActiveSession) -> NavUser {
+    NavUser { name: active.login.name.to_string(), csrf: active.token.derive(SESSION_PURPOSE) }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(active): SignedIn,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let sessions = state.portal.sessions_of(&active.login).await?;
+    let rows = sessions
+        .into_iter()
+        .map(|s| SessionRow {
+            current: s.id == active.session.id,
+            created: format_time(s.created_at),
+            last_seen: format_time(s.last_seen_at),
+            address: s.source_ip.unwrap_or_else(|| "unknown".into()),
+            browser: s.user_agent.unwrap_or_else(|| "unknown".into()),
+            id: s.id,
+        })
+        .collect();
+    let login = &active.login;
+    let page = ProfilePage {
+        layout: Layout::new(&state, "My Profile", Some(nav_user(&active))),
+        notice: notice(query.notice.as_deref()),
+        errors: Vec::new(),
+        csrf: active.token.derive(SESSION_PURPOSE),
+        login_name: login.name.to_string(),
+        kind: match login.kind {
+            LoginKind::Primary => "Primary login (account administrator)",
+            LoginKind::Secondary => "Secondary login",
+        },
+        email: login.email.clone(),
+        sessions: rows,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub async fn password_form(State(state): State<AppState>, SignedIn(active): SignedIn) -> Response {
+    password_page(&state, &active, StatusCode::OK, Vec::new())
+}
+
+#[derive(Deserialize)]
+pub struct ChangePasswordForm {
+    csrf: String,
+    existing: String,
+    new_password: String,
+    confirm: String,
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    SignedIn(active): SignedIn,
+    Source(source): Source,
+    WebForm(form): WebForm<ChangePasswordForm>,
+) -> Result<Response, WebError> {
+    csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
+    let change = PasswordChangeForm {
+        existing: Password::new(form.existing),
+        new: Password::new(form.new_password),
+        confirm: Password::new(form.confirm),
+    };
+    match state.portal.change_password(&active.login, &change, &source).await {
+        Ok(()) => Ok(signed_out_redirect(&state, "/login?notice=password-changed")),
+        Err(ChangeError::Refused(problems)) => Ok(password_page(&state, &active, StatusCode::BAD_REQUEST, problems)),
+        Err(ChangeError::Conflict) => Ok(password_page(&state, &active, StatusCode::CONFLICT, Vec::new())),
+        Err(ChangeError::UnknownLogin) => Err(WebError::NotFound),
+        Err(ChangeError::Overloaded(_)) => Err(WebError::Overloaded),
+        Err(ChangeError::Store(error)) => Err(error.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    csrf: String,
+    session_id: String,
+}
+
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    SignedIn(active): SignedIn,
+    Source(source): Source,
+    WebForm(form): WebForm<RevokeForm>,
+) -> Result<Response, WebError> {
+    csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
+    if !state.portal.revoke_session(&active, &form.session_id, &source).await? {
+        return Err(WebError::NotFound);
+    }
+    if form.session_id == active.session.id {
+        return Ok(signed_out_redirect(&state, "/login?notice=signed-out"));
+    }
+    Ok(Redirect::to("/profile?notice=session-revoked").into_response())
+}
+
+fn password_page(state: &AppState, active: &ActiveSession, status: StatusCode, problems: Vec<ChangeProblem>) -> Response {
+    let broken: Vec<&str> = problems.iter().map(|p| p.code()).collect();
+    let rules = state
+        .portal
+        .policy
+        .describe()
+        .into_iter()
+        .map(|rule| RuleRow { broken: broken.contains(&rule.code), code: rule.code, text: rule.text, value: rule.value })
+        .collect();
+    let mut errors: Vec<String> = problems.iter().map(|p| p.message()).collect();
+    if status == StatusCode::CONFLICT {
+        errors.push("Your password was changed elsewhere at the same moment. Please try again.".into());
+    }
+    let page = ChangePasswordPage {
+        layout: Layout::new(state, "Create New Password", Some(nav_user(active))),
+        notice: None,
+        errors,
+        csrf: active.token.derive(SESSION_PURPOSE),
+        login_name: active.login.name.to_string(),
+        rules,
+    };
+    render(status, &page)
+}
+
+fn format_time(at: OffsetDateTime) -> String {
+    at.format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_else(|_| at.to_string())
+}
