@@ -134,6 +134,13 @@ impl Settings {
         Ok(settings)
     }
 
+    /// The built-in defaults alone, ignoring files and the environment.
+    pub fn defaults() -> Result<Self, ConfigError> {
+        let settings: Self = Figment::from(Toml::string(DEFAULTS)).extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
     /// Checks what the types alone do not.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.backend()?;
@@ -252,8 +259,7 @@ mod tests {
 
     #[test]
     fn the_built_in_defaults_are_valid() {
-        let settings: Settings = Figment::from(Toml::string(DEFAULTS)).extract().unwrap();
-        settings.validate().unwrap();
+        let settings = Settings::defaults().unwrap();
         assert_eq!(settings.http.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.backend().unwrap(), Backend::Sqlite);
     }

@@ -1,1 +1,11 @@
-fn main(){}
+//! One integration-test binary. Run with TEST_DATABASE=postgres to use PostgreSQL.
+
+mod audit;
+mod change_password;
+mod cli;
+mod csrf;
+mod helpers;
+mod overload;
+mod pages;
+mod sessions;
+mod sign_in;

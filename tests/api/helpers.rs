@@ -1,0 +1,200 @@
+//! Test harness: every test gets its own application on port 0 with its own fresh database
+//! (SQLite file, or a new PostgreSQL database when TEST_DATABASE=postgres), a clock it can move,
+//! and cookie-keeping clients.
+
+use std::sync::Arc;
+
+use portcullis::clock::ManualClock;
+use portcullis::config::Settings;
+use portcullis::domain::{EmailAddress, LoginName, Password};
+use portcullis::service::Portal;
+use portcullis::service::accounts::LoginDetails;
+use portcullis::startup::Application;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use sqlx::Connection;
+use time::OffsetDateTime;
+
+pub const PUBLIC_ORIGIN: &str = "http://portal.test";
+pub const INITIAL_PASSWORD: &str = "Initial#Pass1";
+
+pub struct TestApp {
+    pub address: String,
+    pub clock: Arc<ManualClock>,
+    pub portal: Portal,
+    pub db_url: String,
+    _dir: tempfile::TempDir,
+}
+
+pub fn using_postgres() -> bool {
+    std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
+    if !using_postgres() {
+        return format!("sqlite://{}/portal.db", dir.path().display());
+    }
+    let admin = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let name = format!("pc_test_{}", uuid::Uuid::now_v7().simple());
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL must be running for TEST_DATABASE=postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
+    let mut url = url::Url::parse(&admin).expect("admin url");
+    url.set_path(&name);
+    url.to_string()
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::defaults().expect("defaults");
+    settings.database.url = fresh_database_url(&dir).await;
+    settings.database.max_connections = 5;
+    settings.http.listen = "127.0.0.1:0".parse().expect("address");
+    settings.http.public_url = PUBLIC_ORIGIN.parse().expect("url");
+    configure(&mut settings);
+    let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc().replace_nanosecond(0).expect("time")));
+    let app = Application::build(&settings, clock.clone()).await.expect("application builds");
+    let address = format!("http://{}", app.local_addr().expect("bound"));
+    let portal = app.portal().clone();
+    tokio::spawn(app.run(std::future::pending()));
+    TestApp { address, clock, portal, db_url: settings.database.url.clone(), _dir: dir }
+}
+
+impl TestApp {
+    /// A browser-like client: keeps cookies, does not follow redirects (tests assert them).
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Creates an account; returns its primary login name.
+    pub async fn create_account(&self, password: &str) -> String {
+        let email = EmailAddress::parse("admin@acme.example").expect("email");
+        let created = self.portal.create_account("Acme Ltd", email, Some(Password::new(password))).await.expect("account");
+        created.primary_login.to_string()
+    }
+
+    pub async fn create_secondary(&self, primary: &str, name: &str, password: &str) {
+        let details = LoginDetails {
+            name: LoginName::parse_secondary(name).expect("name"),
+            email: EmailAddress::parse("jane@acme.example").expect("email"),
+            phone: None,
+            authorized_contact: true,
+            password: Some(Password::new(password)),
+        };
+        self.portal.create_secondary_login(&LoginName::parse(primary).expect("primary"), details).await.expect("login");
+    }
+
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn get_html(&self, client: &reqwest::Client, path: &str) -> String {
+        self.get(client, path).await.text().await.expect("body")
+    }
+
+    pub async fn post_form(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(fields).expect("form"))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Loads the sign-in page (for its CSRF token) and signs in.
+    pub async fn sign_in(&self, client: &reqwest::Client, name: &str, password: &str) -> reqwest::Response {
+        let page = self.get_html(client, "/login").await;
+        let csrf = csrf_token(&page);
+        self.post_form(client, "/login", &[("csrf", &csrf), ("login_name", name), ("password", password)]).await
+    }
+
+    /// A new client signed in as `name`.
+    pub async fn signed_in_client(&self, name: &str, password: &str) -> reqwest::Client {
+        let client = self.client();
+        let response = self.sign_in(&client, name, password).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-in of {name} failed");
+        client
+    }
+
+    /// The CSRF token of the signed-in client's forms.
+    pub async fn session_csrf(&self, client: &reqwest::Client) -> String {
+        csrf_token(&self.get_html(client, "/profile").await)
+    }
+
+    pub async fn change_password(&self, client: &reqwest::Client, existing: &str, new: &str, confirm: &str) -> reqwest::Response {
+        let csrf = self.session_csrf(client).await;
+        let fields = [("csrf", csrf.as_str()), ("existing", existing), ("new_password", new), ("confirm", confirm)];
+        self.post_form(client, "/profile/password", &fields).await
+    }
+
+    /// Whether the client is still signed in (My Profile answers instead of redirecting).
+    pub async fn is_signed_in(&self, client: &reqwest::Client) -> bool {
+        self.get(client, "/profile").await.status() == StatusCode::OK
+    }
+
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = reqwest::get(self.url("/metrics")).await.expect("metrics").text().await.expect("body");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("metric {name} missing"))
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        self.portal.recent_audit(10_000).await.expect("audit").into_iter().map(|e| e.action).collect()
+    }
+
+    /// Runs raw SQL against the app's database, as an intruder with database access would.
+    pub async fn try_sql(&self, sql: &str) -> Result<(), sqlx::Error> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        if using_postgres() {
+            let mut conn = sqlx::PgConnection::connect(&self.db_url).await?;
+            sqlx::query(sql).execute(&mut conn).await.map(drop)
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.db_url).await?;
+            sqlx::query(sql).execute(&mut conn).await.map(drop)
+        }
+    }
+
+    pub async fn execute_sql(&self, statements: &[&str]) {
+        for sql in statements {
+            self.try_sql(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
+
+    /// The SQL that removes the audit log's append-only guard on this backend.
+    pub fn drop_audit_guard(&self) -> &'static [&'static str] {
+        if using_postgres() {
+            &["DROP TRIGGER audit_log_no_change ON audit_log"]
+        } else {
+            &["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
+        }
+    }
+}
+
+/// The value of the first `name="csrf"` field in a page.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).unwrap_or_else(|| panic!("no csrf field in page:\n{html}")) + marker.len();
+    let end = html[start..].find('"').expect("end of csrf value") + start;
+    html[start..end].to_string()
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+pub fn set_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
+}
