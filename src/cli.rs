@@ -165,12 +165,18 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let portal = portal(&settings).await?;
             let created = portal.create_account(&name, email.clone(), password.clone()).await.map_err(account_error)?;
             if json {
-                println!("{}", json!({ "account_id": created.account_id, "primary_login": created.primary_login.as_str(), "email": email.as_str() }));
+                println!(
+                    "{}",
+                    json!({ "account_id": created.account_id, "primary_login": created.primary_login.as_str(), "email": email.as_str() })
+                );
             } else {
                 println!("Created account {} with primary login {}", created.account_id, created.primary_login);
             }
             if password.is_none() {
-                eprintln!("note: {0} has no password yet; set one with: portcullis login set-password {0} --password-stdin", created.primary_login);
+                eprintln!(
+                    "note: {0} has no password yet; set one with: portcullis login set-password {0} --password-stdin",
+                    created.primary_login
+                );
             }
             Ok(())
         }
@@ -260,7 +266,10 @@ async fn portal(settings: &Settings) -> Result<Portal, CliError> {
 /// One line from standard input, without its line ending.
 fn read_password() -> Result<Password, CliError> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| fail(format!("cannot read the password from standard input: {e}")))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| fail(format!("cannot read the password from standard input: {e}")))?;
     let password = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
     if password.is_empty() {
         return Err(fail("no password on standard input (expected one line)"));

@@ -85,11 +85,7 @@ pub struct HashPoolStats {
 impl HashPool {
     /// `workers == 0` means one per core.
     pub fn new(params: HashingParams, workers: usize, queue: usize) -> Result<Self, argon2::Error> {
-        let workers = if workers == 0 {
-            std::thread::available_parallelism().map_or(1, usize::from)
-        } else {
-            workers
-        };
+        let workers = if workers == 0 { std::thread::available_parallelism().map_or(1, usize::from) } else { workers };
         let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)?;
         let dummy = hash_blocking(&params, "a password nobody has".as_bytes())?;
         Ok(Self {

@@ -111,9 +111,7 @@ fn is_name_char(c: char) -> bool {
 
 fn has_primary_shape(name: &str) -> bool {
     let bytes = name.as_bytes();
-    bytes.len() == 7
-        && bytes[..3].iter().all(u8::is_ascii_alphabetic)
-        && bytes[3..].iter().all(u8::is_ascii_digit)
+    bytes.len() == 7 && bytes[..3].iter().all(u8::is_ascii_alphabetic) && bytes[3..].iter().all(u8::is_ascii_digit)
 }
 
 #[cfg(test)]

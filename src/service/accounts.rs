@@ -5,7 +5,9 @@ use serde_json::json;
 use super::password::{ChangeError, ChangeProblem};
 use super::{Portal, new_id};
 use crate::crypto::token::fill_random;
-use crate::domain::{Actor, AuditAction, AuditEvent, EmailAddress, LoginKind, LoginName, Password, PhoneNumber, StaffRole};
+use crate::domain::{
+    Actor, AuditAction, AuditEvent, EmailAddress, LoginKind, LoginName, Password, PhoneNumber, StaffRole,
+};
 use crate::store::{LoginRecord, NewAccount, NewLogin, NewStaff, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +66,13 @@ impl Portal {
             let mut random = [0u8; 7];
             fill_random(&mut random);
             let name = LoginName::primary_from_random(random);
-            let details = LoginDetails { name, email: email.clone(), phone: None, authorized_contact: true, password: password.clone() };
+            let details = LoginDetails {
+                name,
+                email: email.clone(),
+                phone: None,
+                authorized_contact: true,
+                password: password.clone(),
+            };
             let login = self.new_login(&account.id, details).await?;
             let event = AuditEvent::new(AuditAction::AccountCreated, Actor::Operator)
                 .subject(login.name.to_string())
@@ -79,9 +87,14 @@ impl Portal {
     }
 
     /// Creates a secondary login in the account whose primary login is `primary`.
-    pub async fn create_secondary_login(&self, primary: &LoginName, details: LoginDetails) -> Result<LoginRecord, AccountError> {
+    pub async fn create_secondary_login(
+        &self,
+        primary: &LoginName,
+        details: LoginDetails,
+    ) -> Result<LoginRecord, AccountError> {
         let unknown = || AccountError::UnknownPrimary(primary.to_string());
-        let owner = self.store.login_by_name(primary).await?.filter(|l| l.kind == LoginKind::Primary).ok_or_else(unknown)?;
+        let owner =
+            self.store.login_by_name(primary).await?.filter(|l| l.kind == LoginKind::Primary).ok_or_else(unknown)?;
         let login = self.new_login(&owner.account_id, details).await?;
         let event = AuditEvent::new(AuditAction::LoginCreated, Actor::Operator)
             .subject(login.name.to_string())
@@ -117,7 +130,9 @@ impl Portal {
                 let subject = LoginRecord::placeholder(details.name.clone());
                 let violations = self.new_password_violations(&subject, password, false).await?;
                 if !violations.is_empty() {
-                    return Err(ChangeError::Refused(violations.into_iter().map(ChangeProblem::Policy).collect()).into());
+                    return Err(
+                        ChangeError::Refused(violations.into_iter().map(ChangeProblem::Policy).collect()).into()
+                    );
                 }
                 Some(self.hasher.hash(password).await.map_err(ChangeError::from)?)
             }

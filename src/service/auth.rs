@@ -29,7 +29,12 @@ pub enum SignInError {
 }
 
 impl Portal {
-    pub async fn sign_in(&self, typed_name: &str, password: &Password, source: &RequestSource) -> Result<SignedIn, SignInError> {
+    pub async fn sign_in(
+        &self,
+        typed_name: &str,
+        password: &Password,
+        source: &RequestSource,
+    ) -> Result<SignedIn, SignInError> {
         let now = self.clock.now();
         let address = source.ip.clone().unwrap_or_default();
         let failures = self.store.address_failures(&address, self.address_limit.window, now).await?;

@@ -136,7 +136,12 @@ impl Portal {
         Ok(hashes)
     }
 
-    async fn store_new_password(&self, login: &LoginRecord, new: &Password, event: &AuditEvent) -> Result<(), ChangeError> {
+    async fn store_new_password(
+        &self,
+        login: &LoginRecord,
+        new: &Password,
+        event: &AuditEvent,
+    ) -> Result<(), ChangeError> {
         let change = PasswordChange {
             login_id: login.id.clone(),
             expected_current: login.password_hash.clone(),

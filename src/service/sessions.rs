@@ -28,9 +28,10 @@ impl Portal {
         };
         let now = self.clock.now();
         if login.disabled || !self.session_lifetime.is_live(session.created_at, session.last_seen_at, now) {
-            let event = AuditEvent::new(AuditAction::SessionRevoked, Actor::System)
-                .subject(login.name.to_string())
-                .details(json!({ "session": session.id, "reason": if login.disabled { "disabled" } else { "expired" } }));
+            let event =
+                AuditEvent::new(AuditAction::SessionRevoked, Actor::System).subject(login.name.to_string()).details(
+                    json!({ "session": session.id, "reason": if login.disabled { "disabled" } else { "expired" } }),
+                );
             self.store.end_session(&login.id, &session.id, &event, now).await?;
             return Ok(None);
         }
@@ -45,7 +46,12 @@ impl Portal {
     }
 
     /// Ends one of the signed-in login's own sessions. False when there was no such session.
-    pub async fn revoke_session(&self, active: &ActiveSession, session_id: &str, source: &RequestSource) -> Result<bool, StoreError> {
+    pub async fn revoke_session(
+        &self,
+        active: &ActiveSession,
+        session_id: &str,
+        source: &RequestSource,
+    ) -> Result<bool, StoreError> {
         let event = AuditEvent::new(AuditAction::SessionRevoked, Actor::Login(active.login.name.to_string()))
             .subject(active.login.name.to_string())
             .from_address(source.ip.clone())
@@ -64,8 +70,6 @@ impl Portal {
     /// Housekeeping: removes sessions past their idle or absolute limit.
     pub async fn delete_expired_sessions(&self) -> Result<u64, StoreError> {
         let now = self.clock.now();
-        self.store
-            .delete_expired_sessions(now - self.session_lifetime.idle, now - self.session_lifetime.absolute)
-            .await
+        self.store.delete_expired_sessions(now - self.session_lifetime.idle, now - self.session_lifetime.absolute).await
     }
 }

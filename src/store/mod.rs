@@ -41,7 +41,13 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// Creates an account and its primary login.
-    async fn create_account(&self, account: &NewAccount, primary: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
+    async fn create_account(
+        &self,
+        account: &NewAccount,
+        primary: &NewLogin,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     async fn create_login(&self, login: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
     async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>>;
 
@@ -69,16 +75,31 @@ pub trait Store: Send + Sync + 'static {
     async fn touch_session(&self, session_id: &str, now: OffsetDateTime) -> StoreResult<()>;
     async fn sessions_of(&self, login_id: &str) -> StoreResult<Vec<SessionRecord>>;
     /// Ends one session of `login_id`; false when it was not there (already ended, or not its).
-    async fn end_session(&self, login_id: &str, session_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn end_session(
+        &self,
+        login_id: &str,
+        session_id: &str,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Removes sessions idle since before `idle_cutoff` or created before `absolute_cutoff`.
-    async fn delete_expired_sessions(&self, idle_cutoff: OffsetDateTime, absolute_cutoff: OffsetDateTime) -> StoreResult<u64>;
+    async fn delete_expired_sessions(
+        &self,
+        idle_cutoff: OffsetDateTime,
+        absolute_cutoff: OffsetDateTime,
+    ) -> StoreResult<u64>;
 
     /// Previous password hashes of a login, newest first (the current one is not included).
     async fn password_history(&self, login_id: &str, limit: usize) -> StoreResult<Vec<PasswordHash>>;
     /// Sets a new password if the current one is still `change.expected_current`, keeps the
     /// old one in the history, ends every session of the login. False when the password
     /// changed in the meantime (nothing was written).
-    async fn replace_password(&self, change: &PasswordChange, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn replace_password(
+        &self,
+        change: &PasswordChange,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
 
     async fn create_staff(&self, staff: &NewStaff, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
 
@@ -95,7 +116,9 @@ pub async fn connect(settings: &Settings) -> Result<std::sync::Arc<dyn Store>, S
     let db = &settings.database;
     let timeout = std::time::Duration::from_secs(db.acquire_timeout_seconds);
     match settings.backend() {
-        Ok(Backend::Postgres) => Ok(std::sync::Arc::new(PostgresStore::connect(&db.url, db.max_connections, timeout).await?)),
+        Ok(Backend::Postgres) => {
+            Ok(std::sync::Arc::new(PostgresStore::connect(&db.url, db.max_connections, timeout).await?))
+        }
         _ => Ok(std::sync::Arc::new(SqliteStore::connect(&db.url, db.max_connections, timeout).await?)),
     }
 }

@@ -5,7 +5,6 @@ use std::time::Duration as StdDuration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
-
 use super::sql::sql_store;
 
 pub struct PostgresStore {

@@ -7,7 +7,6 @@ use std::time::Duration as StdDuration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-
 use super::sql::sql_store;
 
 pub struct SqliteStore {

@@ -55,13 +55,16 @@ impl WebError {
                 "Something is missing",
                 "The form was incomplete or malformed. Please go back and try again.".into(),
             ),
-            Self::TooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "Too much data", "The form sent more data than the portal accepts.".into())
-            }
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too much data",
+                "The form sent more data than the portal accepts.".into(),
+            ),
             Self::Forbidden => (
                 StatusCode::FORBIDDEN,
                 "Request refused",
-                "This form has expired or was not sent from this portal. Go back, reload the page and try again.".into(),
+                "This form has expired or was not sent from this portal. Go back, reload the page and try again."
+                    .into(),
             ),
             Self::NotFound => (StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.".into()),
             Self::TooManyAttempts { retry_after_seconds } => (
@@ -89,7 +92,9 @@ impl WebError {
 
     fn retry_after(&self) -> Option<HeaderValue> {
         match self {
-            Self::TooManyAttempts { retry_after_seconds } => HeaderValue::from_str(&retry_after_seconds.to_string()).ok(),
+            Self::TooManyAttempts { retry_after_seconds } => {
+                HeaderValue::from_str(&retry_after_seconds.to_string()).ok()
+            }
             Self::Overloaded | Self::Unavailable(_) => Some(HeaderValue::from_static(RETRY_AFTER_BUSY)),
             _ => None,
         }

@@ -125,7 +125,9 @@ fn login_page(
     };
     let mut response = render(status, &page);
     if existing.is_none() {
-        response.headers_mut().append(header::SET_COOKIE, cookies::set(CookieKind::PreSession, &pre_session, &state.web));
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cookies::set(CookieKind::PreSession, &pre_session, &state.web));
     }
     response
 }

@@ -22,12 +22,7 @@ pub struct NavUser {
 
 impl Layout {
     pub fn new(state: &AppState, title: &'static str, user: Option<NavUser>) -> Self {
-        Self {
-            product: state.web.product_name.clone(),
-            support: state.web.support_contact.clone(),
-            title,
-            user,
-        }
+        Self { product: state.web.product_name.clone(), support: state.web.support_contact.clone(), title, user }
     }
 }
 
@@ -112,7 +107,9 @@ pub async fn not_found() -> WebError {
 /// Messages shown after a redirect, chosen by a fixed code so that no text comes from the URL.
 pub fn notice(code: Option<&str>) -> Option<&'static str> {
     match code? {
-        "password-changed" => Some("Your password was changed and every session of your login has ended. Sign in again with your new password."),
+        "password-changed" => Some(
+            "Your password was changed and every session of your login has ended. Sign in again with your new password.",
+        ),
         "signed-out" => Some("You have signed out."),
         "session-expired" => Some("Your session has ended. Please sign in again."),
         "session-revoked" => Some("The session was revoked."),

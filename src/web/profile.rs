@@ -116,14 +116,24 @@ pub async fn revoke_session(
     Ok(Redirect::to("/profile?notice=session-revoked").into_response())
 }
 
-fn password_page(state: &AppState, active: &ActiveSession, status: StatusCode, problems: Vec<ChangeProblem>) -> Response {
+fn password_page(
+    state: &AppState,
+    active: &ActiveSession,
+    status: StatusCode,
+    problems: Vec<ChangeProblem>,
+) -> Response {
     let broken: Vec<&str> = problems.iter().map(|p| p.code()).collect();
     let rules = state
         .portal
         .policy
         .describe()
         .into_iter()
-        .map(|rule| RuleRow { broken: broken.contains(&rule.code), code: rule.code, text: rule.text, value: rule.value })
+        .map(|rule| RuleRow {
+            broken: broken.contains(&rule.code),
+            code: rule.code,
+            text: rule.text,
+            value: rule.value,
+        })
         .collect();
     let mut errors: Vec<String> = problems.iter().map(|p| p.message()).collect();
     if status == StatusCode::CONFLICT {

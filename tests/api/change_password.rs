@@ -128,12 +128,15 @@ async fn the_nist_profile_refuses_common_passwords_and_short_ones() {
     let primary = app.create_account("a long initial passphrase").await;
     let client = app.signed_in_client(&primary, "a long initial passphrase").await;
 
-    let common = app.change_password(&client, "a long initial passphrase", "1QAZ2wsx3edc4rfv", "1QAZ2wsx3edc4rfv").await;
+    let common =
+        app.change_password(&client, "a long initial passphrase", "1QAZ2wsx3edc4rfv", "1QAZ2wsx3edc4rfv").await;
     let short = app.change_password(&client, "a long initial passphrase", "short but fine", "short but fine").await;
 
     assert!(common.text().await.unwrap().contains("This password is too common"));
     assert!(short.text().await.unwrap().contains("Use at least 15 characters."));
-    let ok = app.change_password(&client, "a long initial passphrase", "no classes needed here", "no classes needed here").await;
+    let ok = app
+        .change_password(&client, "a long initial passphrase", "no classes needed here", "no classes needed here")
+        .await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
 }
 
@@ -156,7 +159,12 @@ async fn of_concurrent_changes_with_the_same_existing_password_exactly_one_lands
         .enumerate()
         .map(|(n, (client, csrf))| {
             let new = format!("Racing#Pass{n}");
-            let fields = [("csrf", csrf.clone()), ("existing", INITIAL_PASSWORD.into()), ("new_password", new.clone()), ("confirm", new)];
+            let fields = [
+                ("csrf", csrf.clone()),
+                ("existing", INITIAL_PASSWORD.into()),
+                ("new_password", new.clone()),
+                ("confirm", new),
+            ];
             let request = client.post(app.url("/profile/password")).form(&fields);
             tokio::spawn(async move { request.send().await.expect("response") })
         })

@@ -60,7 +60,9 @@ async fn account_create_generates_a_primary_login_that_can_sign_in() {
     let primary = create_account_via_cli(&app).await;
 
     let bytes = primary.as_bytes();
-    assert!(bytes.len() == 7 && bytes[..3].iter().all(u8::is_ascii_uppercase) && bytes[3..].iter().all(u8::is_ascii_digit));
+    assert!(
+        bytes.len() == 7 && bytes[..3].iter().all(u8::is_ascii_uppercase) && bytes[3..].iter().all(u8::is_ascii_digit)
+    );
     assert_eq!(app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
     let plain = portcullis(&app, &["account", "create", "--name", "Beta plc", "--email", "ops@beta.example"], None);
     assert!(plain.status.success());
@@ -73,7 +75,8 @@ async fn account_create_refuses_bad_input_and_writes_nothing() {
     let app = spawn_app().await;
 
     assert_refused(&app, &["account", "create", "--name", "Acme", "--email", "not-an-email"], None, "--email").await;
-    assert_refused(&app, &["account", "create", "--name", "  ", "--email", "it@acme.example"], None, "account name").await;
+    assert_refused(&app, &["account", "create", "--name", "  ", "--email", "it@acme.example"], None, "account name")
+        .await;
     assert_refused(
         &app,
         &["account", "create", "--name", "Acme", "--email", "it@acme.example", "--password-stdin"],
@@ -98,8 +101,19 @@ async fn login_create_adds_a_secondary_login_to_the_account() {
     let output = portcullis(
         &app,
         &[
-            "login", "create", "--account", &primary.to_lowercase(), "--name", "jane.doe", "--email", "jane@acme.example",
-            "--phone", "+44 20 7946 0958", "--authorized-contact", "--password-stdin", "--json",
+            "login",
+            "create",
+            "--account",
+            &primary.to_lowercase(),
+            "--name",
+            "jane.doe",
+            "--email",
+            "jane@acme.example",
+            "--phone",
+            "+44 20 7946 0958",
+            "--authorized-contact",
+            "--password-stdin",
+            "--json",
         ],
         Some("Jane#Pass1\n"),
     );
@@ -143,9 +157,27 @@ async fn login_set_password_applies_the_policy_and_ends_every_session() {
     let primary = create_account_via_cli(&app).await;
     let browser = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
 
-    assert_refused(&app, &["login", "set-password", &primary, "--password-stdin"], Some("short\n"), "Use at least 8 characters").await;
-    assert_refused(&app, &["login", "set-password", &primary, "--password-stdin"], Some(&format!("{INITIAL_PASSWORD}\n")), "Do not reuse").await;
-    assert_refused(&app, &["login", "set-password", "NOP0000", "--password-stdin"], Some("Fresh#Pass42\n"), "no login has that name").await;
+    assert_refused(
+        &app,
+        &["login", "set-password", &primary, "--password-stdin"],
+        Some("short\n"),
+        "Use at least 8 characters",
+    )
+    .await;
+    assert_refused(
+        &app,
+        &["login", "set-password", &primary, "--password-stdin"],
+        Some(&format!("{INITIAL_PASSWORD}\n")),
+        "Do not reuse",
+    )
+    .await;
+    assert_refused(
+        &app,
+        &["login", "set-password", "NOP0000", "--password-stdin"],
+        Some("Fresh#Pass42\n"),
+        "no login has that name",
+    )
+    .await;
     assert!(app.is_signed_in(&browser).await);
 
     let output = portcullis(&app, &["login", "set-password", &primary, "--password-stdin"], Some("Fresh#Pass42\r\n"));
@@ -160,11 +192,33 @@ async fn login_set_password_applies_the_policy_and_ends_every_session() {
 async fn staff_create_checks_the_role_and_the_password() {
     let app = spawn_app().await;
 
-    assert_refused(&app, &["staff", "create", "--username", "alice", "--role", "root", "--password-stdin"], Some("Staff#Pass1\n"), "unknown staff role").await;
-    assert_refused(&app, &["staff", "create", "--username", "alice", "--role", "support", "--password-stdin"], Some("weak\n"), "does not meet the policy").await;
-    let output = portcullis(&app, &["staff", "create", "--username", "alice", "--role", "support", "--password-stdin"], Some("Staff#Pass1\n"));
+    assert_refused(
+        &app,
+        &["staff", "create", "--username", "alice", "--role", "root", "--password-stdin"],
+        Some("Staff#Pass1\n"),
+        "unknown staff role",
+    )
+    .await;
+    assert_refused(
+        &app,
+        &["staff", "create", "--username", "alice", "--role", "support", "--password-stdin"],
+        Some("weak\n"),
+        "does not meet the policy",
+    )
+    .await;
+    let output = portcullis(
+        &app,
+        &["staff", "create", "--username", "alice", "--role", "support", "--password-stdin"],
+        Some("Staff#Pass1\n"),
+    );
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_refused(&app, &["staff", "create", "--username", "ALICE", "--role", "admin", "--password-stdin"], Some("Staff#Pass2\n"), "already exists").await;
+    assert_refused(
+        &app,
+        &["staff", "create", "--username", "ALICE", "--role", "admin", "--password-stdin"],
+        Some("Staff#Pass2\n"),
+        "already exists",
+    )
+    .await;
     assert!(app.audit_actions().await.contains(&"staff_created".to_string()));
 }
 

@@ -10,9 +10,8 @@ async fn changing_the_password_without_a_csrf_token_is_refused_and_changes_nothi
 
     let fields = [("existing", INITIAL_PASSWORD), ("new_password", "Changed#Pass2"), ("confirm", "Changed#Pass2")];
     let missing = app.post_form(&client, "/profile/password", &fields).await;
-    let wrong = app
-        .post_form(&client, "/profile/password", &[&[("csrf", "not-the-token")][..], &fields[..]].concat())
-        .await;
+    let wrong =
+        app.post_form(&client, "/profile/password", &[&[("csrf", "not-the-token")][..], &fields[..]].concat()).await;
 
     assert_eq!(missing.status(), StatusCode::BAD_REQUEST, "a form without its token is malformed");
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
@@ -74,7 +73,11 @@ async fn signing_in_needs_the_token_of_the_sign_in_page() {
     let token = csrf_token(&page);
 
     let without_cookie = app
-        .post_form(&app.client(), "/login", &[("csrf", &token), ("login_name", &primary), ("password", INITIAL_PASSWORD)])
+        .post_form(
+            &app.client(),
+            "/login",
+            &[("csrf", &token), ("login_name", &primary), ("password", INITIAL_PASSWORD)],
+        )
         .await;
     let forged = app
         .post_form(&client, "/login", &[("csrf", "forged"), ("login_name", &primary), ("password", INITIAL_PASSWORD)])

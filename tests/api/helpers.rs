@@ -36,8 +36,12 @@ async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
     }
     let admin = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let name = format!("pc_test_{}", uuid::Uuid::now_v7().simple());
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL must be running for TEST_DATABASE=postgres");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create database");
+    let mut conn =
+        sqlx::PgConnection::connect(&admin).await.expect("PostgreSQL must be running for TEST_DATABASE=postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
     let mut url = url::Url::parse(&admin).expect("admin url");
     url.set_path(&name);
     url.to_string()
@@ -80,7 +84,8 @@ impl TestApp {
     /// Creates an account; returns its primary login name.
     pub async fn create_account(&self, password: &str) -> String {
         let email = EmailAddress::parse("admin@acme.example").expect("email");
-        let created = self.portal.create_account("Acme Ltd", email, Some(Password::new(password))).await.expect("account");
+        let created =
+            self.portal.create_account("Acme Ltd", email, Some(Password::new(password))).await.expect("account");
         created.primary_login.to_string()
     }
 
@@ -133,7 +138,13 @@ impl TestApp {
         csrf_token(&self.get_html(client, "/profile").await)
     }
 
-    pub async fn change_password(&self, client: &reqwest::Client, existing: &str, new: &str, confirm: &str) -> reqwest::Response {
+    pub async fn change_password(
+        &self,
+        client: &reqwest::Client,
+        existing: &str,
+        new: &str,
+        confirm: &str,
+    ) -> reqwest::Response {
         let csrf = self.session_csrf(client).await;
         let fields = [("csrf", csrf.as_str()), ("existing", existing), ("new_password", new), ("confirm", confirm)];
         self.post_form(client, "/profile/password", &fields).await

@@ -1,4 +1,5 @@
 //! One integration-test binary. Run with TEST_DATABASE=postgres to use PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
 mod change_password;

@@ -33,7 +33,13 @@ async fn the_raw_session_token_is_not_stored() {
     let cookie = set_cookies(response.headers()).into_iter().find(|c| c.starts_with("portcullis_session=")).unwrap();
     let token = cookie.split(';').next().unwrap().trim_start_matches("portcullis_session=").to_string();
 
-    let login = app.portal.store.login_by_name(&portcullis::domain::LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    let login = app
+        .portal
+        .store
+        .login_by_name(&portcullis::domain::LoginName::parse(&primary).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let sessions = app.portal.store.sessions_of(&login.id).await.unwrap();
     assert_eq!(sessions.len(), 1);
     assert!(app.portal.store.session_by_token(&token).await.unwrap().is_none(), "looked up only by its digest");
@@ -62,7 +68,8 @@ async fn cookies_are_secure_and_hsts_is_sent_when_the_public_address_is_https() 
         .send()
         .await
         .unwrap();
-    let session = set_cookies(response.headers()).into_iter().find(|c| c.starts_with("__Host-portcullis_session=")).unwrap();
+    let session =
+        set_cookies(response.headers()).into_iter().find(|c| c.starts_with("__Host-portcullis_session=")).unwrap();
     assert!(session.contains("; Secure") && session.contains("HttpOnly"), "{session}");
 }
 
@@ -115,7 +122,8 @@ async fn my_profile_lists_each_session_and_revoking_one_signs_that_browser_out()
     let phone_id = first_session_id(phone_own);
 
     let csrf = csrf_token(&profile);
-    let response = app.post_form(&laptop, "/profile/sessions/revoke", &[("csrf", &csrf), ("session_id", &phone_id)]).await;
+    let response =
+        app.post_form(&laptop, "/profile/sessions/revoke", &[("csrf", &csrf), ("session_id", &phone_id)]).await;
 
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(!app.is_signed_in(&phone).await, "the revoked browser is signed out");
@@ -134,7 +142,8 @@ async fn a_login_cannot_revoke_another_logins_session() {
     let jane_session = first_session_id(&jane_profile);
 
     let csrf = app.session_csrf(&admin).await;
-    let response = app.post_form(&admin, "/profile/sessions/revoke", &[("csrf", &csrf), ("session_id", &jane_session)]).await;
+    let response =
+        app.post_form(&admin, "/profile/sessions/revoke", &[("csrf", &csrf), ("session_id", &jane_session)]).await;
 
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(app.is_signed_in(&jane).await);
