@@ -15,6 +15,7 @@ use crate::service::Portal;
 use crate::service::accounts::{AccountError, LoginDetails};
 use crate::service::password::ChangeError;
 use crate::startup::{Application, shutdown_signal};
+use crate::telemetry::error_chain;
 
 #[derive(Debug, Parser)]
 #[command(name = "portcullis", version, about = "Customer account portal")]
@@ -292,15 +293,4 @@ fn change_error(error: ChangeError) -> CliError {
         }
         other => fail(error_chain(&other)),
     }
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

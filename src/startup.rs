@@ -28,7 +28,7 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// How often expired sessions are swept from the database.
+/// How often expired sessions and closed address windows are swept from the database.
 const SWEEP_INTERVAL: StdDuration = StdDuration::from_secs(300);
 
 impl Application {
@@ -63,7 +63,7 @@ async fn sweep_expired_sessions(portal: Portal) {
     let mut ticker = tokio::time::interval(SWEEP_INTERVAL);
     loop {
         ticker.tick().await;
-        match portal.delete_expired_sessions().await {
+        match portal.sweep_expired().await {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "expired sessions removed"),
             Err(error) => tracing::warn!(%error, "could not remove expired sessions"),

@@ -13,3 +13,15 @@ pub fn init(settings: &LogSettings) {
         // Already initialised (tests build several applications in one process).
     }
 }
+
+/// An error and its causes on one line, `outer: inner: innermost`, for logs and the CLI.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

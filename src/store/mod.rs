@@ -62,6 +62,8 @@ pub trait Store: Send + Sync + 'static {
     /// Counts a failed sign-in from `address` and returns the failures in the current window.
     async fn record_address_failure(&self, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64>;
     async fn address_failures(&self, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64>;
+    /// Forgets address windows that started before `before`.
+    async fn delete_stale_address_failures(&self, before: OffsetDateTime) -> StoreResult<u64>;
 
     /// Signs in: stores the session, clears the failure count, optionally stores a re-hash.
     async fn start_session(

@@ -282,6 +282,15 @@ macro_rules! sql_store {
                 Ok(row.map(|r| r.try_get("failures")).transpose().map_err(unavailable)?.unwrap_or(0))
             }
 
+            async fn delete_stale_address_failures(&self, before: OffsetDateTime) -> StoreResult<u64> {
+                let result = sqlx::query("DELETE FROM address_failures WHERE window_start < $1")
+                    .bind(before.unix_timestamp())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(result.rows_affected())
+            }
+
             async fn start_session(
                 &self,
                 session: &NewSession,

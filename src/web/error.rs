@@ -8,6 +8,7 @@ use super::context::RequestContext;
 use super::pages::{ErrorPage, Layout, render};
 use crate::crypto::Overloaded;
 use crate::store::StoreError;
+use crate::telemetry::error_chain;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -123,16 +124,4 @@ impl IntoResponse for WebError {
         }
         response
     }
-}
-
-/// `outer: inner: innermost`, for the log.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -10,3 +10,4 @@ mod overload;
 mod pages;
 mod sessions;
 mod sign_in;
+mod store_story;
