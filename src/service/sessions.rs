@@ -67,9 +67,11 @@ impl Portal {
         self.store.end_session(&active.login.id, &active.session.id, &event, self.clock.now()).await.map(drop)
     }
 
-    /// Housekeeping: removes sessions past their idle or absolute limit.
-    pub async fn delete_expired_sessions(&self) -> Result<u64, StoreError> {
+    /// Housekeeping: removes sessions past their idle or absolute limit, and per-address
+    /// failure windows that have closed. Returns the number of sessions removed.
+    pub async fn sweep_expired(&self) -> Result<u64, StoreError> {
         let now = self.clock.now();
+        self.store.delete_stale_address_failures(now - self.address_limit.window).await?;
         self.store.delete_expired_sessions(now - self.session_lifetime.idle, now - self.session_lifetime.absolute).await
     }
 }

@@ -1,0 +1,150 @@
+//! Sealing data at rest with XChaCha20-Poly1305: outbox payloads that carry a secret, and
+//! secure-pickup messages. Keys come from the installation's secret key (never stored in the
+//! database) and, for secure pickup, also from a passcode stretched with Argon2id, so that a
+//! copy of the database alone opens nothing.
+
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use sha2::{Digest, Sha256};
+
+use super::token::fill_random;
+use crate::domain::Secret;
+
+/// The installation's secret key: 32 random bytes from the key file.
+#[derive(Clone)]
+pub struct MasterKey(Secret<[u8; 32]>);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    #[error("the sealed data is damaged or the key is wrong")]
+    Open,
+    #[error("the sealing key could not be derived")]
+    Derive,
+}
+
+impl MasterKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(Secret::new(bytes))
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        fill_random(&mut bytes);
+        Self::from_bytes(bytes)
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0.expose())
+    }
+
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let bytes: [u8; 32] = hex::decode(text.trim()).ok()?.try_into().ok()?;
+        Some(Self::from_bytes(bytes))
+    }
+
+    /// A key for one purpose; keys for different purposes are unrelated.
+    pub fn derive(&self, purpose: &str) -> SealingKey {
+        let mut hasher = Sha256::new();
+        hasher.update(b"portcullis seal v1\0");
+        hasher.update(purpose.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.0.expose());
+        SealingKey(Secret::new(hasher.finalize().into()))
+    }
+}
+
+#[derive(Clone)]
+pub struct SealingKey(Secret<[u8; 32]>);
+
+impl std::fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealingKey([redacted])")
+    }
+}
+
+impl SealingKey {
+    /// Combines this key with a passcode stretched by Argon2id under `salt`.
+    pub fn with_passcode(&self, passcode: &str, salt: &[u8]) -> Result<Self, SealError> {
+        let mut stretched = [0u8; 32];
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
+            .hash_password_into(passcode.as_bytes(), salt, &mut stretched)
+            .map_err(|_| SealError::Derive)?;
+        let mut hasher = Sha256::new();
+        hasher.update(b"portcullis passcode v1\0");
+        hasher.update(stretched);
+        hasher.update(self.0.expose());
+        Ok(Self(Secret::new(hasher.finalize().into())))
+    }
+
+    /// Encrypts `plaintext`, bound to `context` (which must be given again to open it).
+    /// Returns base64 of nonce ‖ ciphertext.
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> String {
+        let mut nonce = [0u8; 24];
+        fill_random(&mut nonce);
+        let cipher = XChaCha20Poly1305::new(self.0.expose().into());
+        let payload = Payload { msg: plaintext, aad: context.as_bytes() };
+        // Encryption with a valid key and nonce cannot fail for inputs of this size.
+        let ciphertext = cipher.encrypt(XNonce::from_slice(&nonce), payload).unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend(ciphertext);
+        STANDARD.encode(out)
+    }
+
+    pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, SealError> {
+        let bytes = STANDARD.decode(sealed).map_err(|_| SealError::Open)?;
+        if bytes.len() < 24 + 16 {
+            return Err(SealError::Open);
+        }
+        let (nonce, ciphertext) = bytes.split_at(24);
+        let cipher = XChaCha20Poly1305::new(self.0.expose().into());
+        cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context.as_bytes() })
+            .map_err(|_| SealError::Open)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_data_opens_only_with_the_same_key_and_context() {
+        let master = MasterKey::generate();
+        let key = master.derive("outbox");
+        let sealed = key.seal(b"CANARY-secret", "message-1");
+        assert!(!sealed.contains("CANARY"));
+        assert_eq!(key.open(&sealed, "message-1").unwrap(), b"CANARY-secret");
+        assert_eq!(key.open(&sealed, "message-2"), Err(SealError::Open));
+        assert_eq!(master.derive("pickup").open(&sealed, "message-1"), Err(SealError::Open));
+        assert_eq!(MasterKey::generate().derive("outbox").open(&sealed, "message-1"), Err(SealError::Open));
+    }
+
+    #[test]
+    fn a_passcode_is_needed_as_well_as_the_server_key() {
+        let key = MasterKey::generate().derive("pickup");
+        let salt = [7u8; 16];
+        let sealed = key.with_passcode("K7QM-4XPD", &salt).unwrap().seal(b"secret", "pickup-1");
+        assert!(key.with_passcode("K7QM-4XPD", &salt).unwrap().open(&sealed, "pickup-1").is_ok());
+        assert!(key.with_passcode("K7QM-4XPE", &salt).unwrap().open(&sealed, "pickup-1").is_err());
+        assert!(key.open(&sealed, "pickup-1").is_err());
+    }
+
+    #[test]
+    fn the_master_key_round_trips_through_hex() {
+        let master = MasterKey::generate();
+        let again = MasterKey::from_hex(&master.to_hex()).unwrap();
+        assert_eq!(again.derive("x").seal(b"a", "c").len(), master.derive("x").seal(b"a", "c").len());
+        assert!(again.derive("x").open(&master.derive("x").seal(b"a", "c"), "c").is_ok());
+        assert!(MasterKey::from_hex("00").is_none());
+        assert_eq!(format!("{master:?}"), "MasterKey([redacted])");
+    }
+}

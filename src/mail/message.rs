@@ -1,0 +1,139 @@
+//! Outgoing messages as typed, versioned values. The outbox stores the value (sealed); the
+//! worker renders it at send time, so a template fix reaches messages still in the queue.
+
+use serde::{Deserialize, Serialize};
+
+/// How a message may travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sensitivity {
+    /// Carries a credential: only encrypted to the recipient's key, or by secure pickup.
+    MustEncrypt,
+    /// Encrypted when the recipient has a key on file, plain otherwise.
+    EncryptIfKey,
+    /// Nothing secret in it.
+    Plain,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutboundMessage {
+    PasswordChanged(PasswordChanged),
+    SecurePickup(SecurePickup),
+    TemporaryPassword(TemporaryPassword),
+    Test(TestMessage),
+}
+
+/// Sent after every password change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    pub version: u32,
+    pub login_name: String,
+    /// Unix seconds.
+    pub changed_at: i64,
+    pub source_ip: Option<String>,
+    /// `my_profile`, `operator`, …
+    pub via: String,
+}
+
+/// The plain notice that a sealed message waits on the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurePickup {
+    pub version: u32,
+    pub login_name: String,
+    pub pickup_id: String,
+    pub expires_at: i64,
+}
+
+/// A temporary password. Never travels in clear: encrypted to the recipient's key, or sealed
+/// for secure pickup.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemporaryPassword {
+    pub version: u32,
+    pub login_name: String,
+    pub password: String,
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for TemporaryPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemporaryPassword").field("login_name", &self.login_name).field("password", &"[redacted]").finish()
+    }
+}
+
+/// `portcullis mail test`: checks the relay and the recipient's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestMessage {
+    pub version: u32,
+    pub login_name: String,
+}
+
+impl OutboundMessage {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::PasswordChanged(_) => "password_changed",
+            Self::SecurePickup(_) => "secure_pickup",
+            Self::TemporaryPassword(_) => "temporary_password",
+            Self::Test(_) => "test",
+        }
+    }
+
+    pub fn sensitivity(&self) -> Sensitivity {
+        match self {
+            Self::TemporaryPassword(_) => Sensitivity::MustEncrypt,
+            Self::PasswordChanged(_) | Self::Test(_) => Sensitivity::EncryptIfKey,
+            Self::SecurePickup(_) => Sensitivity::Plain,
+        }
+    }
+
+    /// The subject line. It never holds anything sensitive: it travels in clear even when
+    /// the body is encrypted.
+    pub fn subject(&self, product: &str) -> String {
+        match self {
+            Self::PasswordChanged(_) => format!("{product}: your password was changed"),
+            Self::SecurePickup(_) => format!("{product}: a secure message is waiting for you"),
+            Self::TemporaryPassword(_) => format!("{product}: sign-in information"),
+            Self::Test(_) => format!("{product}: test message"),
+        }
+    }
+
+    pub fn login_name(&self) -> &str {
+        match self {
+            Self::PasswordChanged(m) => &m.login_name,
+            Self::SecurePickup(m) => &m.login_name,
+            Self::TemporaryPassword(m) => &m.login_name,
+            Self::Test(m) => &m.login_name,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_round_trips_through_its_stored_form() {
+        let message = OutboundMessage::PasswordChanged(PasswordChanged {
+            version: 1,
+            login_name: "ABC1234".into(),
+            changed_at: 1_700_000_000,
+            source_ip: Some("192.0.2.1".into()),
+            via: "my_profile".into(),
+        });
+        let stored = serde_json::to_string(&message).unwrap();
+        assert!(stored.contains("\"kind\":\"password_changed\""));
+        assert_eq!(serde_json::from_str::<OutboundMessage>(&stored).unwrap(), message);
+    }
+
+    #[test]
+    fn credentials_must_be_encrypted_and_never_print() {
+        let message = OutboundMessage::TemporaryPassword(TemporaryPassword {
+            version: 1,
+            login_name: "ABC1234".into(),
+            password: "CANARY-temp".into(),
+            expires_at: 0,
+        });
+        assert_eq!(message.sensitivity(), Sensitivity::MustEncrypt);
+        assert!(!format!("{message:?}").contains("CANARY"));
+        assert!(!message.subject("Portal").contains("CANARY"));
+    }
+}
