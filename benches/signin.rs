@@ -36,7 +36,8 @@ async fn main() {
     let app = Application::build(&settings, Arc::new(SystemClock)).await.expect("app");
     let base = format!("http://{}", app.local_addr().expect("address"));
     let email = EmailAddress::parse("bench@example.com").expect("email");
-    let created = app.portal().create_account("Bench", email, Some(Password::new("Bench#Pass1"))).await.expect("account");
+    let created =
+        app.portal().create_account("Bench", email, Some(Password::new("Bench#Pass1"))).await.expect("account");
     let primary = created.primary_login.to_string();
     tokio::spawn(app.run(std::future::pending()));
 
@@ -49,7 +50,10 @@ async fn main() {
     let flood = {
         let base = base.clone();
         tokio::spawn(async move {
-            run_concurrently(concurrency * 4, SIGN_INS, |n| sign_in(base.clone(), format!("ZZZ{:04}", n % 10_000), "Wrong#1x", false)).await
+            run_concurrently(concurrency * 4, SIGN_INS, |n| {
+                sign_in(base.clone(), format!("ZZZ{:04}", n % 10_000), "Wrong#1x", false)
+            })
+            .await
         })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -48,7 +48,9 @@ async fn the_store_story_holds_on_this_backend() {
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.record_sign_in_failure("login-1", &policy, &event(AuditAction::SignInFailed), now).await })
+            tokio::spawn(async move {
+                store.record_sign_in_failure("login-1", &policy, &event(AuditAction::SignInFailed), now).await
+            })
         })
         .collect();
     for task in tasks {
@@ -89,7 +91,12 @@ async fn the_store_story_holds_on_this_backend() {
     store.start_session(&second, None, &event(AuditAction::SignInSucceeded), now).await.unwrap();
 
     // Passwords: compare-and-set, history kept and pruned, every session ended.
-    let stale = PasswordChange { login_id: "login-1".into(), expected_current: Some(hash(1)), new_hash: hash(3), keep_history: 2 };
+    let stale = PasswordChange {
+        login_id: "login-1".into(),
+        expected_current: Some(hash(1)),
+        new_hash: hash(3),
+        keep_history: 2,
+    };
     assert!(!store.replace_password(&stale, &event(AuditAction::PasswordChanged), now).await.unwrap());
     let mut current = hash(2);
     for n in 3..=6 {
