@@ -3,7 +3,8 @@
 //! portal refuses to start on a setting it could not honour.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
@@ -21,6 +22,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub http: HttpSettings,
     pub branding: BrandingSettings,
+    pub secrets: SecretsSettings,
+    pub mail: MailSettings,
+    pub pickup: PickupSettings,
     pub session: SessionSettings,
     pub password: PasswordSettings,
     pub hashing: HashingSettings,
@@ -44,6 +48,36 @@ pub struct HttpSettings {
     pub public_url: Url,
     pub trusted_proxies: Vec<IpAddr>,
     pub max_body_bytes: usize,
+    pub dev_mailbox: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsSettings {
+    pub key_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: String,
+    pub dir: PathBuf,
+    pub smtp_url: String,
+    pub smtp_timeout_seconds: u64,
+    pub from: String,
+    pub templates_dir: String,
+    pub throttle_per_hour: i64,
+    pub retry_first_seconds: i64,
+    pub retry_max_minutes: i64,
+    pub give_up_after_hours: i64,
+    pub smime_cipher: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PickupSettings {
+    pub lifetime_hours: i64,
+    pub max_attempts: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -128,7 +162,9 @@ impl Settings {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment.merge(Env::prefixed("PORTCULLIS_").split("__"));
+        // Only PORTCULLIS_<SECTION>__<KEY> names are settings; other PORTCULLIS_* variables
+        // (e.g. a script's PORTCULLIS_BIN) are not ours to refuse.
+        figment = figment.merge(Env::prefixed("PORTCULLIS_").filter(|key| key.as_str().contains("__")).split("__"));
         let settings: Self = figment.extract().map_err(Box::new)?;
         settings.validate()?;
         Ok(settings)
@@ -168,10 +204,44 @@ impl Settings {
         positive("lockout.window_minutes", self.lockout.window_minutes)?;
         positive("rate_limit.address_max_failures", self.rate_limit.address_max_failures)?;
         positive("rate_limit.address_window_minutes", self.rate_limit.address_window_minutes)?;
+        self.validate_mail()?;
+        positive("pickup.lifetime_hours", self.pickup.lifetime_hours)?;
+        positive("pickup.max_attempts", self.pickup.max_attempts)?;
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(invalid("log.format", "must be \"pretty\" or \"json\""));
         }
         Ok(())
+    }
+
+    fn validate_mail(&self) -> Result<(), ConfigError> {
+        let mail = &self.mail;
+        match mail.transport.as_str() {
+            "file" => {}
+            "smtp" => {
+                let url = Url::parse(&mail.smtp_url).map_err(|_| {
+                    invalid("mail.smtp_url", "must be smtp://host:port or smtps://user:password@host:465")
+                })?;
+                if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
+                    return Err(invalid("mail.smtp_url", "must be smtp://host:port or smtps://user:password@host:465"));
+                }
+            }
+            _ => return Err(invalid("mail.transport", "must be \"file\" or \"smtp\"")),
+        }
+        lettre::message::Mailbox::from_str(&mail.from)
+            .map_err(|e| invalid("mail.from", format!("is not a valid sender address: {e}")))?;
+        if !matches!(mail.smime_cipher.as_str(), "aes-256-gcm" | "aes-256-cbc") {
+            return Err(invalid("mail.smime_cipher", "must be \"aes-256-gcm\" or \"aes-256-cbc\""));
+        }
+        positive("mail.throttle_per_hour", mail.throttle_per_hour)?;
+        positive("mail.retry_first_seconds", mail.retry_first_seconds)?;
+        positive("mail.retry_max_minutes", mail.retry_max_minutes)?;
+        positive("mail.give_up_after_hours", mail.give_up_after_hours)?;
+        positive("mail.smtp_timeout_seconds", i64::try_from(mail.smtp_timeout_seconds).unwrap_or(i64::MAX))
+    }
+
+    /// The dev mailbox exists only with the file transport and the setting on.
+    pub fn dev_mailbox_enabled(&self) -> bool {
+        self.http.dev_mailbox && self.mail.transport == "file"
     }
 
     pub fn backend(&self) -> Result<Backend, ConfigError> {
@@ -217,6 +287,7 @@ impl Settings {
     pub fn redacted_toml(&self) -> String {
         let mut shown = self.clone();
         shown.database.url = redact_url_password(&self.database.url);
+        shown.mail.smtp_url = redact_url_password(&self.mail.smtp_url);
         toml_string(&shown)
     }
 }

@@ -9,6 +9,8 @@ use tokio::net::TcpListener;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::mail::render::Renderer;
+use crate::mail::{Mailer, worker};
 use crate::service::Portal;
 use crate::web::{self, AppState, WebSettings};
 
@@ -16,6 +18,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     portal: Portal,
+    mailer: Arc<Mailer>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +27,8 @@ pub enum StartError {
     Build(#[from] crate::service::BuildError),
     #[error("cannot listen on {address}: {source}")]
     Listen { address: SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Mail(String),
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -34,11 +39,16 @@ const SWEEP_INTERVAL: StdDuration = StdDuration::from_secs(300);
 impl Application {
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let portal = Portal::build(settings, clock).await?;
+        let mailer = Arc::new(Mailer::from_settings(settings).map_err(StartError::Mail)?);
         let address = settings.http.listen;
         let listener = TcpListener::bind(address).await.map_err(|source| StartError::Listen { address, source })?;
-        let state = AppState { portal: portal.clone(), web: Arc::new(WebSettings::from_settings(settings)) };
-        let router = web::router(state, settings.http.max_body_bytes);
-        Ok(Self { listener, router, portal })
+        let state = AppState {
+            portal: portal.clone(),
+            web: Arc::new(WebSettings::from_settings(settings)),
+            renderer: Arc::new(Renderer::from_settings(settings)),
+        };
+        let router = web::router(state, settings);
+        Ok(Self { listener, router, portal, mailer })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -52,9 +62,11 @@ impl Application {
     /// Serves until `shutdown` resolves (or forever).
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
         let sweeper = tokio::spawn(sweep_expired_sessions(self.portal.clone()));
+        let worker = tokio::spawn(worker::run(self.portal.clone(), self.mailer.clone(), self.portal.mail_wake.clone()));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
         sweeper.abort();
+        worker.abort();
         result.map_err(StartError::Serve)
     }
 }
@@ -65,7 +77,7 @@ async fn sweep_expired_sessions(portal: Portal) {
         ticker.tick().await;
         match portal.sweep_expired().await {
             Ok(0) => {}
-            Ok(removed) => tracing::info!(removed, "expired sessions removed"),
+            Ok(removed) => tracing::info!(removed, "expired sessions and secure messages removed"),
             Err(error) => tracing::warn!(%error, "could not remove expired sessions"),
         }
     }

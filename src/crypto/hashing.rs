@@ -132,6 +132,11 @@ impl HashPool {
         self.run(move || hashes.iter().any(|h| verify_blocking(&current, input.as_bytes(), h).0)).await
     }
 
+    /// Runs other Argon2-sized work (e.g. stretching a passcode) on the same bounded pool.
+    pub async fn run_job<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, Overloaded> {
+        self.run(job).await
+    }
+
     pub fn stats(&self) -> HashPoolStats {
         HashPoolStats {
             verifications: self.inner.verifications.load(Ordering::Relaxed),

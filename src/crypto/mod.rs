@@ -2,6 +2,7 @@
 //! a digest is ever stored.
 
 pub mod hashing;
+pub mod seal;
 pub mod token;
 
 pub use hashing::{HashPool, HashingParams, Overloaded, PasswordHash, Verification};

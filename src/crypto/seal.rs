@@ -42,6 +42,27 @@ impl MasterKey {
         Self::from_bytes(bytes)
     }
 
+    /// Reads the key file, or creates it (readable by its owner only) when it does not exist.
+    pub fn load_or_create(path: &std::path::Path) -> Result<Self, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::from_hex(&text)
+                .ok_or_else(|| format!("{}: not a secret key (expected 64 hex characters)", path.display())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let key = Self::generate();
+                match write_private(path, &key.to_hex()) {
+                    Ok(()) => {
+                        tracing::info!(path = %path.display(), "created a new secret key");
+                        Ok(key)
+                    }
+                    // Another process created it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::load_or_create(path),
+                    Err(e) => Err(format!("{}: cannot create: {e}", path.display())),
+                }
+            }
+            Err(error) => Err(format!("{}: cannot read: {error}", path.display())),
+        }
+    }
+
     pub fn to_hex(&self) -> String {
         hex::encode(self.0.expose())
     }
@@ -60,6 +81,21 @@ impl MasterKey {
         hasher.update(self.0.expose());
         SealingKey(Secret::new(hasher.finalize().into()))
     }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
 }
 
 #[derive(Clone)]
@@ -93,7 +129,7 @@ impl SealingKey {
         let cipher = XChaCha20Poly1305::new(self.0.expose().into());
         let payload = Payload { msg: plaintext, aad: context.as_bytes() };
         // Encryption with a valid key and nonce cannot fail for inputs of this size.
-        let ciphertext = cipher.encrypt(XNonce::from_slice(&nonce), payload).unwrap_or_default();
+        let ciphertext = cipher.encrypt(&XNonce::from(nonce), payload).unwrap_or_default();
         let mut out = nonce.to_vec();
         out.extend(ciphertext);
         STANDARD.encode(out)
@@ -105,10 +141,9 @@ impl SealingKey {
             return Err(SealError::Open);
         }
         let (nonce, ciphertext) = bytes.split_at(24);
+        let nonce = XNonce::try_from(nonce).map_err(|_| SealError::Open)?;
         let cipher = XChaCha20Poly1305::new(self.0.expose().into());
-        cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context.as_bytes() })
-            .map_err(|_| SealError::Open)
+        cipher.decrypt(&nonce, Payload { msg: ciphertext, aad: context.as_bytes() }).map_err(|_| SealError::Open)
     }
 }
 

@@ -22,6 +22,16 @@ pub enum AuditAction {
     PasswordChanged,
     PasswordChangeFailed,
     PasswordSetByOperator,
+    MailThrottled,
+    MailSent,
+    MailAbandoned,
+    MailEncryptionFailed,
+    MailRequeued,
+    EncryptionKeySet,
+    EncryptionKeyRemoved,
+    SecureMessageIssued,
+    SecureMessageOpened,
+    SecureMessageWrongPasscode,
 }
 
 impl AuditAction {
@@ -39,6 +49,16 @@ impl AuditAction {
             Self::PasswordChanged => "password_changed",
             Self::PasswordChangeFailed => "password_change_failed",
             Self::PasswordSetByOperator => "password_set_by_operator",
+            Self::MailThrottled => "mail_throttled",
+            Self::MailSent => "mail_sent",
+            Self::MailAbandoned => "mail_abandoned",
+            Self::MailEncryptionFailed => "mail_encryption_failed",
+            Self::MailRequeued => "mail_requeued",
+            Self::EncryptionKeySet => "encryption_key_set",
+            Self::EncryptionKeyRemoved => "encryption_key_removed",
+            Self::SecureMessageIssued => "secure_message_issued",
+            Self::SecureMessageOpened => "secure_message_opened",
+            Self::SecureMessageWrongPasscode => "secure_message_wrong_passcode",
         }
     }
 }

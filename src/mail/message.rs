@@ -56,7 +56,10 @@ pub struct TemporaryPassword {
 
 impl std::fmt::Debug for TemporaryPassword {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TemporaryPassword").field("login_name", &self.login_name).field("password", &"[redacted]").finish()
+        f.debug_struct("TemporaryPassword")
+            .field("login_name", &self.login_name)
+            .field("password", &"[redacted]")
+            .finish()
     }
 }
 

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod common_passwords;
+pub mod mail;
 pub mod password;
 pub mod sessions;
 
@@ -15,6 +16,7 @@ use time::Duration;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::crypto::seal::{MasterKey, SealingKey};
 use crate::crypto::{HashPool, HashingParams};
 use crate::domain::{LockoutPolicy, PasswordPolicy, SessionLifetime};
 use crate::store::{Store, StoreError};
@@ -40,6 +42,25 @@ pub struct AddressLimit {
     pub window: Duration,
 }
 
+/// Mail rules: throttling, retries, secure-pickup limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailPolicy {
+    pub throttle_per_hour: i64,
+    pub retry_first: Duration,
+    pub retry_max: Duration,
+    pub give_up_after: Duration,
+    pub pickup_lifetime: Duration,
+    pub pickup_max_attempts: i64,
+}
+
+impl MailPolicy {
+    /// The wait before the next attempt, after `attempts` failed ones: doubling, capped.
+    pub fn retry_delay(&self, attempts: i64) -> Duration {
+        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
+        self.retry_first.saturating_mul(2_i32.saturating_pow(doublings)).min(self.retry_max)
+    }
+}
+
 /// Everything the use cases need, built once from the settings and shared.
 #[derive(Clone)]
 pub struct Portal {
@@ -51,6 +72,13 @@ pub struct Portal {
     pub lockout: LockoutPolicy,
     pub session_lifetime: SessionLifetime,
     pub address_limit: AddressLimit,
+    pub mail: MailPolicy,
+    /// Seals outbox payloads.
+    pub outbox_key: SealingKey,
+    /// Seals secure-pickup messages (together with each message's passcode).
+    pub pickup_key: SealingKey,
+    /// Wakes this instance's mail worker when a message is queued.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +87,8 @@ pub enum BuildError {
     Hashing(argon2::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("secrets.key_file: {0}")]
+    SecretKey(String),
 }
 
 impl Portal {
@@ -75,6 +105,7 @@ impl Portal {
             parallelism: hashing.parallelism,
         };
         let hasher = HashPool::new(params, hashing.workers, hashing.queue).map_err(BuildError::Hashing)?;
+        let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
         let policy = settings.password_policy();
         let common_passwords =
             Arc::new(if policy.refuse_common { CommonPasswords::bundled() } else { CommonPasswords::default() });
@@ -90,6 +121,17 @@ impl Portal {
                 max_failures: settings.rate_limit.address_max_failures,
                 window: Duration::minutes(settings.rate_limit.address_window_minutes),
             },
+            mail: MailPolicy {
+                throttle_per_hour: settings.mail.throttle_per_hour,
+                retry_first: Duration::seconds(settings.mail.retry_first_seconds),
+                retry_max: Duration::minutes(settings.mail.retry_max_minutes),
+                give_up_after: Duration::hours(settings.mail.give_up_after_hours),
+                pickup_lifetime: Duration::hours(settings.pickup.lifetime_hours),
+                pickup_max_attempts: settings.pickup.max_attempts,
+            },
+            outbox_key: master.derive("outbox"),
+            pickup_key: master.derive("secure-pickup"),
+            mail_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 }

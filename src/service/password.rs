@@ -6,6 +6,7 @@ use serde_json::json;
 use super::{Portal, RequestSource};
 use crate::crypto::{Overloaded, PasswordHash};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, PolicyViolation};
+use crate::mail::message::{OutboundMessage, PasswordChanged};
 use crate::store::{LoginRecord, PasswordChange, StoreError};
 
 /// One reason a password change was refused; all of them are reported together.
@@ -94,7 +95,7 @@ impl Portal {
             .subject(login.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "sessions_ended": "all" }));
-        self.store_new_password(login, &form.new, &event).await
+        self.store_new_password(login, &form.new, &event, "my_profile", source).await
     }
 
     /// `portcullis login set-password`: the operator's break-glass.
@@ -107,7 +108,7 @@ impl Portal {
         let event = AuditEvent::new(AuditAction::PasswordSetByOperator, Actor::Operator)
             .subject(login.name.to_string())
             .details(json!({ "sessions_ended": "all" }));
-        self.store_new_password(&login, new, &event).await
+        self.store_new_password(&login, new, &event, "operator", &RequestSource::operator()).await
     }
 
     /// Policy rules, plus history when `check_history`.
@@ -136,20 +137,36 @@ impl Portal {
         Ok(hashes)
     }
 
+    /// Stores the new hash, ends every session and queues the password-changed notice, in one
+    /// transaction.
     async fn store_new_password(
         &self,
         login: &LoginRecord,
         new: &Password,
         event: &AuditEvent,
+        via: &str,
+        source: &RequestSource,
     ) -> Result<(), ChangeError> {
+        let now = self.clock.now();
+        let notice = OutboundMessage::PasswordChanged(PasswordChanged {
+            version: 1,
+            login_name: login.name.to_string(),
+            changed_at: now.unix_timestamp(),
+            source_ip: source.ip.clone(),
+            via: via.to_string(),
+        });
         let change = PasswordChange {
             login_id: login.id.clone(),
             expected_current: login.password_hash.clone(),
             new_hash: self.hasher.hash(new).await?,
             keep_history: self.policy.history_depth.saturating_sub(1),
         };
-        match self.store.replace_password(&change, event, self.clock.now()).await? {
-            true => Ok(()),
+        let mail = self.new_mail(login, &notice);
+        match self.store.replace_password(&change, event, Some(&mail), now).await? {
+            true => {
+                self.wake_mail_worker();
+                Ok(())
+            }
             false => Err(ChangeError::Conflict),
         }
     }

@@ -68,10 +68,16 @@ impl Portal {
     }
 
     /// Housekeeping: removes sessions past their idle or absolute limit, and per-address
-    /// failure windows that have closed. Returns the number of sessions removed.
+    /// failure windows that have closed, and secure messages past their lifetime. Returns how
+    /// many sessions and messages were removed.
     pub async fn sweep_expired(&self) -> Result<u64, StoreError> {
         let now = self.clock.now();
         self.store.delete_stale_address_failures(now - self.address_limit.window).await?;
-        self.store.delete_expired_sessions(now - self.session_lifetime.idle, now - self.session_lifetime.absolute).await
+        let messages = self.store.delete_expired_secure_messages(now).await?;
+        let sessions = self
+            .store
+            .delete_expired_sessions(now - self.session_lifetime.idle, now - self.session_lifetime.absolute)
+            .await?;
+        Ok(sessions + messages)
     }
 }

@@ -5,6 +5,7 @@
 mod postgres;
 mod records;
 mod sql;
+mod sql_mail;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -100,8 +101,52 @@ pub trait Store: Send + Sync + 'static {
         &self,
         change: &PasswordChange,
         audit: &AuditEvent,
+        notice: Option<&NewMail>,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
+
+    /// Queues a message unless the recipient already got `throttle_per_hour` of its kind in
+    /// the last hour; then it is dropped, audited, and false is returned.
+    async fn enqueue_mail(&self, mail: &NewMail, audit: Option<&AuditEvent>, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Leases up to `limit` due messages to this worker until `now + lease`.
+    async fn claim_mail(&self, now: OffsetDateTime, lease: Duration, limit: i64) -> StoreResult<Vec<OutboxRecord>>;
+    async fn finish_mail(
+        &self,
+        id: &str,
+        outcome: &MailOutcome,
+        audit: Option<&AuditEvent>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// The newest messages, newest first.
+    async fn list_mail(&self, limit: i64) -> StoreResult<Vec<OutboxRecord>>;
+    /// Puts an abandoned or failed message back in the queue; false when there is no such message.
+    async fn retry_mail(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+
+    /// Stores (or replaces) a login's encryption key.
+    async fn set_recipient_key(&self, key: &StoredKey, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
+    async fn recipient_key(&self, login_id: &str) -> StoreResult<Option<StoredKey>>;
+    async fn remove_recipient_key(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+
+    /// Stores a sealed message and queues the notice that points to it, together.
+    async fn create_secure_message(
+        &self,
+        message: &NewSecureMessage,
+        notice: &NewMail,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn secure_message(&self, id: &str) -> StoreResult<Option<SecureMessageRecord>>;
+    /// Counts a wrong passcode; at `max_attempts` the message is destroyed. Returns the count.
+    async fn count_pickup_failure(
+        &self,
+        id: &str,
+        max_attempts: i64,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<i64>;
+    /// Destroys the message as it is opened; false when another request got there first.
+    async fn consume_secure_message(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+    async fn delete_expired_secure_messages(&self, now: OffsetDateTime) -> StoreResult<u64>;
 
     async fn create_staff(&self, staff: &NewStaff, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
 

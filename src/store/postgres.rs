@@ -6,6 +6,7 @@ use std::time::Duration as StdDuration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::sql::sql_store;
+use super::sql_mail::sql_mail;
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -25,3 +26,4 @@ impl PostgresStore {
 }
 
 sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, begin = "BEGIN", lock = " FOR UPDATE");
+sql_mail!(PostgresStore, sqlx::postgres::PgRow, skip_locked = " FOR UPDATE SKIP LOCKED");

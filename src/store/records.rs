@@ -106,3 +106,72 @@ impl LoginRecord {
         }
     }
 }
+
+/// A message for the outbox; `payload` is already sealed.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    pub id: String,
+    pub kind: String,
+    pub login_id: Option<String>,
+    pub recipient: String,
+    pub payload: String,
+    /// Messages of this kind to this recipient allowed in the last hour.
+    pub throttle_per_hour: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRecord {
+    pub id: String,
+    pub kind: String,
+    pub login_id: Option<String>,
+    pub recipient: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: OffsetDateTime,
+    pub last_error: Option<String>,
+    pub encryption: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+/// How a delivery attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailOutcome {
+    /// Handed to the relay (or written); `encryption` says how it travelled.
+    Sent { encryption: String },
+    /// Try again at `at`.
+    Retry { error: String, at: OffsetDateTime },
+    /// Given up: `abandoned` (the relay kept refusing) or `failed_encryption` (never sent in clear).
+    Failed { status: &'static str, error: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredKey {
+    pub login_id: String,
+    /// `openpgp` or `smime`.
+    pub kind: String,
+    pub material: String,
+    pub fingerprint: String,
+    pub expires_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSecureMessage {
+    pub id: String,
+    pub login_id: String,
+    pub sealed: String,
+    pub salt: String,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecureMessageRecord {
+    pub id: String,
+    pub login_id: Option<String>,
+    pub sealed: String,
+    pub salt: String,
+    pub attempts: i64,
+    pub expires_at: OffsetDateTime,
+}

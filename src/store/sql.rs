@@ -425,6 +425,7 @@ macro_rules! sql_store {
                 &self,
                 change: &PasswordChange,
                 audit: &AuditEvent,
+                notice: Option<&NewMail>,
                 now: OffsetDateTime,
             ) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
@@ -471,8 +472,81 @@ macro_rules! sql_store {
                     .await
                     .map_err(unavailable)?;
                 append_audit_in(&mut tx, &[audit], now).await?;
+                if let Some(mail) = notice {
+                    enqueue_mail_in(&mut tx, mail, now).await?;
+                }
                 commit(tx).await?;
                 Ok(true)
+            }
+
+            async fn enqueue_mail(&self, mail: &NewMail, audit: Option<&AuditEvent>, now: OffsetDateTime) -> StoreResult<bool> {
+                self.mail_enqueue(mail, audit, now).await
+            }
+
+            async fn claim_mail(&self, now: OffsetDateTime, lease: Duration, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+                self.mail_claim(now, lease, limit).await
+            }
+
+            async fn finish_mail(
+                &self,
+                id: &str,
+                outcome: &MailOutcome,
+                audit: Option<&AuditEvent>,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                self.mail_finish(id, outcome, audit, now).await
+            }
+
+            async fn list_mail(&self, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+                self.mail_list(limit).await
+            }
+
+            async fn retry_mail(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+                self.mail_retry(id, audit, now).await
+            }
+
+            async fn set_recipient_key(&self, key: &StoredKey, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+                self.key_set(key, audit, now).await
+            }
+
+            async fn recipient_key(&self, login_id: &str) -> StoreResult<Option<StoredKey>> {
+                self.key_get(login_id).await
+            }
+
+            async fn remove_recipient_key(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+                self.key_remove(login_id, audit, now).await
+            }
+
+            async fn create_secure_message(
+                &self,
+                message: &NewSecureMessage,
+                notice: &NewMail,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                self.pickup_create(message, notice, audit, now).await
+            }
+
+            async fn secure_message(&self, id: &str) -> StoreResult<Option<SecureMessageRecord>> {
+                self.pickup_get(id).await
+            }
+
+            async fn count_pickup_failure(
+                &self,
+                id: &str,
+                max_attempts: i64,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<i64> {
+                self.pickup_failure(id, max_attempts, audit, now).await
+            }
+
+            async fn consume_secure_message(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+                self.pickup_consume(id, audit, now).await
+            }
+
+            async fn delete_expired_secure_messages(&self, now: OffsetDateTime) -> StoreResult<u64> {
+                self.pickup_delete_expired(now).await
             }
 
             async fn create_staff(&self, staff: &NewStaff, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {

@@ -8,6 +8,7 @@ use std::time::Duration as StdDuration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::sql::sql_store;
+use super::sql_mail::sql_mail;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -44,3 +45,4 @@ fn create_parent_dir(options: &SqliteConnectOptions) -> Result<(), StoreError> {
 }
 
 sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, begin = "BEGIN IMMEDIATE", lock = "");
+sql_mail!(SqliteStore, sqlx::sqlite::SqliteRow, skip_locked = "");

@@ -9,7 +9,9 @@ mod error;
 mod form;
 mod health;
 mod login;
+mod mailbox;
 mod pages;
+mod pickup;
 mod profile;
 mod security_headers;
 mod visitor;
@@ -22,6 +24,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 
 use crate::config::Settings;
+use crate::mail::render::Renderer;
 use crate::service::Portal;
 
 pub use error::WebError;
@@ -31,6 +34,7 @@ pub use error::WebError;
 pub struct AppState {
     pub portal: Portal,
     pub web: Arc<WebSettings>,
+    pub renderer: Arc<Renderer>,
 }
 
 /// The settings the web layer needs, resolved once.
@@ -42,6 +46,8 @@ pub struct WebSettings {
     pub public_origin: String,
     pub https: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The file transport's folder when the dev mailbox is on; None otherwise.
+    pub dev_mailbox: Option<std::path::PathBuf>,
 }
 
 impl WebSettings {
@@ -52,26 +58,37 @@ impl WebSettings {
             public_origin: settings.http.public_url.origin().ascii_serialization(),
             https: settings.is_https(),
             trusted_proxies: settings.http.trusted_proxies.clone(),
+            dev_mailbox: settings.dev_mailbox_enabled().then(|| settings.mail.dir.clone()),
         }
     }
 }
 
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
-    Router::new()
+pub fn router(state: AppState, settings: &Settings) -> Router {
+    let mut router = Router::new()
         .route("/", get(login::root))
         .route("/login", get(login::show).post(login::submit))
         .route("/logout", post(login::sign_out))
         .route("/profile", get(profile::show))
         .route("/profile/password", get(profile::password_form).post(profile::change_password))
         .route("/profile/sessions/revoke", post(profile::revoke_session))
+        .route("/profile/encryption", post(profile::upload_key))
+        .route("/profile/encryption/remove", post(profile::remove_key))
+        .route("/secure-message/{id}", get(pickup::show).post(pickup::open))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .route("/static/{file}", get(assets::serve))
+        .route("/static/{file}", get(assets::serve));
+    if state.web.dev_mailbox.is_some() {
+        router = router
+            .route("/dev/mailbox", get(mailbox::list))
+            .route("/dev/mailbox/{file}", get(mailbox::show))
+            .route("/dev/mailbox/{file}/html", get(mailbox::html_part));
+    }
+    router
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::reject_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers::apply))
         .layer(middleware::from_fn_with_state(state.clone(), context::request_context))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(DefaultBodyLimit::max(settings.http.max_body_bytes))
         .with_state(state)
 }

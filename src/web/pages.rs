@@ -47,6 +47,41 @@ pub struct ProfilePage {
     pub kind: &'static str,
     pub email: String,
     pub sessions: Vec<SessionRow>,
+    pub key: Option<KeyRow>,
+}
+
+/// The encryption key on file, as My Profile shows it.
+pub struct KeyRow {
+    pub kind: &'static str,
+    pub fingerprint: String,
+    pub expires: String,
+    pub added: String,
+}
+
+#[derive(Template)]
+#[template(path = "secure_message.html")]
+pub struct SecureMessagePage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub id: String,
+    /// The message, once opened.
+    pub content: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dev_mailbox.html")]
+pub struct DevMailboxPage {
+    pub layout: Layout,
+    pub messages: Vec<crate::mail::mailbox::Summary>,
+}
+
+#[derive(Template)]
+#[template(path = "dev_message.html")]
+pub struct DevMessagePage {
+    pub layout: Layout,
+    pub message: crate::mail::mailbox::Opened,
 }
 
 pub struct SessionRow {
@@ -113,6 +148,8 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "signed-out" => Some("You have signed out."),
         "session-expired" => Some("Your session has ended. Please sign in again."),
         "session-revoked" => Some("The session was revoked."),
+        "key-saved" => Some("Your encryption key was saved. Sensitive email to you will be encrypted with it."),
+        "key-removed" => Some("Your encryption key was removed."),
         _ => None,
     }
 }

@@ -10,10 +10,12 @@ use time::macros::format_description;
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
 use super::login::signed_out_redirect;
-use super::pages::{ChangePasswordPage, Layout, NavUser, ProfilePage, RuleRow, SessionRow, notice, render};
+use super::pages::{ChangePasswordPage, KeyRow, Layout, NavUser, ProfilePage, RuleRow, SessionRow, notice, render};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
 use crate::domain::{LoginKind, Password};
+use crate::mail::keys::KeyKind;
+use crate::service::mail::KeyChangeError;
 use crate::service::password::{ChangeError, ChangeProblem, PasswordChangeForm};
 use crate::service::sessions::ActiveSession;
 
@@ -31,6 +33,16 @@ pub async fn show(
     SignedIn(active): SignedIn,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
+    profile_page(&state, &active, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
+}
+
+async fn profile_page(
+    state: &AppState,
+    active: &ActiveSession,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    errors: Vec<String>,
+) -> Result<Response, WebError> {
     let sessions = state.portal.sessions_of(&active.login).await?;
     let rows = sessions
         .into_iter()
@@ -43,11 +55,17 @@ pub async fn show(
             id: s.id,
         })
         .collect();
+    let key = state.portal.encryption_key(&active.login).await?.map(|key| KeyRow {
+        kind: KeyKind::parse(&key.kind).map_or("unknown", KeyKind::label),
+        fingerprint: group_fingerprint(&key.fingerprint),
+        expires: key.expires_at.map_or_else(|| "never".into(), format_time),
+        added: format_time(key.created_at),
+    });
     let login = &active.login;
     let page = ProfilePage {
-        layout: Layout::new(&state, "My Profile", Some(nav_user(&active))),
-        notice: notice(query.notice.as_deref()),
-        errors: Vec::new(),
+        layout: Layout::new(state, "My Profile", Some(nav_user(active))),
+        notice,
+        errors,
         csrf: active.token.derive(SESSION_PURPOSE),
         login_name: login.name.to_string(),
         kind: match login.kind {
@@ -56,8 +74,67 @@ pub async fn show(
         },
         email: login.email.clone(),
         sessions: rows,
+        key,
     };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render(status, &page))
+}
+
+#[derive(Deserialize)]
+pub struct KeyForm {
+    csrf: String,
+    key_material: String,
+    password: String,
+}
+
+pub async fn upload_key(
+    State(state): State<AppState>,
+    SignedIn(active): SignedIn,
+    Source(source): Source,
+    WebForm(form): WebForm<KeyForm>,
+) -> Result<Response, WebError> {
+    csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
+    let password = Password::new(form.password);
+    let login = &active.login;
+    match state.portal.set_encryption_key(login, login, &form.key_material, &password, &source).await {
+        Ok(_) => Ok(Redirect::to("/profile?notice=key-saved").into_response()),
+        Err(error) => key_error(&state, &active, error).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RemoveKeyForm {
+    csrf: String,
+    password: String,
+}
+
+pub async fn remove_key(
+    State(state): State<AppState>,
+    SignedIn(active): SignedIn,
+    Source(source): Source,
+    WebForm(form): WebForm<RemoveKeyForm>,
+) -> Result<Response, WebError> {
+    csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
+    let password = Password::new(form.password);
+    let login = &active.login;
+    match state.portal.remove_encryption_key(login, login, &password, &source).await {
+        Ok(()) => Ok(Redirect::to("/profile?notice=key-removed").into_response()),
+        Err(error) => key_error(&state, &active, error).await,
+    }
+}
+
+async fn key_error(state: &AppState, active: &ActiveSession, error: KeyChangeError) -> Result<Response, WebError> {
+    let message = match error {
+        KeyChangeError::Overloaded(_) => return Err(WebError::Overloaded),
+        KeyChangeError::Store(error) => return Err(error.into()),
+        KeyChangeError::WrongPassword => "The existing password is not correct.".to_string(),
+        other => format!("The key was not saved: {other}."),
+    };
+    profile_page(state, active, StatusCode::BAD_REQUEST, None, vec![message]).await
+}
+
+/// `AB12 CD34 …`: easier to compare by eye and by voice.
+fn group_fingerprint(fingerprint: &str) -> String {
+    fingerprint.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
 }
 
 pub async fn password_form(State(state): State<AppState>, SignedIn(active): SignedIn) -> Response {

@@ -7,6 +7,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::AppState;
+use super::mailbox::FramedByUs;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -14,10 +15,13 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub async fn apply(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let is_asset = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
+    let framed = response.extensions().get::<FramedByUs>().is_some();
     let headers = response.headers_mut();
-    set(headers, header::CONTENT_SECURITY_POLICY, CSP);
+    if !framed {
+        set(headers, header::CONTENT_SECURITY_POLICY, CSP);
+        set(headers, header::X_FRAME_OPTIONS, "DENY");
+    }
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::X_FRAME_OPTIONS, "DENY");
     if !headers.contains_key(header::REFERRER_POLICY) {
         set(headers, header::REFERRER_POLICY, "strict-origin-when-cross-origin");
     }

@@ -11,6 +11,8 @@ fn portcullis(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
         .args(args)
         .env("PORTCULLIS_DATABASE__URL", &app.db_url)
+        .env("PORTCULLIS_SECRETS__KEY_FILE", &app.settings.secrets.key_file)
+        .env("PORTCULLIS_MAIL__DIR", &app.settings.mail.dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

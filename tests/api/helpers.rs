@@ -23,6 +23,7 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub portal: Portal,
     pub db_url: String,
+    pub settings: Settings,
     _dir: tempfile::TempDir,
 }
 
@@ -58,13 +59,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.database.max_connections = 5;
     settings.http.listen = "127.0.0.1:0".parse().expect("address");
     settings.http.public_url = PUBLIC_ORIGIN.parse().expect("url");
+    settings.secrets.key_file = dir.path().join("secret.key");
+    settings.mail.dir = dir.path().join("mail");
     configure(&mut settings);
     let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc().replace_nanosecond(0).expect("time")));
     let app = Application::build(&settings, clock.clone()).await.expect("application builds");
     let address = format!("http://{}", app.local_addr().expect("bound"));
     let portal = app.portal().clone();
     tokio::spawn(app.run(std::future::pending()));
-    TestApp { address, clock, portal, db_url: settings.database.url.clone(), _dir: dir }
+    TestApp { address, clock, portal, db_url: settings.database.url.clone(), settings, _dir: dir }
 }
 
 impl TestApp {

@@ -160,8 +160,12 @@ async fn too_many_failures_from_one_address_are_refused_with_retry_after() {
 async fn a_hash_made_with_old_parameters_is_redone_at_sign_in() {
     let app = spawn_app_with(|s| s.hashing.memory_kib = 8192).await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
-    let db_url = app.db_url.clone();
-    let upgraded = crate::helpers::spawn_app_with(|s| s.database.url = db_url).await;
+    let (db_url, key_file) = (app.db_url.clone(), app.settings.secrets.key_file.clone());
+    let upgraded = crate::helpers::spawn_app_with(|s| {
+        s.database.url = db_url;
+        s.secrets.key_file = key_file;
+    })
+    .await;
 
     let response = upgraded.sign_in(&upgraded.client(), &primary, INITIAL_PASSWORD).await;
 

@@ -97,11 +97,11 @@ async fn the_store_story_holds_on_this_backend() {
         new_hash: hash(3),
         keep_history: 2,
     };
-    assert!(!store.replace_password(&stale, &event(AuditAction::PasswordChanged), now).await.unwrap());
+    assert!(!store.replace_password(&stale, &event(AuditAction::PasswordChanged), None, now).await.unwrap());
     let mut current = hash(2);
     for n in 3..=6 {
         let change = PasswordChange { expected_current: Some(current.clone()), new_hash: hash(n), ..stale.clone() };
-        assert!(store.replace_password(&change, &event(AuditAction::PasswordChanged), now).await.unwrap());
+        assert!(store.replace_password(&change, &event(AuditAction::PasswordChanged), None, now).await.unwrap());
         current = hash(n);
     }
     assert_eq!(store.password_history("login-1", 10).await.unwrap(), vec![hash(5), hash(4)]);

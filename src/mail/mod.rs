@@ -1,0 +1,119 @@
+//! Outgoing mail: typed messages in a transactional outbox, rendered and (where the message
+//! or the recipient calls for it) encrypted at send time, then written to files or an SMTP
+//! relay by a background worker that retries with backoff and loses nothing.
+
+pub mod compose;
+pub mod keys;
+pub mod mailbox;
+pub mod message;
+pub mod openpgp;
+pub mod render;
+pub mod smime;
+pub mod transport;
+pub mod worker;
+
+use std::str::FromStr;
+use std::time::SystemTime;
+
+use lettre::message::Mailbox;
+use time::OffsetDateTime;
+
+use crate::config::Settings;
+use crate::store::StoredKey;
+use compose::Envelope;
+use keys::KeyKind;
+use message::{OutboundMessage, Sensitivity};
+use render::Renderer;
+use transport::{SendError, Transport};
+
+/// Renders, encrypts and sends one message at a time.
+pub struct Mailer {
+    renderer: Renderer,
+    transport: Transport,
+    from: Mailbox,
+    /// The host part of Message-IDs.
+    host: String,
+    smime_gcm: bool,
+}
+
+/// Why a delivery did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("{0}")]
+    Transient(String),
+    #[error("{0}")]
+    Permanent(String),
+    /// The message may only travel encrypted and could not be: it is not sent at all.
+    #[error("not sent because it could not be encrypted: {0}")]
+    Encryption(String),
+}
+
+impl From<SendError> for DeliveryError {
+    fn from(error: SendError) -> Self {
+        match error {
+            SendError::Transient(e) => Self::Transient(e),
+            SendError::Permanent(e) => Self::Permanent(e),
+        }
+    }
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
+        Ok(Self {
+            renderer: Renderer::from_settings(settings),
+            transport: Transport::from_settings(&settings.mail)?,
+            from: Mailbox::from_str(&settings.mail.from).map_err(|e| format!("mail.from: {e}"))?,
+            host: settings.http.public_url.host_str().unwrap_or("portcullis.invalid").to_string(),
+            smime_gcm: settings.mail.smime_cipher == "aes-256-gcm",
+        })
+    }
+
+    pub fn transport_name(&self) -> &'static str {
+        self.transport.name()
+    }
+
+    /// Sends `message` to `to`; returns how it travelled (`plain`, `openpgp`, `smime (…)`).
+    pub async fn deliver(
+        &self,
+        id: &str,
+        to: &str,
+        message: &OutboundMessage,
+        key: Option<&StoredKey>,
+        now: OffsetDateTime,
+    ) -> Result<String, DeliveryError> {
+        let to = Mailbox::from_str(to).map_err(|e| DeliveryError::Permanent(format!("recipient {to}: {e}")))?;
+        let envelope =
+            Envelope { from: &self.from, to, message_id: format!("<{id}@{}>", self.host), date: SystemTime::from(now) };
+        let sensitivity = message.sensitivity();
+        let key = key.filter(|_| sensitivity != Sensitivity::Plain);
+        let rendered =
+            self.renderer.render(message, key.is_some()).map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+        let compose_failed = |e: compose::ComposeError| DeliveryError::Permanent(e.to_string());
+        let (email, travelled) = match key {
+            Some(key) => {
+                let kind =
+                    KeyKind::parse(&key.kind).ok_or_else(|| DeliveryError::Encryption("unknown key type".into()))?;
+                let entity = compose::body(&rendered).formatted();
+                match keys::encrypt(kind, &key.material, &entity, now, self.smime_gcm) {
+                    Ok(encrypted) => {
+                        let travelled = encrypted.describe();
+                        (compose::encrypted(envelope, &rendered.subject, encrypted).map_err(compose_failed)?, travelled)
+                    }
+                    Err(error) if sensitivity == Sensitivity::MustEncrypt => {
+                        return Err(DeliveryError::Encryption(error.to_string()));
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, kind = message.kind(), "recipient key unusable; sending this notice unencrypted");
+                        (compose::plain(envelope, &rendered).map_err(compose_failed)?, "plain".to_string())
+                    }
+                }
+            }
+            None if sensitivity == Sensitivity::MustEncrypt => {
+                return Err(DeliveryError::Encryption("the recipient has no encryption key on file".into()));
+            }
+            None => (compose::plain(envelope, &rendered).map_err(compose_failed)?, "plain".to_string()),
+        };
+        self.transport.send(&email, id).await?;
+        Ok(travelled)
+    }
+}

@@ -1,0 +1,87 @@
+//! Where messages go: `.eml` files for development, or an SMTP relay.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::MailSettings;
+
+pub enum Transport {
+    File { dir: PathBuf },
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// Why a delivery failed: worth retrying, or not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    #[error("{0}")]
+    Transient(String),
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl Transport {
+    pub fn from_settings(settings: &MailSettings) -> Result<Self, String> {
+        match settings.transport.as_str() {
+            "smtp" => {
+                let url = with_opportunistic_starttls(&settings.smtp_url);
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                    .map_err(|e| format!("mail.smtp_url: {e}"))?
+                    .timeout(Some(Duration::from_secs(settings.smtp_timeout_seconds)));
+                Ok(Self::Smtp(builder.build()))
+            }
+            _ => Ok(Self::File { dir: settings.dir.clone() }),
+        }
+    }
+
+    /// `kind` for logs and the dev mailbox: "file" or "smtp".
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::File { .. } => "file",
+            Self::Smtp(_) => "smtp",
+        }
+    }
+
+    pub async fn send(&self, message: &Message, id: &str) -> Result<(), SendError> {
+        match self {
+            Self::File { dir } => write_eml(dir, id, &message.formatted()).await,
+            Self::Smtp(smtp) => smtp.send(message.clone()).await.map(drop).map_err(|e| {
+                if e.is_permanent() { SendError::Permanent(e.to_string()) } else { SendError::Transient(e.to_string()) }
+            }),
+        }
+    }
+}
+
+/// `smtp://host` means STARTTLS whenever the relay offers it, unless the URL says otherwise.
+fn with_opportunistic_starttls(url: &str) -> String {
+    if url.starts_with("smtp://") && !url.contains("tls=") {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}tls=opportunistic")
+    } else {
+        url.to_string()
+    }
+}
+
+/// Writes the message under a temporary name, then renames it: readers never see half a file.
+async fn write_eml(dir: &Path, id: &str, bytes: &[u8]) -> Result<(), SendError> {
+    let transient = |e: std::io::Error| SendError::Transient(format!("{}: {e}", dir.display()));
+    tokio::fs::create_dir_all(dir).await.map_err(transient)?;
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let final_path = dir.join(format!("{stamp}-{id}.eml"));
+    let temporary = dir.join(format!(".{id}.tmp"));
+    tokio::fs::write(&temporary, bytes).await.map_err(transient)?;
+    tokio::fs::rename(&temporary, &final_path).await.map_err(transient)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_smtp_urls_upgrade_when_the_relay_offers_tls() {
+        assert_eq!(with_opportunistic_starttls("smtp://relay:25"), "smtp://relay:25?tls=opportunistic");
+        assert_eq!(with_opportunistic_starttls("smtp://relay:25?tls=required"), "smtp://relay:25?tls=required");
+        assert_eq!(with_opportunistic_starttls("smtps://u:p@relay:465"), "smtps://u:p@relay:465");
+    }
+}

@@ -1,0 +1,100 @@
+//! The outbox worker. It claims due messages with a lease (so several instances can share the
+//! queue, each message going to one of them), delivers them, and records the outcome: sent,
+//! retry later with doubling delay, or given up (audited). A crash leaves the lease to expire
+//! and the message to be taken again; nothing is lost.
+
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use serde_json::json;
+use time::{Duration, OffsetDateTime};
+use tokio::sync::Notify;
+
+use super::{DeliveryError, Mailer};
+use crate::domain::{Actor, AuditAction, AuditEvent};
+use crate::service::Portal;
+use crate::store::{MailOutcome, OutboxRecord, StoreError};
+
+/// How long a claimed message belongs to one worker.
+const LEASE: Duration = Duration::minutes(5);
+/// How many messages one pass takes.
+const BATCH: i64 = 20;
+/// How often the worker looks at the queue when nobody wakes it.
+const IDLE_POLL: StdDuration = StdDuration::from_millis(500);
+
+/// Runs until the task is dropped.
+pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>) {
+    loop {
+        match deliver_due(&portal, &mailer).await {
+            Ok(0) => {}
+            Ok(_) => continue,
+            Err(error) => tracing::warn!(%error, "the mail queue could not be read; retrying"),
+        }
+        tokio::select! {
+            () = wake.notified() => {},
+            () = tokio::time::sleep(IDLE_POLL) => {},
+        }
+    }
+}
+
+/// One pass over the due messages; returns how many were handled.
+pub async fn deliver_due(portal: &Portal, mailer: &Mailer) -> Result<usize, StoreError> {
+    let claimed = portal.store.claim_mail(portal.clock.now(), LEASE, BATCH).await?;
+    for record in &claimed {
+        deliver_one(portal, mailer, record).await?;
+    }
+    Ok(claimed.len())
+}
+
+async fn deliver_one(portal: &Portal, mailer: &Mailer, record: &OutboxRecord) -> Result<(), StoreError> {
+    let result = match portal.open_mail(record) {
+        Ok(message) => {
+            let key = match &record.login_id {
+                Some(login_id) => portal.store.recipient_key(login_id).await?,
+                None => None,
+            };
+            mailer.deliver(&record.id, &record.recipient, &message, key.as_ref(), portal.clock.now()).await
+        }
+        Err(error) => Err(DeliveryError::Permanent(error.to_string())),
+    };
+    let now = portal.clock.now();
+    let (outcome, audit) = outcome(portal, record, result, now);
+    if let MailOutcome::Retry { error, .. } = &outcome {
+        tracing::info!(id = %record.id, kind = %record.kind, attempts = record.attempts, %error, "delivery failed; will retry");
+    }
+    portal.store.finish_mail(&record.id, &outcome, audit.as_ref(), now).await
+}
+
+fn outcome(
+    portal: &Portal,
+    record: &OutboxRecord,
+    result: Result<String, DeliveryError>,
+    now: OffsetDateTime,
+) -> (MailOutcome, Option<AuditEvent>) {
+    let event = |action, details| {
+        Some(AuditEvent::new(action, Actor::System).subject(record.recipient.clone()).details(details))
+    };
+    match result {
+        Ok(encryption) => {
+            let audit =
+                event(AuditAction::MailSent, json!({ "id": record.id, "kind": record.kind, "encryption": encryption }));
+            (MailOutcome::Sent { encryption }, audit)
+        }
+        Err(DeliveryError::Transient(error)) if now - record.created_at < portal.mail.give_up_after => {
+            let at = now + portal.mail.retry_delay(record.attempts);
+            (MailOutcome::Retry { error, at }, None)
+        }
+        Err(DeliveryError::Transient(error) | DeliveryError::Permanent(error)) => {
+            let audit =
+                event(AuditAction::MailAbandoned, json!({ "id": record.id, "kind": record.kind, "error": error }));
+            (MailOutcome::Failed { status: "abandoned", error }, audit)
+        }
+        Err(DeliveryError::Encryption(error)) => {
+            let audit = event(
+                AuditAction::MailEncryptionFailed,
+                json!({ "id": record.id, "kind": record.kind, "error": error }),
+            );
+            (MailOutcome::Failed { status: "failed_encryption", error }, audit)
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Mail use cases: queueing typed messages (sealed at rest), secrets that may only travel
+//! encrypted (to the recipient's key, else by secure pickup), recipients' encryption keys,
+//! and the operator's view of the queue.
+
+use serde_json::json;
+
+use super::{Portal, RequestSource, new_id};
+use crate::crypto::Overloaded;
+use crate::crypto::seal::SealError;
+use crate::crypto::token::fill_random;
+use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName, Password};
+use crate::mail::keys::{self, KeyError, KeyInfo};
+use crate::mail::message::{OutboundMessage, SecurePickup, TestMessage};
+use crate::store::{LoginRecord, NewMail, NewSecureMessage, OutboxRecord, StoreError, StoredKey};
+
+/// How a secret was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretDelivery {
+    /// Encrypted to the recipient's key.
+    Encrypted,
+    /// Sealed on the server; the recipient needs this passcode, to be given by voice.
+    Pickup { passcode: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PickupError {
+    #[error("this secure message does not exist, has already been opened, or has expired")]
+    Gone,
+    #[error("the passcode is not correct")]
+    WrongPasscode { remaining: i64 },
+    #[error(transparent)]
+    Overloaded(#[from] Overloaded),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyChangeError {
+    #[error("the password is not correct")]
+    WrongPassword,
+    #[error("{0}")]
+    Key(#[from] KeyError),
+    #[error("you cannot manage this login's key")]
+    NotAllowed,
+    #[error("no encryption key is on file")]
+    NoKey,
+    #[error(transparent)]
+    Overloaded(#[from] Overloaded),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("no login has that name")]
+    UnknownLogin,
+    #[error("the stored message cannot be opened (was the secret key replaced?)")]
+    Sealed(#[from] SealError),
+    #[error("the stored message is not readable: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Readable passcode characters: no 0/O, 1/I/L.
+const PASSCODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+impl Portal {
+    /// An outbox row for `message` to `login`'s address, its payload sealed.
+    pub fn new_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> NewMail {
+        let id = new_id();
+        let payload = self.outbox_key.seal(&serde_json::to_vec(message).unwrap_or_default(), &id);
+        NewMail {
+            id,
+            kind: message.kind().to_string(),
+            login_id: Some(login.id.clone()),
+            recipient: login.email.clone(),
+            payload,
+            throttle_per_hour: self.mail.throttle_per_hour,
+        }
+    }
+
+    pub fn open_mail(&self, record: &OutboxRecord) -> Result<OutboundMessage, MailError> {
+        let bytes = self.outbox_key.open(&record.payload, &record.id)?;
+        serde_json::from_slice(&bytes).map_err(|e| MailError::Unreadable(e.to_string()))
+    }
+
+    /// Tells this instance's worker that mail is waiting.
+    pub fn wake_mail_worker(&self) {
+        self.mail_wake.notify_one();
+    }
+
+    /// Queues a message on its own; false when the throttle dropped it.
+    pub async fn queue_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> Result<bool, StoreError> {
+        let queued = self.store.enqueue_mail(&self.new_mail(login, message), None, self.clock.now()).await?;
+        self.wake_mail_worker();
+        Ok(queued)
+    }
+
+    /// `portcullis mail test LOGIN`.
+    pub async fn send_test_mail(&self, name: &LoginName) -> Result<bool, MailError> {
+        let login = self.store.login_by_name(name).await?.ok_or(MailError::UnknownLogin)?;
+        let message = OutboundMessage::Test(TestMessage { version: 1, login_name: login.name.to_string() });
+        Ok(self.queue_mail(&login, &message).await?)
+    }
+
+    /// Sends a message that may only travel encrypted: to the login's key when one is on file
+    /// and usable, otherwise sealed for secure pickup with a passcode returned to the issuer.
+    pub async fn send_secret(
+        &self,
+        login: &LoginRecord,
+        message: &OutboundMessage,
+        issuer: &Actor,
+    ) -> Result<SecretDelivery, StoreError> {
+        let now = self.clock.now();
+        let key = self.store.recipient_key(&login.id).await?;
+        let usable = key.as_ref().is_some_and(|k| keys::check(&k.material, &login.email, now).is_ok());
+        if usable {
+            self.store.enqueue_mail(&self.new_mail(login, message), None, now).await?;
+            self.wake_mail_worker();
+            return Ok(SecretDelivery::Encrypted);
+        }
+        let passcode = new_passcode();
+        let mut salt = [0u8; 16];
+        fill_random(&mut salt);
+        let id = new_id();
+        let sealed_key = self
+            .pickup_key
+            .with_passcode(&normalize_passcode(&passcode), &salt)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sealed = sealed_key.seal(&serde_json::to_vec(message).unwrap_or_default(), &id);
+        let expires_at = now + self.mail.pickup_lifetime;
+        let record = NewSecureMessage {
+            id: id.clone(),
+            login_id: login.id.clone(),
+            sealed,
+            salt: hex::encode(salt),
+            expires_at,
+        };
+        let notice = OutboundMessage::SecurePickup(SecurePickup {
+            version: 1,
+            login_name: login.name.to_string(),
+            pickup_id: id.clone(),
+            expires_at: expires_at.unix_timestamp(),
+        });
+        let event = AuditEvent::new(AuditAction::SecureMessageIssued, issuer.clone())
+            .subject(login.name.to_string())
+            .details(json!({ "pickup": id, "kind": message.kind(), "expires_at": expires_at.unix_timestamp() }));
+        self.store.create_secure_message(&record, &self.new_mail(login, &notice), &event, now).await?;
+        self.wake_mail_worker();
+        Ok(SecretDelivery::Pickup { passcode })
+    }
+
+    /// Opens a secure-pickup message once; wrong passcodes count, and the last one destroys it.
+    pub async fn open_secure_message(
+        &self,
+        id: &str,
+        passcode: &str,
+        source: &RequestSource,
+    ) -> Result<OutboundMessage, PickupError> {
+        let now = self.clock.now();
+        let record = self.store.secure_message(id).await?.filter(|r| r.expires_at > now).ok_or(PickupError::Gone)?;
+        let salt = hex::decode(&record.salt).map_err(|_| PickupError::Gone)?;
+        let candidate = normalize_passcode(passcode);
+        let key = self.pickup_key.clone();
+        // Stretching the passcode is Argon2 work: it goes through the bounded pool.
+        let opened = self
+            .hasher
+            .run_job(move || {
+                key.with_passcode(&candidate, &salt).ok().and_then(|k| k.open(&record.sealed, &record.id).ok())
+            })
+            .await?;
+        let event =
+            |action| AuditEvent::new(action, Actor::Anonymous).subject(id.to_string()).from_address(source.ip.clone());
+        match opened {
+            Some(bytes) => {
+                if !self.store.consume_secure_message(id, &event(AuditAction::SecureMessageOpened), now).await? {
+                    return Err(PickupError::Gone);
+                }
+                serde_json::from_slice(&bytes).map_err(|_| PickupError::Gone)
+            }
+            None => {
+                let max = self.mail.pickup_max_attempts;
+                let attempts = self
+                    .store
+                    .count_pickup_failure(id, max, &event(AuditAction::SecureMessageWrongPasscode), now)
+                    .await?;
+                match max - attempts {
+                    remaining if remaining > 0 => Err(PickupError::WrongPasscode { remaining }),
+                    _ => Err(PickupError::Gone),
+                }
+            }
+        }
+    }
+
+    /// The key on file for a login.
+    pub async fn encryption_key(&self, login: &LoginRecord) -> Result<Option<StoredKey>, StoreError> {
+        self.store.recipient_key(&login.id).await
+    }
+
+    /// Stores an uploaded key for `target` after checking it, on the word of `actor` (the login
+    /// itself, or its account's primary login) proven by `actor`'s password.
+    pub async fn set_encryption_key(
+        &self,
+        actor: &LoginRecord,
+        target: &LoginRecord,
+        material: &str,
+        password: &Password,
+        source: &RequestSource,
+    ) -> Result<KeyInfo, KeyChangeError> {
+        self.authorize_key_change(actor, target, password, source).await?;
+        let now = self.clock.now();
+        let info = keys::check(material, &target.email, now)?;
+        let stored = StoredKey {
+            login_id: target.id.clone(),
+            kind: info.kind.as_str().to_string(),
+            material: material.trim().to_string(),
+            fingerprint: info.fingerprint.clone(),
+            expires_at: info.expires_at,
+            created_at: now,
+        };
+        let event = AuditEvent::new(AuditAction::EncryptionKeySet, Actor::Login(actor.name.to_string()))
+            .subject(target.name.to_string())
+            .from_address(source.ip.clone())
+            .details(json!({ "type": info.kind.as_str(), "fingerprint": info.fingerprint }));
+        self.store.set_recipient_key(&stored, &event, now).await?;
+        Ok(info)
+    }
+
+    pub async fn remove_encryption_key(
+        &self,
+        actor: &LoginRecord,
+        target: &LoginRecord,
+        password: &Password,
+        source: &RequestSource,
+    ) -> Result<(), KeyChangeError> {
+        self.authorize_key_change(actor, target, password, source).await?;
+        let event = AuditEvent::new(AuditAction::EncryptionKeyRemoved, Actor::Login(actor.name.to_string()))
+            .subject(target.name.to_string())
+            .from_address(source.ip.clone());
+        match self.store.remove_recipient_key(&target.id, &event, self.clock.now()).await? {
+            true => Ok(()),
+            false => Err(KeyChangeError::NoKey),
+        }
+    }
+
+    async fn authorize_key_change(
+        &self,
+        actor: &LoginRecord,
+        target: &LoginRecord,
+        password: &Password,
+        source: &RequestSource,
+    ) -> Result<(), KeyChangeError> {
+        let own = actor.id == target.id;
+        let administers = actor.kind == LoginKind::Primary && actor.account_id == target.account_id;
+        if !own && !administers {
+            return Err(KeyChangeError::NotAllowed);
+        }
+        if !self.hasher.verify(password, actor.password_hash.as_ref()).await?.matches {
+            let event = AuditEvent::new(AuditAction::SignInFailed, Actor::Login(actor.name.to_string()))
+                .subject(actor.name.to_string())
+                .from_address(source.ip.clone())
+                .details(json!({ "reason": "wrong_password_for_key_change" }));
+            self.store.record_sign_in_failure(&actor.id, &self.lockout, &event, self.clock.now()).await?;
+            return Err(KeyChangeError::WrongPassword);
+        }
+        Ok(())
+    }
+
+    pub async fn list_mail(&self, limit: i64) -> Result<Vec<OutboxRecord>, StoreError> {
+        self.store.list_mail(limit).await
+    }
+
+    /// `portcullis mail retry ID`: false when no abandoned or failed message has that id.
+    pub async fn retry_mail(&self, id: &str) -> Result<bool, StoreError> {
+        let event = AuditEvent::new(AuditAction::MailRequeued, Actor::Operator).subject(id.to_string());
+        let requeued = self.store.retry_mail(id, &event, self.clock.now()).await?;
+        self.wake_mail_worker();
+        Ok(requeued)
+    }
+}
+
+/// Ten characters from an alphabet that reads unambiguously aloud, as `XXXXX-XXXXX`.
+fn new_passcode() -> String {
+    let mut random = [0u8; 10];
+    fill_random(&mut random);
+    let chars: String =
+        random.iter().map(|b| char::from(PASSCODE_ALPHABET[usize::from(*b) % PASSCODE_ALPHABET.len()])).collect();
+    format!("{}-{}", &chars[..5], &chars[5..])
+}
+
+/// What people type: any case, with or without spaces and dashes.
+fn normalize_passcode(typed: &str) -> String {
+    typed.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passcodes_are_readable_and_typed_loosely() {
+        let passcode = new_passcode();
+        assert_eq!(passcode.len(), 11);
+        assert!(passcode.chars().all(|c| c == '-' || PASSCODE_ALPHABET.contains(&(c as u8))));
+        assert_eq!(normalize_passcode(" abcde fghjk "), "ABCDEFGHJK");
+        assert_eq!(normalize_passcode(&passcode.to_lowercase()), normalize_passcode(&passcode));
+    }
+}

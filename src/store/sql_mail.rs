@@ -1,0 +1,304 @@
+//! The mail half of the shared SQL: outbox, recipient keys, secure-pickup messages. Expanded
+//! after `sql_store!` in each backend module, as inherent methods the `Store` impl calls.
+//! `FOR UPDATE SKIP LOCKED` lets several PostgreSQL workers claim from one queue without
+//! waiting on each other; SQLite's IMMEDIATE transaction already makes a claim exclusive.
+
+macro_rules! sql_mail {
+    ($store:ident, $row:ty, skip_locked = $skip_locked:literal) => {
+        use super::{MailOutcome, NewMail, NewSecureMessage, OutboxRecord, SecureMessageRecord, StoredKey};
+
+        const OUTBOX_COLUMNS: &str = "id, kind, login_id, recipient, payload, status, attempts, next_attempt_at, \
+             last_error, encryption, created_at, sent_at";
+
+        fn outbox_from_row(row: &$row) -> StoreResult<OutboxRecord> {
+            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
+            Ok(OutboxRecord {
+                id: row.try_get("id").map_err(get_err)?,
+                kind: row.try_get("kind").map_err(get_err)?,
+                login_id: row.try_get("login_id").map_err(get_err)?,
+                recipient: row.try_get("recipient").map_err(get_err)?,
+                payload: row.try_get("payload").map_err(get_err)?,
+                status: row.try_get("status").map_err(get_err)?,
+                attempts: row.try_get("attempts").map_err(get_err)?,
+                next_attempt_at: time_from(row.try_get("next_attempt_at").map_err(get_err)?)?,
+                last_error: row.try_get("last_error").map_err(get_err)?,
+                encryption: row.try_get("encryption").map_err(get_err)?,
+                created_at: time_from(row.try_get("created_at").map_err(get_err)?)?,
+                sent_at: optional_time(row.try_get("sent_at").map_err(get_err)?)?,
+            })
+        }
+
+        fn key_from_row(row: &$row) -> StoreResult<StoredKey> {
+            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
+            Ok(StoredKey {
+                login_id: row.try_get("login_id").map_err(get_err)?,
+                kind: row.try_get("kind").map_err(get_err)?,
+                material: row.try_get("material").map_err(get_err)?,
+                fingerprint: row.try_get("fingerprint").map_err(get_err)?,
+                expires_at: optional_time(row.try_get("expires_at").map_err(get_err)?)?,
+                created_at: time_from(row.try_get("created_at").map_err(get_err)?)?,
+            })
+        }
+
+        /// Inserts a message inside `tx`, or drops it (audited) when the recipient had enough
+        /// of its kind in the last hour.
+        async fn enqueue_mail_in(tx: &mut Tx, mail: &NewMail, now: OffsetDateTime) -> StoreResult<bool> {
+            let recent = sqlx::query(
+                "SELECT COUNT(*) AS n FROM mail_outbox WHERE recipient = $1 AND kind = $2 AND created_at > $3",
+            )
+            .bind(&mail.recipient)
+            .bind(&mail.kind)
+            .bind((now - Duration::hours(1)).unix_timestamp())
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+            let count: i64 = recent.try_get("n").map_err(unavailable)?;
+            if count >= mail.throttle_per_hour {
+                let dropped = AuditEvent::new(AuditAction::MailThrottled, crate::domain::Actor::System)
+                    .subject(mail.recipient.clone())
+                    .details(serde_json::json!({ "kind": mail.kind, "sent_in_last_hour": count }));
+                append_audit_in(tx, &[&dropped], now).await?;
+                return Ok(false);
+            }
+            sqlx::query(
+                "INSERT INTO mail_outbox (id, kind, login_id, recipient, payload, status, attempts, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $6)",
+            )
+            .bind(&mail.id)
+            .bind(&mail.kind)
+            .bind(&mail.login_id)
+            .bind(&mail.recipient)
+            .bind(&mail.payload)
+            .bind(now.unix_timestamp())
+            .execute(&mut **tx)
+            .await
+            .map_err(conflict("a message with that id"))?;
+            Ok(true)
+        }
+
+        impl $store {
+            async fn mail_enqueue(&self, mail: &NewMail, audit: Option<&AuditEvent>, now: OffsetDateTime) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let queued = enqueue_mail_in(&mut tx, mail, now).await?;
+                if let (true, Some(event)) = (queued, audit) {
+                    append_audit_in(&mut tx, &[event], now).await?;
+                }
+                commit(tx).await?;
+                Ok(queued)
+            }
+
+            async fn mail_claim(&self, now: OffsetDateTime, lease: Duration, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+                let mut tx = self.write().await?;
+                let rows = sqlx::query(concat!(
+                    "UPDATE mail_outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (",
+                    "SELECT id FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= $2 ",
+                    "AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY next_attempt_at, id LIMIT $3",
+                    $skip_locked,
+                    ") RETURNING id, kind, login_id, recipient, payload, status, attempts, next_attempt_at, ",
+                    "last_error, encryption, created_at, sent_at"
+                ))
+                .bind((now + lease).unix_timestamp())
+                .bind(now.unix_timestamp())
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                commit(tx).await?;
+                rows.iter().map(outbox_from_row).collect()
+            }
+
+            async fn mail_finish(
+                &self,
+                id: &str,
+                outcome: &MailOutcome,
+                audit: Option<&AuditEvent>,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                let query = match outcome {
+                    MailOutcome::Sent { encryption } => sqlx::query(
+                        "UPDATE mail_outbox SET status = 'sent', sent_at = $1, encryption = $2, claimed_until = NULL, \
+                         last_error = NULL WHERE id = $3",
+                    )
+                    .bind(now.unix_timestamp())
+                    .bind(encryption.clone()),
+                    MailOutcome::Retry { error, at } => sqlx::query(
+                        "UPDATE mail_outbox SET next_attempt_at = $1, last_error = $2, claimed_until = NULL WHERE id = $3",
+                    )
+                    .bind(at.unix_timestamp())
+                    .bind(error.clone()),
+                    MailOutcome::Failed { status, error } => sqlx::query(
+                        "UPDATE mail_outbox SET status = $1, last_error = $2, claimed_until = NULL WHERE id = $3",
+                    )
+                    .bind(*status)
+                    .bind(error.clone()),
+                };
+                query.bind(id.to_string()).execute(&mut *tx).await.map_err(unavailable)?;
+                if let Some(event) = audit {
+                    append_audit_in(&mut tx, &[event], now).await?;
+                }
+                commit(tx).await
+            }
+
+            async fn mail_list(&self, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+                let sql = format!("SELECT {OUTBOX_COLUMNS} FROM mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1");
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&self.pool).await.map_err(unavailable)?;
+                rows.iter().map(outbox_from_row).collect()
+            }
+
+            async fn mail_retry(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let updated = sqlx::query(
+                    "UPDATE mail_outbox SET status = 'queued', attempts = 0, next_attempt_at = $1, created_at = $1, \
+                     claimed_until = NULL WHERE id = $2 AND status IN ('abandoned', 'failed_encryption')",
+                )
+                .bind(now.unix_timestamp())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+                if updated == 0 {
+                    return Ok(false);
+                }
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await?;
+                Ok(true)
+            }
+
+            async fn key_set(&self, key: &StoredKey, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sqlx::query(
+                    "INSERT INTO recipient_keys (login_id, kind, material, fingerprint, expires_at, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (login_id) DO UPDATE SET kind = excluded.kind, \
+                     material = excluded.material, fingerprint = excluded.fingerprint, \
+                     expires_at = excluded.expires_at, created_at = excluded.created_at",
+                )
+                .bind(&key.login_id)
+                .bind(&key.kind)
+                .bind(&key.material)
+                .bind(&key.fingerprint)
+                .bind(key.expires_at.map(OffsetDateTime::unix_timestamp))
+                .bind(now.unix_timestamp())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await
+            }
+
+            async fn key_get(&self, login_id: &str) -> StoreResult<Option<StoredKey>> {
+                let row = sqlx::query(
+                    "SELECT login_id, kind, material, fingerprint, expires_at, created_at FROM recipient_keys \
+                     WHERE login_id = $1",
+                )
+                .bind(login_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                row.as_ref().map(key_from_row).transpose()
+            }
+
+            async fn key_remove(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+                self.delete_audited("DELETE FROM recipient_keys WHERE login_id = $1", login_id, audit, now).await
+            }
+
+            async fn pickup_create(
+                &self,
+                message: &NewSecureMessage,
+                notice: &NewMail,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                sqlx::query(
+                    "INSERT INTO secure_messages (id, login_id, sealed, salt, attempts, expires_at, created_at) \
+                     VALUES ($1, $2, $3, $4, 0, $5, $6)",
+                )
+                .bind(&message.id)
+                .bind(&message.login_id)
+                .bind(&message.sealed)
+                .bind(&message.salt)
+                .bind(message.expires_at.unix_timestamp())
+                .bind(now.unix_timestamp())
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict("a secure message with that id"))?;
+                // The notice is never throttled away: the issuer has already been given the passcode.
+                let unthrottled = NewMail { throttle_per_hour: i64::MAX, ..notice.clone() };
+                enqueue_mail_in(&mut tx, &unthrottled, now).await?;
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await
+            }
+
+            async fn pickup_get(&self, id: &str) -> StoreResult<Option<SecureMessageRecord>> {
+                let row = sqlx::query(
+                    "SELECT id, login_id, sealed, salt, attempts, expires_at FROM secure_messages WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                let Some(row) = row else { return Ok(None) };
+                let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
+                Ok(Some(SecureMessageRecord {
+                    id: row.try_get("id").map_err(get_err)?,
+                    login_id: row.try_get("login_id").map_err(get_err)?,
+                    sealed: row.try_get("sealed").map_err(get_err)?,
+                    salt: row.try_get("salt").map_err(get_err)?,
+                    attempts: row.try_get("attempts").map_err(get_err)?,
+                    expires_at: time_from(row.try_get("expires_at").map_err(get_err)?)?,
+                }))
+            }
+
+            async fn pickup_failure(&self, id: &str, max_attempts: i64, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<i64> {
+                let mut tx = self.write().await?;
+                let row = sqlx::query("UPDATE secure_messages SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                let Some(row) = row else { return Ok(max_attempts) };
+                let attempts: i64 = row.try_get("attempts").map_err(unavailable)?;
+                if attempts >= max_attempts {
+                    sqlx::query("DELETE FROM secure_messages WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                }
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await?;
+                Ok(attempts)
+            }
+
+            async fn pickup_consume(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+                self.delete_audited("DELETE FROM secure_messages WHERE id = $1", id, audit, now).await
+            }
+
+            async fn pickup_delete_expired(&self, now: OffsetDateTime) -> StoreResult<u64> {
+                let result = sqlx::query("DELETE FROM secure_messages WHERE expires_at < $1")
+                    .bind(now.unix_timestamp())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(result.rows_affected())
+            }
+
+            /// Runs a one-parameter DELETE with its audit entry; false (and nothing written)
+            /// when no row matched.
+            async fn delete_audited(&self, sql: &'static str, key: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let removed = sqlx::query(sql).bind(key).execute(&mut *tx).await.map_err(unavailable)?.rows_affected();
+                if removed == 0 {
+                    return Ok(false);
+                }
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await?;
+                Ok(true)
+            }
+        }
+    };
+}
+
+pub(super) use sql_mail;

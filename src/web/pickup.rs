@@ -1,0 +1,89 @@
+//! Secure pickup: `/secure-message/{id}` asks for the passcode the recipient was given by
+//! telephone, shows the message once, and it is gone.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::cookies::{self, CookieKind};
+use super::csrf::{self, SIGN_IN_PURPOSE};
+use super::form::WebForm;
+use super::pages::{Layout, SecureMessagePage, render};
+use super::visitor::Source;
+use super::{AppState, WebError};
+use crate::crypto::RandomToken;
+use crate::service::mail::PickupError;
+
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    page(&state, &headers, &id, StatusCode::OK, Vec::new(), None)
+}
+
+#[derive(Deserialize)]
+pub struct PasscodeForm {
+    csrf: String,
+    passcode: String,
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Source(source): Source,
+    headers: HeaderMap,
+    WebForm(form): WebForm<PasscodeForm>,
+) -> Result<Response, WebError> {
+    let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
+    csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
+    match state.portal.open_secure_message(&id, &form.passcode, &source).await {
+        Ok(message) => {
+            let rendered = state.renderer.render(&message, false).map_err(|e| WebError::Internal(e.into()))?;
+            Ok(page(&state, &headers, &id, StatusCode::OK, Vec::new(), Some(rendered.text)))
+        }
+        Err(PickupError::WrongPasscode { remaining }) => {
+            let error = format!(
+                "The passcode is not correct. {remaining} more wrong attempt{} will destroy the message.",
+                if remaining == 1 { "" } else { "s" }
+            );
+            Ok(page(&state, &headers, &id, StatusCode::BAD_REQUEST, vec![error], None))
+        }
+        Err(PickupError::Gone) => {
+            Ok(page(&state, &headers, &id, StatusCode::NOT_FOUND, vec![gone_message(&state)], None))
+        }
+        Err(PickupError::Overloaded(_)) => Err(WebError::Overloaded),
+        Err(PickupError::Store(error)) => Err(error.into()),
+    }
+}
+
+fn gone_message(state: &AppState) -> String {
+    format!(
+        "This secure message does not exist, has already been opened, or has expired. Ask {} to send it again.",
+        state.web.support_contact
+    )
+}
+
+fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    status: StatusCode,
+    errors: Vec<String>,
+    content: Option<String>,
+) -> Response {
+    let existing = cookies::read(headers, CookieKind::PreSession, &state.web);
+    let pre_session = existing.clone().unwrap_or_else(RandomToken::generate);
+    let page = SecureMessagePage {
+        layout: Layout::new(state, "Secure message", None),
+        notice: None,
+        errors,
+        csrf: pre_session.derive(SIGN_IN_PURPOSE),
+        id: id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect(),
+        content,
+    };
+    let mut response = render(status, &page);
+    let out = response.headers_mut();
+    out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if existing.is_none() {
+        out.append(header::SET_COOKIE, cookies::set(CookieKind::PreSession, &pre_session, &state.web));
+    }
+    response.into_response()
+}
