@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every suite: formatting, lints, unit tests, the integration tests on SQLite and on
-# PostgreSQL, and the browser test in headless Chromium. Installs what the suites need
+# PostgreSQL (with real SMTP, gpg and openssl interop), and the browser tests in headless Chromium. Installs what the suites need
 # (Debian packages, npm packages) when it is missing, and starts PostgreSQL if it is not running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,12 +13,18 @@ install_missing_packages() {
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+  command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
+  command -v gpg >/dev/null 2>&1 || missing+=(gnupg)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+  [[ -f /usr/include/openssl/ssl.h ]] || missing+=(libssl-dev)
   ls /etc/postgresql/*/main >/dev/null 2>&1 || missing+=(postgresql)
   if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    # shellcheck disable=SC2046
+    apt-get install -y -qq $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
   fi
 }
 

@@ -48,6 +48,30 @@ pub enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The outgoing mail queue.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Print the newest messages with their delivery status.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put an abandoned or failed message back in the queue.
+    Retry {
+        /// The message id, as `mail list` shows it.
+        id: String,
+    },
+    /// Queue a test message to a login (encrypted when the login has a key on file).
+    Test {
+        /// The login's name.
+        login: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,6 +223,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Audit(AuditCommand::List { limit, json }) => audit_list(&settings, limit, json).await,
+        Command::Mail(command) => mail(&settings, command).await,
         Command::Audit(AuditCommand::Verify) => {
             let portal = portal(&settings).await?;
             let entries = portal.verify_audit().await.map_err(|e| fail(e.to_string()))?;
@@ -242,10 +267,7 @@ async fn audit_list(settings: &Settings, limit: i64, json: bool) -> Result<(), C
     let portal = portal(settings).await?;
     let entries = portal.recent_audit(limit).await.map_err(|e| fail(e.to_string()))?;
     for e in &entries {
-        let at = time::OffsetDateTime::from_unix_timestamp(e.at)
-            .ok()
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
-            .unwrap_or_else(|| e.at.to_string());
+        let at = time::OffsetDateTime::from_unix_timestamp(e.at).map_or_else(|_| e.at.to_string(), rfc3339);
         if json {
             println!(
                 "{}",
@@ -258,6 +280,56 @@ async fn audit_list(settings: &Settings, limit: i64, json: bool) -> Result<(), C
         }
     }
     Ok(())
+}
+
+async fn mail(settings: &Settings, command: MailCommand) -> Result<(), CliError> {
+    match command {
+        MailCommand::List { limit, json } => {
+            if limit <= 0 {
+                return Err(fail("--limit must be greater than 0"));
+            }
+            let portal = portal(settings).await?;
+            for m in portal.list_mail(limit).await.map_err(|e| fail(e.to_string()))? {
+                let created = rfc3339(m.created_at);
+                if json {
+                    let line = json!({ "id": m.id, "kind": m.kind, "recipient": m.recipient, "status": m.status,
+                        "attempts": m.attempts, "encryption": m.encryption, "last_error": m.last_error,
+                        "created_at": created, "sent_at": m.sent_at.map(rfc3339) });
+                    println!("{line}");
+                } else {
+                    let detail = m.last_error.as_deref().or(m.encryption.as_deref()).unwrap_or("");
+                    println!(
+                        "{}  {created}  {:<18} {:<30} {:<17} {:>2}  {detail}",
+                        m.id, m.kind, m.recipient, m.status, m.attempts
+                    );
+                }
+            }
+            Ok(())
+        }
+        MailCommand::Retry { id } => {
+            let portal = portal(settings).await?;
+            match portal.retry_mail(&id).await.map_err(|e| fail(e.to_string()))? {
+                true => {
+                    println!("message {id} is queued again");
+                    Ok(())
+                }
+                false => Err(fail(format!("no abandoned or failed message has the id {id}"))),
+            }
+        }
+        MailCommand::Test { login } => {
+            let name = LoginName::parse(&login).map_err(|e| fail(format!("login name: {e}")))?;
+            let portal = portal(settings).await?;
+            match portal.send_test_mail(&name).await.map_err(|e| fail(error_chain(&e)))? {
+                true => println!("a test message to {name} is queued; see `portcullis mail list`"),
+                false => println!("not queued: {name} already got the hourly limit of test messages"),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| at.unix_timestamp().to_string())
 }
 
 async fn portal(settings: &Settings) -> Result<Portal, CliError> {

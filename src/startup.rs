@@ -61,13 +61,23 @@ impl Application {
 
     /// Serves until `shutdown` resolves (or forever).
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
-        let sweeper = tokio::spawn(sweep_expired_sessions(self.portal.clone()));
-        let worker = tokio::spawn(worker::run(self.portal.clone(), self.mailer.clone(), self.portal.mail_wake.clone()));
+        // The background tasks end with the server, also when this future is dropped.
+        let _sweeper = AbortOnDrop(tokio::spawn(sweep_expired_sessions(self.portal.clone())));
+        let _worker = AbortOnDrop(tokio::spawn(worker::run(
+            self.portal.clone(),
+            self.mailer.clone(),
+            self.portal.mail_wake.clone(),
+        )));
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
-        sweeper.abort();
-        worker.abort();
-        result.map_err(StartError::Serve)
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve)
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

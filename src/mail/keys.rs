@@ -5,6 +5,10 @@ use time::OffsetDateTime;
 
 use super::{openpgp, smime};
 
+/// A key or certificate made a little "in the future" by a clock that runs ahead of ours is
+/// still accepted.
+pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
     OpenPgp,

@@ -8,7 +8,7 @@ use pgp::packet::{DataMode, Signature, SignatureType};
 use pgp::types::KeyDetails;
 use time::OffsetDateTime;
 
-use super::keys::{KeyError, KeyInfo, KeyKind};
+use super::keys::{CLOCK_SKEW, KeyError, KeyInfo, KeyKind};
 
 /// The parsed key and which of its keys to encrypt to.
 struct Usable {
@@ -116,7 +116,7 @@ fn subkey_usable(key: &SignedPublicKey, subkey: &SignedPublicSubKey, now: u32) -
     !revoked
         && (flags.encrypt_comms() || flags.encrypt_storage())
         && subkey.key.algorithm().can_encrypt()
-        && created <= now
+        && i64::from(created) <= i64::from(now) + CLOCK_SKEW.whole_seconds()
         && expiry(created, binding).is_none_or(|at| at > now)
 }
 

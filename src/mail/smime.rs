@@ -12,12 +12,14 @@ use openssl::symm::Cipher;
 use openssl::x509::{X509, X509ExtendedKeyUsage, X509KeyUsage};
 use time::OffsetDateTime;
 
-use super::keys::{KeyError, KeyInfo, KeyKind};
+use super::keys::{CLOCK_SKEW, KeyError, KeyInfo, KeyKind};
 
 pub fn inspect(pem: &str, now: OffsetDateTime) -> Result<KeyInfo, KeyError> {
     let certificate = parse_one(pem)?;
-    let now_asn1 = Asn1Time::from_unix(now.unix_timestamp()).map_err(|e| KeyError::Unreadable(e.to_string()))?;
-    if certificate.not_before() > now_asn1 {
+    let asn1 =
+        |at: OffsetDateTime| Asn1Time::from_unix(at.unix_timestamp()).map_err(|e| KeyError::Unreadable(e.to_string()));
+    let now_asn1 = asn1(now)?;
+    if certificate.not_before() > asn1(now + CLOCK_SKEW)? {
         return Err(KeyError::NotYetValid);
     }
     if certificate.not_after() <= now_asn1 {

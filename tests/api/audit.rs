@@ -8,12 +8,13 @@ async fn every_security_event_is_audited_with_its_source_address() {
     app.sign_in(&app.client(), "NOBODY1", "Wrong#Pass1").await;
     let client = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
     app.change_password(&client, INITIAL_PASSWORD, "Changed#Pass2", "Changed#Pass2").await;
+    crate::mail::wait_until(|| async { app.audit_actions().await.contains(&"mail_sent".to_string()) }).await;
 
     let entries = app.portal.recent_audit(100).await.unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["account_created", "sign_in_failed", "sign_in_failed", "sign_in_succeeded", "password_changed"]
+        ["account_created", "sign_in_failed", "sign_in_failed", "sign_in_succeeded", "password_changed", "mail_sent"]
     );
     let failure = &entries[1];
     assert_eq!(failure.subject.as_deref(), Some(primary.as_str()));
@@ -23,7 +24,8 @@ async fn every_security_event_is_audited_with_its_source_address() {
     assert_eq!(entries[4].actor, format!("login:{primary}"));
     let everything = format!("{entries:?}");
     assert!(!everything.contains("Wrong#Pass1") && !everything.contains("Changed#Pass2"), "no password in the audit");
-    assert_eq!(app.portal.verify_audit().await.unwrap(), 5);
+    assert!(entries[5].details.contains("password_changed"), "the notice went out");
+    assert_eq!(app.portal.verify_audit().await.unwrap(), 6);
 }
 
 #[tokio::test]

@@ -1,14 +1,15 @@
 //! The `portcullis` binary, run as an operator would, against the test's database.
 
-use std::io::Write;
 use std::process::{Command, Output, Stdio};
+use tokio::io::AsyncWriteExt;
 
 use reqwest::StatusCode;
 
 use crate::helpers::{INITIAL_PASSWORD, TestApp, spawn_app};
 
-fn portcullis(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+/// Runs the binary without blocking the test's runtime (the app under test runs on it too).
+pub async fn portcullis(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
         .args(args)
         .env("PORTCULLIS_DATABASE__URL", &app.db_url)
         .env("PORTCULLIS_SECRETS__KEY_FILE", &app.settings.secrets.key_file)
@@ -20,26 +21,31 @@ fn portcullis(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
         .expect("portcullis runs");
     let mut input = child.stdin.take().expect("stdin");
     if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).expect("write stdin");
+        input.write_all(text.as_bytes()).await.expect("write stdin");
     }
     drop(input);
-    child.wait_with_output().expect("portcullis finishes")
+    child.wait_with_output().await.expect("portcullis finishes")
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Runs a command that must fail: non-zero exit, the message names the problem, nothing written.
-async fn assert_refused(app: &TestApp, args: &[&str], stdin: Option<&str>, expected: &str) {
+pub async fn assert_refused(app: &TestApp, args: &[&str], stdin: Option<&str>, expected: &str) {
     let head_before = app.portal.store.audit_head().await.unwrap();
-    let output = portcullis(app, args, stdin);
+    let output = portcullis(app, args, stdin).await;
     assert!(!output.status.success(), "{args:?} should fail");
-    assert!(stderr(&output).contains(expected), "{args:?}: stderr was {}", stderr(&output));
+    assert!(
+        stderr(&output).contains(expected),
+        "{args:?}: stderr was {}\nlogs: {}",
+        stderr(&output),
+        String::from_utf8_lossy(&crate::helpers::captured_logs()).lines().rev().take(40).collect::<Vec<_>>().join("\n")
+    );
     assert_eq!(app.portal.store.audit_head().await.unwrap(), head_before, "{args:?} wrote something");
 }
 
@@ -48,7 +54,8 @@ async fn create_account_via_cli(app: &TestApp) -> String {
         app,
         &["account", "create", "--name", "Acme Ltd", "--email", "it@acme.example", "--password-stdin", "--json"],
         Some(&format!("{INITIAL_PASSWORD}\n")),
-    );
+    )
+    .await;
     assert!(output.status.success(), "{}", stderr(&output));
     let json: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("one JSON object");
     assert!(json["account_id"].as_str().is_some_and(|id| !id.is_empty()));
@@ -66,7 +73,8 @@ async fn account_create_generates_a_primary_login_that_can_sign_in() {
         bytes.len() == 7 && bytes[..3].iter().all(u8::is_ascii_uppercase) && bytes[3..].iter().all(u8::is_ascii_digit)
     );
     assert_eq!(app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
-    let plain = portcullis(&app, &["account", "create", "--name", "Beta plc", "--email", "ops@beta.example"], None);
+    let plain =
+        portcullis(&app, &["account", "create", "--name", "Beta plc", "--email", "ops@beta.example"], None).await;
     assert!(plain.status.success());
     assert!(stdout(&plain).contains("with primary login"));
     assert!(stderr(&plain).contains("has no password yet"));
@@ -118,7 +126,8 @@ async fn login_create_adds_a_secondary_login_to_the_account() {
             "--json",
         ],
         Some("Jane#Pass1\n"),
-    );
+    )
+    .await;
 
     assert!(output.status.success(), "{}", stderr(&output));
     let json: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
@@ -148,7 +157,7 @@ async fn login_create_refuses_bad_input_and_writes_nothing() {
         assert_refused(&app, &args, None, expected).await;
     }
     let first: Vec<String> = create(&primary, "jane.doe", &[]);
-    assert!(portcullis(&app, &first.iter().map(String::as_str).collect::<Vec<_>>(), None).status.success());
+    assert!(portcullis(&app, &first.iter().map(String::as_str).collect::<Vec<_>>(), None).await.status.success());
     let duplicate = create(&primary, "Jane.Doe", &[]);
     assert_refused(&app, &duplicate.iter().map(String::as_str).collect::<Vec<_>>(), None, "already exists").await;
 }
@@ -182,7 +191,8 @@ async fn login_set_password_applies_the_policy_and_ends_every_session() {
     .await;
     assert!(app.is_signed_in(&browser).await);
 
-    let output = portcullis(&app, &["login", "set-password", &primary, "--password-stdin"], Some("Fresh#Pass42\r\n"));
+    let output =
+        portcullis(&app, &["login", "set-password", &primary, "--password-stdin"], Some("Fresh#Pass42\r\n")).await;
 
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(!app.is_signed_in(&browser).await, "every session ended");
@@ -212,7 +222,8 @@ async fn staff_create_checks_the_role_and_the_password() {
         &app,
         &["staff", "create", "--username", "alice", "--role", "support", "--password-stdin"],
         Some("Staff#Pass1\n"),
-    );
+    )
+    .await;
     assert!(output.status.success(), "{}", stderr(&output));
     assert_refused(
         &app,
@@ -230,18 +241,18 @@ async fn audit_list_and_verify_report_the_log_and_its_tampering() {
     let primary = create_account_via_cli(&app).await;
     app.sign_in(&app.client(), &primary, "Wrong#Pass1").await;
 
-    let list = portcullis(&app, &["audit", "list", "--json"], None);
+    let list = portcullis(&app, &["audit", "list", "--json"], None).await;
     let lines: Vec<serde_json::Value> = stdout(&list).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["action"], "sign_in_failed");
-    let verify = portcullis(&app, &["audit", "verify"], None);
+    let verify = portcullis(&app, &["audit", "verify"], None).await;
     assert!(verify.status.success());
     assert!(stdout(&verify).contains("2 entries verified"));
 
     let mut statements = app.drop_audit_guard().to_vec();
     statements.push("UPDATE audit_log SET subject = 'ZZZ9999' WHERE seq = 1");
     app.execute_sql(&statements).await;
-    let tampered = portcullis(&app, &["audit", "verify"], None);
+    let tampered = portcullis(&app, &["audit", "verify"], None).await;
     assert!(!tampered.status.success());
     assert!(stderr(&tampered).contains("tampered with: entry 1 was changed"));
 }

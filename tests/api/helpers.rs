@@ -24,6 +24,7 @@ pub struct TestApp {
     pub portal: Portal,
     pub db_url: String,
     pub settings: Settings,
+    server: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
 
@@ -52,7 +53,37 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Everything every app in this test binary logged, down to TRACE for the portal itself: the
+/// canary test searches it for secrets.
+pub fn captured_logs() -> Vec<u8> {
+    LOGS.lock().expect("logs").clone()
+}
+
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().expect("logs").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let filter = tracing_subscriber::EnvFilter::new("info,portcullis=trace,tower_http=debug");
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(|| LogSink).try_init();
+    });
+}
+
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    capture_logs();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::defaults().expect("defaults");
     settings.database.url = fresh_database_url(&dir).await;
@@ -66,11 +97,19 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let app = Application::build(&settings, clock.clone()).await.expect("application builds");
     let address = format!("http://{}", app.local_addr().expect("bound"));
     let portal = app.portal().clone();
-    tokio::spawn(app.run(std::future::pending()));
-    TestApp { address, clock, portal, db_url: settings.database.url.clone(), settings, _dir: dir }
+    let server = tokio::spawn(async move {
+        let _ = app.run(std::future::pending()).await;
+    });
+    TestApp { address, clock, portal, db_url: settings.database.url.clone(), settings, server, _dir: dir }
 }
 
 impl TestApp {
+    /// Stops the server and its workers, as a crash would: nothing is finished gracefully.
+    pub async fn kill(&self) {
+        self.server.abort();
+        tokio::task::yield_now().await;
+    }
+
     /// A browser-like client: keeps cookies, does not follow redirects (tests assert them).
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()

@@ -2,12 +2,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod canary;
 mod change_password;
 mod cli;
+mod crypto_tools;
 mod csrf;
 mod helpers;
+mod mail;
 mod overload;
 mod pages;
 mod sessions;
 mod sign_in;
+mod smtp_sink;
 mod store_story;

@@ -1,0 +1,314 @@
+// End-to-end test of Portcullis' email encryption and the dev mailbox in headless Chromium.
+//
+// Starts its own `portcullis serve` (file mail transport, so the dev mailbox at /dev/mailbox
+// exists) with a fresh SQLite database in a temp dir and creates an account with the CLI. gpg,
+// in a throwaway GNUPGHOME, makes an OpenPGP key for the account's address (and one for
+// another address). The story: My Profile → Email encryption refuses a wrong password and a
+// key for another address and saves the right key; a password change then sends an
+// OpenPGP-encrypted notice that the key's private half decrypts; after the key is removed, the
+// next notice travels unencrypted with a text and an HTML part. axe-core checks My Profile (key
+// shown) and the dev mailbox.
+//
+// Run: cd e2e && npm ci && node --test mail.test.mjs   (needs gpg on the PATH)
+// Env: PORTCULLIS_BIN (default ../target/debug/portcullis), KEEP_TMP=1 keeps the temp dir.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import {
+  TEXT as SHARED_TEXT, assertNotice, assertSignedInAs, baseUrl, checkAccessibility, createAccount, errorTexts,
+  eventually, mainPage, noBrowserErrorsStory, openMainPage, openMyProfile, pathOf, run, screenshot, signIn, story,
+  submitTo, textOf, usePortal,
+} from './helpers.mjs';
+
+const PASSWORDS = ['Initial#Pass1', 'Changed#Pass2', 'Again#Pass3'];
+const PRIMARY_EMAIL = 'it@acme.example';
+const OTHER_EMAIL = 'someone@elsewhere.example';
+
+const TEXT = {
+  ...SHARED_TEXT,
+  keySaved: 'Your encryption key was saved. Sensitive email to you will be encrypted with it.',
+  keyRemoved: 'Your encryption key was removed.',
+  keyForOtherAddress: 'The key was not saved: the key is for ',
+  labelNew: 'Public key or certificate',
+  labelReplace: 'Replace with another public key or certificate',
+  labelRemove: 'Enter existing password to remove the key',
+  subject: 'Customer Portal: your password was changed',
+  openpgp: 'OpenPGP (PGP/MIME, RFC 3156)',
+  clear: 'not encrypted',
+};
+
+// Mail leaves through a background worker that polls the outbox about every 0.5 s.
+const MAIL_TIMEOUT_MS = 15_000;
+
+// ---------------------------------------------------------------------------------------------
+// Shared state: the primary login's main browser (helpers' mainPage) carries the story from
+// test to test.
+
+let primary; // the login name generated for the account, e.g. ABC1234
+let password = PASSWORDS[0];
+let gnupgHome;
+let ownKey; // { armored, fingerprint } for PRIMARY_EMAIL
+let otherKey; // the same for OTHER_EMAIL
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function gpg(args, stdin) {
+  return run('gpg', ['--batch', '--no-tty', ...args], { stdin, env: { ...process.env, GNUPGHOME: gnupgHome } });
+}
+
+/** Makes an OpenPGP key (no passphrase, valid 1 year) for `email`; returns it armoured. */
+async function makeKey(name, email) {
+  await gpg(['--passphrase', '', '--quick-gen-key', `${name} <${email}>`, 'future-default', 'default', '1y']);
+  const armored = await gpg(['--armor', '--export', `<${email}>`]);
+  assert.match(armored, /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+  const colons = await gpg(['--with-colons', '--fingerprint', `<${email}>`]);
+  // The first fpr line is the primary key's; field 10 holds the fingerprint.
+  const fpr = colons.split('\n').find((line) => line.startsWith('fpr:'));
+  assert.ok(fpr, `gpg lists a fingerprint for ${email}:\n${colons}`);
+  const fingerprint = fpr.split(':')[9];
+  assert.match(fingerprint, /^[0-9A-F]{40}$/);
+  return { armored, fingerprint };
+}
+
+const keyField = (page) => page.locator('#key_material');
+const saveKey = (page) => page.getByRole('button', { name: 'Save key', exact: true });
+const removeKey = (page) => page.getByRole('button', { name: 'Remove key', exact: true });
+
+/** The Email encryption section of My Profile. */
+function encryptionSection(page) {
+  return page.getByRole('region', { name: 'Email encryption' });
+}
+
+/** Fills and submits the Save key form; returns the status of POST /profile/encryption. */
+async function submitKey(page, material, existingPassword) {
+  await keyField(page).fill(material);
+  await page.getByLabel('Enter existing password', { exact: true }).fill(existingPassword);
+  return submitTo(page, '/profile/encryption', saveKey(page));
+}
+
+async function submitRemoveKey(page, existingPassword) {
+  await page.getByLabel(TEXT.labelRemove, { exact: true }).fill(existingPassword);
+  return submitTo(page, '/profile/encryption/remove', removeKey(page));
+}
+
+async function assertNoKey(page) {
+  const section = encryptionSection(page);
+  assert.equal(await section.getByTestId('no-key').count(), 1, 'the "no key" paragraph is shown');
+  assert.equal(await section.getByTestId('encryption-key').count(), 0, 'no key details are shown');
+  assert.equal(await page.getByLabel(TEXT.labelNew, { exact: true }).count(), 1, `textarea labelled "${TEXT.labelNew}"`);
+  assert.equal(await removeKey(page).count(), 0, 'no Remove key button without a key');
+}
+
+/** The key details shown on My Profile, as { Type: …, Fingerprint: …, … }. */
+async function keyDetails(page) {
+  const list = page.getByTestId('encryption-key');
+  assert.equal(await list.count(), 1, 'the key details list is shown');
+  const terms = (await list.locator('dt').allInnerTexts()).map((t) => t.trim());
+  const values = (await list.locator('dd').allInnerTexts()).map((t) => t.trim());
+  assert.equal(terms.length, values.length);
+  return Object.fromEntries(terms.map((term, i) => [term, values[i]]));
+}
+
+/** Loads My Profile by its address (the dev mailbox pages have no account menu). */
+async function gotoMyProfile(page) {
+  await page.goto(`${baseUrl}/profile`);
+  assert.equal(pathOf(page), '/profile', 'still signed in');
+  assert.ok(await page.getByRole('heading', { level: 1, name: 'My Profile' }).isVisible());
+}
+
+/** Create New Password, then sign in again with the new password. */
+async function changePassword(page, next) {
+  await gotoMyProfile(page);
+  await page.getByRole('link', { name: 'Create New Password', exact: true }).click();
+  await page.waitForURL(`${baseUrl}/profile/password`);
+  await page.getByLabel('Enter existing password', { exact: true }).fill(password);
+  await page.getByLabel('Enter new password', { exact: true }).fill(next);
+  await page.getByLabel('Confirm new password', { exact: true }).fill(next);
+  await page.getByRole('button', { name: 'Save and Exit', exact: true }).click();
+  await page.waitForURL(`${baseUrl}/login?notice=password-changed`);
+  await assertNotice(page, TEXT.passwordChanged);
+  password = next;
+  await signIn(page, primary, password);
+}
+
+/** The dev mailbox's rows as { date, to, subject, encryption, href }, newest first. */
+async function mailboxRows(page) {
+  const table = page.getByTestId('mailbox');
+  if ((await table.count()) === 0) return [];
+  const headers = (await table.locator('thead th').allInnerTexts()).map((t) => t.trim());
+  assert.deepEqual(headers, ['Date', 'To', 'Subject', 'Encryption']);
+  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => {
+    const cells = [...row.querySelectorAll('td')].map((td) => td.textContent.replace(/\s+/g, ' ').trim());
+    return {
+      date: cells[0], to: cells[1], subject: cells[2], encryption: cells[3],
+      href: row.querySelector('td:nth-child(3) a')?.getAttribute('href'),
+    };
+  }));
+}
+
+/**
+ * Reloads the dev mailbox until `count` password-changed notices to the primary address are
+ * listed; returns them, newest first.
+ */
+async function waitForNotices(page, count) {
+  await page.goto(`${baseUrl}/dev/mailbox`);
+  return eventually(async () => {
+    await page.reload();
+    const notices = (await mailboxRows(page)).filter((row) => row.subject === TEXT.subject && row.to === PRIMARY_EMAIL);
+    assert.equal(notices.length, count, `${count} "${TEXT.subject}" message(s) to ${PRIMARY_EMAIL} in the dev mailbox`);
+    return notices;
+  }, MAIL_TIMEOUT_MS, 250);
+}
+
+/** Opens a message from the dev mailbox list by its subject link; checks the address. */
+async function openMessage(page, row) {
+  assert.match(row.href, /^\/dev\/mailbox\/[A-Za-z0-9_.-]+\.eml$/, `subject links to /dev/mailbox/<file>: ${row.href}`);
+  await page.locator(`a[href="${row.href}"]`).click();
+  await page.waitForURL(`${baseUrl}${row.href}`);
+  assert.ok(await page.getByRole('heading', { level: 1, name: TEXT.subject }).isVisible());
+  assert.ok(await page.getByRole('link', { name: '← Dev mailbox' }).isVisible());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup and teardown
+
+usePortal({
+  serverLog: 'mail-server.log',
+  ownFiles: ['my-profile-key.png', 'dev-mailbox.png'],
+  prepare: async (cli) => {
+    primary = await createAccount(cli, { name: 'Acme Ltd', email: PRIMARY_EMAIL, password });
+    gnupgHome = await mkdtemp(path.join(os.tmpdir(), 'portcullis-gpg-'));
+    ownKey = await makeKey('Acme IT', PRIMARY_EMAIL);
+    otherKey = await makeKey('Someone Else', OTHER_EMAIL);
+  },
+  cleanup: async () => {
+    if (!gnupgHome) return;
+    await run('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: gnupgHome } }).catch(() => {});
+    if (!process.env.KEEP_TMP) await rm(gnupgHome, { recursive: true, force: true });
+    else console.log(`# kept ${gnupgHome}`);
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// The user story
+
+story('1. Email encryption: a wrong password and a key for another address are refused, the own key is saved', async () => {
+  const page = await openMainPage();
+  await signIn(page, primary, password);
+  await openMyProfile(page);
+
+  const section = encryptionSection(page);
+  assert.ok(await section.getByRole('heading', { level: 2, name: 'Email encryption' }).isVisible());
+  await assertNoKey(page);
+  assert.equal(await keyField(page).evaluate((el) => el.tagName), 'TEXTAREA');
+  assert.equal(await keyField(page).getAttribute('name'), 'key_material');
+  const existing = page.locator('#key_password');
+  assert.equal(await existing.getAttribute('type'), 'password');
+  assert.equal(await page.getByLabel('Enter existing password', { exact: true }).getAttribute('id'), 'key_password');
+
+  // The right key with a wrong password.
+  assert.equal(await submitKey(page, ownKey.armored, 'Wrong#Pass9'), 400);
+  assert.equal(pathOf(page), '/profile/encryption');
+  assert.deepEqual(await errorTexts(page), [TEXT.existingWrong]);
+  await assertNoKey(page);
+
+  // The right password with a key for another address.
+  assert.equal(await submitKey(page, otherKey.armored, password), 400);
+  const [error, ...more] = await errorTexts(page);
+  assert.deepEqual(more, []);
+  assert.ok(error.startsWith(TEXT.keyForOtherAddress), `error starts with "${TEXT.keyForOtherAddress}": ${error}`);
+  await assertNoKey(page);
+
+  // Now correctly.
+  assert.equal(await submitKey(page, ownKey.armored, password), 303);
+  await page.waitForURL(`${baseUrl}/profile?notice=key-saved`);
+  await assertNotice(page, TEXT.keySaved);
+  assert.equal(await section.getByTestId('no-key').count(), 0, 'the "no key" paragraph is gone');
+
+  const details = await keyDetails(page);
+  assert.deepEqual(Object.keys(details), ['Type', 'Fingerprint', 'Expires', 'Added']);
+  assert.equal(details.Type, 'OpenPGP');
+  const shown = await textOf(page.getByTestId('key-fingerprint'));
+  assert.match(shown, /^[0-9A-F]{4}( [0-9A-F]{4})*$/, `fingerprint grouped by 4 in upper-case hex: ${shown}`);
+  assert.equal(shown.replace(/ /g, ''), ownKey.fingerprint, "the fingerprint is gpg's");
+  const year = new Date().getUTCFullYear();
+  assert.match(details.Expires, new RegExp(`^(${year + 1}|${year + 2})-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`),
+    `the key expires in a year: ${details.Expires}`);
+  assert.match(details.Added, new RegExp(`^${year}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC$`), `added now: ${details.Added}`);
+
+  // With a key on file the form offers to replace it, and a second form removes it.
+  assert.equal(await page.getByLabel(TEXT.labelReplace, { exact: true }).count(), 1, `textarea labelled "${TEXT.labelReplace}"`);
+  assert.equal(await page.getByLabel(TEXT.labelNew, { exact: true }).count(), 0);
+  assert.ok(await page.getByLabel(TEXT.labelRemove, { exact: true }).isVisible());
+  assert.ok(await removeKey(page).isVisible());
+
+  await screenshot(page, 'my-profile-key');
+  await checkAccessibility(page, 'My Profile with an encryption key');
+});
+
+story('2. a password change sends an OpenPGP-encrypted notice that the key opens', async () => {
+  assert.ok(mainPage, 'test 1 signed in the main browser');
+  const page = mainPage;
+  await changePassword(page, PASSWORDS[1]);
+
+  const [notice] = await waitForNotices(page, 1);
+  assert.equal(notice.encryption, TEXT.openpgp);
+  assert.ok(await page.getByRole('heading', { level: 1, name: 'Dev mailbox' }).isVisible());
+  await checkAccessibility(page, 'dev mailbox');
+
+  await openMessage(page, notice);
+  assert.equal(await textOf(page.getByTestId('encryption')), TEXT.openpgp);
+  assert.equal(await page.getByTestId('text-part').count(), 0, 'no text part is shown for an encrypted message');
+  assert.equal(await page.getByTitle('HTML part').count(), 0, 'no HTML part is shown for an encrypted message');
+  const ciphertext = (await page.getByTestId('ciphertext').innerText()).trim();
+  assert.match(ciphertext, /^-----BEGIN PGP MESSAGE-----\n[\s\S]+\n-----END PGP MESSAGE-----$/);
+  const raw = await page.locator('details pre').textContent();
+  assert.ok(!raw.includes('The password of your login'), 'the raw message does not carry the text in clear');
+
+  const plaintext = await gpg(['--decrypt'], `${ciphertext}\n`);
+  assert.ok(plaintext.includes('The password of your login'), `decrypted text mentions the password change:\n${plaintext}`);
+  assert.ok(plaintext.includes(primary), `decrypted text names the login ${primary}:\n${plaintext}`);
+});
+
+story('3. after the key is removed, the next notice travels unencrypted with a text and an HTML part', async () => {
+  assert.ok(mainPage, 'test 1 signed in the main browser');
+  const page = mainPage;
+  await gotoMyProfile(page);
+  assert.equal((await keyDetails(page)).Type, 'OpenPGP', 'the key is still on file');
+
+  assert.equal(await submitRemoveKey(page, 'Wrong#Pass9'), 400);
+  assert.deepEqual(await errorTexts(page), [TEXT.existingWrong]);
+  assert.equal((await keyDetails(page)).Type, 'OpenPGP', 'a wrong password keeps the key');
+
+  assert.equal(await submitRemoveKey(page, password), 303);
+  await page.waitForURL(`${baseUrl}/profile?notice=key-removed`);
+  await assertNotice(page, TEXT.keyRemoved);
+  await assertSignedInAs(page, primary);
+  await assertNoKey(page);
+
+  await changePassword(page, PASSWORDS[2]);
+  const [latest, earlier] = await waitForNotices(page, 2);
+  assert.equal(latest.encryption, TEXT.clear);
+  assert.equal(earlier.encryption, TEXT.openpgp, 'the earlier notice is still listed as encrypted');
+  await screenshot(page, 'dev-mailbox');
+
+  await openMessage(page, latest);
+  assert.equal(await textOf(page.getByTestId('encryption')), TEXT.clear);
+  assert.equal(await page.getByTestId('ciphertext').count(), 0, 'no ciphertext for a clear message');
+  const text = await textOf(page.getByTestId('text-part'));
+  assert.ok(text.includes('was changed'), `the text part says the password was changed: ${text}`);
+  assert.ok(text.includes(primary), `the text part names the login ${primary}: ${text}`);
+  const frame = page.getByTitle('HTML part', { exact: true });
+  assert.equal(await frame.count(), 1, 'an iframe titled "HTML part"');
+  assert.equal(await frame.evaluate((el) => el.tagName), 'IFRAME');
+  await eventually(async () => {
+    const html = await textOf(page.frameLocator('iframe[title="HTML part"]').locator('body'));
+    assert.ok(html.includes('was changed'), `the HTML part says the password was changed: ${html}`);
+  });
+});
+
+noBrowserErrorsStory('4. no console errors, uncaught exceptions or failed requests in any page');
