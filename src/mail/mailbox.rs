@@ -57,7 +57,7 @@ fn open_path(path: &Path) -> Option<Opened> {
         file,
         to: message.to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or("").to_string(),
         subject: message.subject().unwrap_or("(no subject)").to_string(),
-        date: message.date().map(|d| d.to_rfc3339()).unwrap_or_default(),
+        date: message.date().map(|d| readable_date(&d.to_rfc3339())).unwrap_or_default(),
         encryption: encryption_of(&message),
     };
     let encrypted = summary.encryption != "not encrypted";
@@ -68,6 +68,14 @@ fn open_path(path: &Path) -> Option<Opened> {
         raw: String::from_utf8_lossy(&bytes).into_owned(),
         summary,
     })
+}
+
+/// `2026-11-27T07:01:42Z` → `2026-11-27 07:01 UTC`, as the rest of the portal shows times.
+fn readable_date(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16), rfc3339.ends_with('Z')) {
+        (Some(day), Some(minute), true) => format!("{day} {minute} UTC"),
+        _ => rfc3339.to_string(),
+    }
 }
 
 fn encryption_of(message: &Message<'_>) -> String {

@@ -193,6 +193,31 @@ impl Portal {
         }
     }
 
+    /// The secondary logins whose keys `admin` (a primary login) manages, each with its key.
+    pub async fn managed_keys(&self, admin: &LoginRecord) -> Result<Vec<(LoginRecord, Option<StoredKey>)>, StoreError> {
+        if admin.kind != LoginKind::Primary {
+            return Ok(Vec::new());
+        }
+        let mut managed = Vec::new();
+        for login in self.store.logins_of_account(&admin.account_id).await? {
+            if login.kind == LoginKind::Secondary {
+                let key = self.store.recipient_key(&login.id).await?;
+                managed.push((login, key));
+            }
+        }
+        Ok(managed)
+    }
+
+    /// A login whose key `actor` may manage: itself, or a secondary login of its account when
+    /// `actor` is the account's primary login. Anything else is "not found", never "forbidden",
+    /// so nobody learns which names exist in other accounts.
+    pub async fn key_subject(&self, actor: &LoginRecord, name: &str) -> Result<Option<LoginRecord>, StoreError> {
+        let Ok(name) = LoginName::parse(name) else { return Ok(None) };
+        let target = self.store.login_by_name(&name).await?;
+        Ok(target
+            .filter(|t| t.id == actor.id || (actor.kind == LoginKind::Primary && t.account_id == actor.account_id)))
+    }
+
     /// The key on file for a login.
     pub async fn encryption_key(&self, login: &LoginRecord) -> Result<Option<StoredKey>, StoreError> {
         self.store.recipient_key(&login.id).await

@@ -51,6 +51,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn create_login(&self, login: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
     async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>>;
+    /// Every login of an account, the primary first, then by name.
+    async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<LoginRecord>>;
 
     /// Counts a failed sign-in of an existing login (atomically) and locks it as `policy` says.
     async fn record_sign_in_failure(

@@ -212,6 +212,19 @@ macro_rules! sql_store {
                 row.as_ref().map(login_from_row).transpose()
             }
 
+            async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<LoginRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id, account_id, kind, name, email, phone, authorized_contact, password_hash, disabled, \
+                     failed_count, last_failed_at, locked_until FROM logins WHERE account_id = $1 \
+                     ORDER BY CASE WHEN kind = 'primary' THEN 0 ELSE 1 END, name_key",
+                )
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                rows.iter().map(login_from_row).collect()
+            }
+
             async fn record_sign_in_failure(
                 &self,
                 login_id: &str,

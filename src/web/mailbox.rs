@@ -5,23 +5,29 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::pages::{DevMailboxPage, DevMessagePage, Layout, render};
+use super::profile::nav_user;
+use super::visitor::Visitor;
 use super::{AppState, WebError};
 use crate::mail::mailbox;
 
 const SHOWN: usize = 200;
 
-pub async fn list(State(state): State<AppState>) -> Result<Response, WebError> {
+pub async fn list(State(state): State<AppState>, Visitor(visitor): Visitor) -> Result<Response, WebError> {
     let dir = state.web.dev_mailbox.clone().ok_or(WebError::NotFound)?;
     let messages = tokio::task::spawn_blocking(move || mailbox::list(&dir, SHOWN))
         .await
         .map_err(|e| WebError::Internal(e.into()))?;
-    let page = DevMailboxPage { layout: Layout::new(&state, "Dev mailbox", None), messages };
+    let page = DevMailboxPage { layout: Layout::new(&state, "Dev mailbox", visitor.as_ref().map(nav_user)), messages };
     Ok(render(StatusCode::OK, &page))
 }
 
-pub async fn show(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, WebError> {
+pub async fn show(
+    State(state): State<AppState>,
+    Visitor(visitor): Visitor,
+    Path(file): Path<String>,
+) -> Result<Response, WebError> {
     let message = open(&state, file).await?;
-    let page = DevMessagePage { layout: Layout::new(&state, "Dev mailbox", None), message };
+    let page = DevMessagePage { layout: Layout::new(&state, "Dev mailbox", visitor.as_ref().map(nav_user)), message };
     Ok(render(StatusCode::OK, &page))
 }
 

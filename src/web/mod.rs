@@ -9,6 +9,7 @@ mod error;
 mod form;
 mod health;
 mod login;
+mod login_keys;
 mod mailbox;
 mod pages;
 mod pickup;
@@ -73,6 +74,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/profile/sessions/revoke", post(profile::revoke_session))
         .route("/profile/encryption", post(profile::upload_key))
         .route("/profile/encryption/remove", post(profile::remove_key))
+        .route("/logins/{name}/encryption", get(login_keys::show).post(login_keys::upload))
+        .route("/logins/{name}/encryption/remove", post(login_keys::remove))
         .route("/secure-message/{id}", get(pickup::show).post(pickup::open))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -48,6 +48,29 @@ pub struct ProfilePage {
     pub email: String,
     pub sessions: Vec<SessionRow>,
     pub key: Option<KeyRow>,
+    pub key_action: String,
+    pub managed: Vec<ManagedKeyRow>,
+}
+
+/// A secondary login's key, in the primary login's My Profile.
+pub struct ManagedKeyRow {
+    pub name: String,
+    pub email: String,
+    /// "OpenPGP AB12 CD34 …", or "none".
+    pub key: String,
+}
+
+#[derive(Template)]
+#[template(path = "login_key.html")]
+pub struct LoginKeyPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+    pub email: String,
+    pub key: Option<KeyRow>,
+    pub key_action: String,
 }
 
 /// The encryption key on file, as My Profile shows it.
@@ -56,6 +79,27 @@ pub struct KeyRow {
     pub fingerprint: String,
     pub expires: String,
     pub added: String,
+}
+
+impl KeyRow {
+    pub fn from_stored(key: &crate::store::StoredKey) -> Self {
+        Self {
+            kind: crate::mail::keys::KeyKind::parse(&key.kind).map_or("unknown", crate::mail::keys::KeyKind::label),
+            fingerprint: group_fingerprint(&key.fingerprint),
+            expires: key.expires_at.map_or_else(|| "never".into(), format_time),
+            added: format_time(key.created_at),
+        }
+    }
+}
+
+/// `AB12 CD34 …`: easier to compare by eye and by voice.
+pub fn group_fingerprint(fingerprint: &str) -> String {
+    fingerprint.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+pub fn format_time(at: time::OffsetDateTime) -> String {
+    at.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
+        .unwrap_or_else(|_| at.to_string())
 }
 
 #[derive(Template)]
@@ -150,6 +194,8 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "session-revoked" => Some("The session was revoked."),
         "key-saved" => Some("Your encryption key was saved. Sensitive email to you will be encrypted with it."),
         "key-removed" => Some("Your encryption key was removed."),
+        "login-key-saved" => Some("The encryption key was saved."),
+        "login-key-removed" => Some("The encryption key was removed."),
         _ => None,
     }
 }

@@ -4,27 +4,27 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use time::OffsetDateTime;
-use time::macros::format_description;
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
 use super::login::signed_out_redirect;
-use super::pages::{ChangePasswordPage, KeyRow, Layout, NavUser, ProfilePage, RuleRow, SessionRow, notice, render};
+use super::pages::{
+    ChangePasswordPage, KeyRow, Layout, ManagedKeyRow, NavUser, ProfilePage, RuleRow, SessionRow, format_time,
+    group_fingerprint, notice, render,
+};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
 use crate::domain::{LoginKind, Password};
-use crate::mail::keys::KeyKind;
 use crate::service::mail::KeyChangeError;
 use crate::service::password::{ChangeError, ChangeProblem, PasswordChangeForm};
 use crate::service::sessions::ActiveSession;
 
 #[derive(Deserialize)]
 pub struct NoticeQuery {
-    notice: Option<String>,
+    pub notice: Option<String>,
 }
 
-fn nav_user(active: &ActiveSession) -> NavUser {
+pub fn nav_user(active: &ActiveSession) -> NavUser {
     NavUser { name: active.login.name.to_string(), csrf: active.token.derive(SESSION_PURPOSE) }
 }
 
@@ -55,12 +55,21 @@ async fn profile_page(
             id: s.id,
         })
         .collect();
-    let key = state.portal.encryption_key(&active.login).await?.map(|key| KeyRow {
-        kind: KeyKind::parse(&key.kind).map_or("unknown", KeyKind::label),
-        fingerprint: group_fingerprint(&key.fingerprint),
-        expires: key.expires_at.map_or_else(|| "never".into(), format_time),
-        added: format_time(key.created_at),
-    });
+    let key = state.portal.encryption_key(&active.login).await?.as_ref().map(KeyRow::from_stored);
+    let managed = state
+        .portal
+        .managed_keys(&active.login)
+        .await?
+        .into_iter()
+        .map(|(login, key)| ManagedKeyRow {
+            name: login.name.to_string(),
+            email: login.email,
+            key: key.map_or_else(
+                || "none".into(),
+                |k| format!("{} {}", KeyRow::from_stored(&k).kind, group_fingerprint(&k.fingerprint)),
+            ),
+        })
+        .collect();
     let login = &active.login;
     let page = ProfilePage {
         layout: Layout::new(state, "My Profile", Some(nav_user(active))),
@@ -75,15 +84,17 @@ async fn profile_page(
         email: login.email.clone(),
         sessions: rows,
         key,
+        key_action: "/profile/encryption".into(),
+        managed,
     };
     Ok(render(status, &page))
 }
 
 #[derive(Deserialize)]
 pub struct KeyForm {
-    csrf: String,
-    key_material: String,
-    password: String,
+    pub csrf: String,
+    pub key_material: String,
+    pub password: String,
 }
 
 pub async fn upload_key(
@@ -103,8 +114,8 @@ pub async fn upload_key(
 
 #[derive(Deserialize)]
 pub struct RemoveKeyForm {
-    csrf: String,
-    password: String,
+    pub csrf: String,
+    pub password: String,
 }
 
 pub async fn remove_key(
@@ -123,18 +134,18 @@ pub async fn remove_key(
 }
 
 async fn key_error(state: &AppState, active: &ActiveSession, error: KeyChangeError) -> Result<Response, WebError> {
-    let message = match error {
-        KeyChangeError::Overloaded(_) => return Err(WebError::Overloaded),
-        KeyChangeError::Store(error) => return Err(error.into()),
-        KeyChangeError::WrongPassword => "The existing password is not correct.".to_string(),
-        other => format!("The key was not saved: {other}."),
-    };
+    let message = key_error_message(error)?;
     profile_page(state, active, StatusCode::BAD_REQUEST, None, vec![message]).await
 }
 
-/// `AB12 CD34 …`: easier to compare by eye and by voice.
-fn group_fingerprint(fingerprint: &str) -> String {
-    fingerprint.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+/// What the user reads when a key change is refused; infrastructure failures stay errors.
+pub fn key_error_message(error: KeyChangeError) -> Result<String, WebError> {
+    match error {
+        KeyChangeError::Overloaded(_) => Err(WebError::Overloaded),
+        KeyChangeError::Store(error) => Err(error.into()),
+        KeyChangeError::WrongPassword => Ok("The existing password is not correct.".to_string()),
+        other => Ok(format!("The key was not saved: {other}.")),
+    }
 }
 
 pub async fn password_form(State(state): State<AppState>, SignedIn(active): SignedIn) -> Response {
@@ -225,8 +236,4 @@ fn password_page(
         rules,
     };
     render(status, &page)
-}
-
-fn format_time(at: OffsetDateTime) -> String {
-    at.format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_else(|_| at.to_string())
 }

@@ -513,3 +513,43 @@ async fn a_message_the_relay_keeps_refusing_is_given_up_listed_and_can_be_retrie
     let test = portcullis(&app, &["mail", "test", &primary], None).await;
     assert!(stdout(&test).contains("is queued"));
 }
+
+#[tokio::test]
+async fn the_account_administrator_manages_the_keys_of_its_secondary_logins_and_nobody_else_does() {
+    let app = spawn_app_with(|_| {}).await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+    app.create_secondary(&primary, "jane.doe", "Jane#Pass1").await;
+    let stranger_primary = app.create_account("Other#Pass1").await;
+    let jane_key = SmimeIdentity::new("jane@acme.example");
+    let admin = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
+    let jane = app.signed_in_client("jane.doe", "Jane#Pass1").await;
+    let stranger = app.signed_in_client(&stranger_primary, "Other#Pass1").await;
+    assert!(app.get_html(&admin, "/profile").await.contains("Manage key of jane.doe"));
+
+    let csrf = app.session_csrf(&admin).await;
+    let fields = |password: &'static str| {
+        vec![("csrf", csrf.clone()), ("key_material", jane_key.certificate()), ("password", password.into())]
+    };
+    let wrong = admin.post(app.url("/logins/jane.doe/encryption")).form(&fields("Jane#Pass1")).send().await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST, "the administrator proves its own password, not the login's");
+    let saved =
+        admin.post(app.url("/logins/jane.doe/encryption")).form(&fields(INITIAL_PASSWORD)).send().await.unwrap();
+    assert_eq!(crate::helpers::location(&saved), "/logins/jane.doe/encryption?notice=login-key-saved");
+    assert!(app.get_html(&jane, "/profile").await.contains("data-testid=\"key-fingerprint\""), "jane sees the key");
+
+    for (client, path) in
+        [(&jane, format!("/logins/{primary}/encryption")), (&stranger, "/logins/jane.doe/encryption".to_string())]
+    {
+        assert_eq!(app.get(client, &path).await.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let stranger_csrf = app.session_csrf(&stranger).await;
+    let attempt = app
+        .post_form(
+            &stranger,
+            "/logins/jane.doe/encryption/remove",
+            &[("csrf", &stranger_csrf), ("password", "Other#Pass1")],
+        )
+        .await;
+    assert_eq!(attempt.status(), StatusCode::NOT_FOUND);
+    assert!(app.portal.encryption_key(&login(&app, "jane.doe").await).await.unwrap().is_some(), "nothing changed");
+}

@@ -1,0 +1,92 @@
+//! The account administrator manages the encryption keys of the account's secondary logins
+//! (`/logins/{name}/encryption`). Names outside the administrator's account are "not found".
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::csrf::{self, SESSION_PURPOSE};
+use super::form::WebForm;
+use super::pages::{KeyRow, Layout, LoginKeyPage, notice, render};
+use super::profile::{KeyForm, NoticeQuery, RemoveKeyForm, key_error_message, nav_user};
+use super::visitor::{SignedIn, Source};
+use super::{AppState, WebError};
+use crate::domain::Password;
+use crate::service::sessions::ActiveSession;
+use crate::store::LoginRecord;
+
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn(active): SignedIn,
+    Path(name): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response, WebError> {
+    let target = subject(&state, &active, &name).await?;
+    page(&state, &active, &target, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    SignedIn(active): SignedIn,
+    Source(source): Source,
+    Path(name): Path<String>,
+    WebForm(form): WebForm<KeyForm>,
+) -> Result<Response, WebError> {
+    csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
+    let target = subject(&state, &active, &name).await?;
+    let password = Password::new(form.password);
+    match state.portal.set_encryption_key(&active.login, &target, &form.key_material, &password, &source).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/logins/{}/encryption?notice=login-key-saved", target.name)).into_response())
+        }
+        Err(error) => {
+            page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![key_error_message(error)?]).await
+        }
+    }
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    SignedIn(active): SignedIn,
+    Source(source): Source,
+    Path(name): Path<String>,
+    WebForm(form): WebForm<RemoveKeyForm>,
+) -> Result<Response, WebError> {
+    csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
+    let target = subject(&state, &active, &name).await?;
+    let password = Password::new(form.password);
+    match state.portal.remove_encryption_key(&active.login, &target, &password, &source).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/logins/{}/encryption?notice=login-key-removed", target.name)).into_response())
+        }
+        Err(error) => {
+            page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![key_error_message(error)?]).await
+        }
+    }
+}
+
+async fn subject(state: &AppState, active: &ActiveSession, name: &str) -> Result<LoginRecord, WebError> {
+    state.portal.key_subject(&active.login, name).await?.ok_or(WebError::NotFound)
+}
+
+async fn page(
+    state: &AppState,
+    active: &ActiveSession,
+    target: &LoginRecord,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    errors: Vec<String>,
+) -> Result<Response, WebError> {
+    let key = state.portal.encryption_key(target).await?.as_ref().map(KeyRow::from_stored);
+    let page = LoginKeyPage {
+        layout: Layout::new(state, "Email encryption", Some(nav_user(active))),
+        notice,
+        errors,
+        csrf: active.token.derive(SESSION_PURPOSE),
+        login_name: target.name.to_string(),
+        email: target.email.clone(),
+        key,
+        key_action: format!("/logins/{}/encryption", target.name),
+    };
+    Ok(render(status, &page))
+}
