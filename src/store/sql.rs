@@ -51,53 +51,55 @@ macro_rules! sql_store {
             }
         }
 
+        /// One column of a row; a value that does not decode means the data is corrupt.
+        fn col<T>(row: &$row, name: &str) -> StoreResult<T>
+        where
+            T: for<'r> sqlx::Decode<'r, $db> + sqlx::Type<$db>,
+        {
+            row.try_get(name).map_err(|e: sqlx::Error| StoreError::Corrupt(e.to_string()))
+        }
+
         fn login_from_row(row: &$row) -> StoreResult<LoginRecord> {
-            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
-            let name: String = row.try_get("name").map_err(get_err)?;
-            let kind: String = row.try_get("kind").map_err(get_err)?;
+            let name: String = col(row, "name")?;
+            let kind: String = col(row, "kind")?;
             Ok(LoginRecord {
-                id: row.try_get("id").map_err(get_err)?,
-                account_id: row.try_get("account_id").map_err(get_err)?,
+                id: col(row, "id")?,
+                account_id: col(row, "account_id")?,
                 name: LoginName::parse(&name).map_err(|e| StoreError::Corrupt(format!("login name: {e}")))?,
                 kind: LoginKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("login kind {kind}")))?,
-                email: row.try_get("email").map_err(get_err)?,
-                phone: row.try_get("phone").map_err(get_err)?,
-                authorized_contact: row.try_get("authorized_contact").map_err(get_err)?,
-                password_hash: row
-                    .try_get::<Option<String>, _>("password_hash")
-                    .map_err(get_err)?
-                    .map(PasswordHash::from_stored),
-                disabled: row.try_get("disabled").map_err(get_err)?,
-                failed_count: row.try_get("failed_count").map_err(get_err)?,
-                last_failed_at: optional_time(row.try_get("last_failed_at").map_err(get_err)?)?,
-                locked_until: optional_time(row.try_get("locked_until").map_err(get_err)?)?,
+                email: col(row, "email")?,
+                phone: col(row, "phone")?,
+                authorized_contact: col(row, "authorized_contact")?,
+                password_hash: col::<Option<String>>(row, "password_hash")?.map(PasswordHash::from_stored),
+                disabled: col(row, "disabled")?,
+                failed_count: col(row, "failed_count")?,
+                last_failed_at: optional_time(col(row, "last_failed_at")?)?,
+                locked_until: optional_time(col(row, "locked_until")?)?,
             })
         }
 
         fn session_from_row(row: &$row) -> StoreResult<SessionRecord> {
-            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
             Ok(SessionRecord {
-                id: row.try_get("session_id").map_err(get_err)?,
-                login_id: row.try_get("session_login_id").map_err(get_err)?,
-                created_at: time_from(row.try_get("session_created_at").map_err(get_err)?)?,
-                last_seen_at: time_from(row.try_get("session_last_seen_at").map_err(get_err)?)?,
-                source_ip: row.try_get("session_source_ip").map_err(get_err)?,
-                user_agent: row.try_get("session_user_agent").map_err(get_err)?,
+                id: col(row, "session_id")?,
+                login_id: col(row, "session_login_id")?,
+                created_at: time_from(col(row, "session_created_at")?)?,
+                last_seen_at: time_from(col(row, "session_last_seen_at")?)?,
+                source_ip: col(row, "session_source_ip")?,
+                user_agent: col(row, "session_user_agent")?,
             })
         }
 
         fn audit_from_row(row: &$row) -> StoreResult<AuditEntry> {
-            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
             Ok(AuditEntry {
-                seq: row.try_get("seq").map_err(get_err)?,
-                at: row.try_get("at").map_err(get_err)?,
-                action: row.try_get("action").map_err(get_err)?,
-                actor: row.try_get("actor").map_err(get_err)?,
-                subject: row.try_get("subject").map_err(get_err)?,
-                source_ip: row.try_get("source_ip").map_err(get_err)?,
-                details: row.try_get("details").map_err(get_err)?,
-                prev_hash: row.try_get("prev_hash").map_err(get_err)?,
-                hash: row.try_get("hash").map_err(get_err)?,
+                seq: col(row, "seq")?,
+                at: col(row, "at")?,
+                action: col(row, "action")?,
+                actor: col(row, "actor")?,
+                subject: col(row, "subject")?,
+                source_ip: col(row, "source_ip")?,
+                details: col(row, "details")?,
+                prev_hash: col(row, "prev_hash")?,
+                hash: col(row, "hash")?,
             })
         }
 

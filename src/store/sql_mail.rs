@@ -11,32 +11,30 @@ macro_rules! sql_mail {
              last_error, encryption, created_at, sent_at";
 
         fn outbox_from_row(row: &$row) -> StoreResult<OutboxRecord> {
-            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
             Ok(OutboxRecord {
-                id: row.try_get("id").map_err(get_err)?,
-                kind: row.try_get("kind").map_err(get_err)?,
-                login_id: row.try_get("login_id").map_err(get_err)?,
-                recipient: row.try_get("recipient").map_err(get_err)?,
-                payload: row.try_get("payload").map_err(get_err)?,
-                status: row.try_get("status").map_err(get_err)?,
-                attempts: row.try_get("attempts").map_err(get_err)?,
-                next_attempt_at: time_from(row.try_get("next_attempt_at").map_err(get_err)?)?,
-                last_error: row.try_get("last_error").map_err(get_err)?,
-                encryption: row.try_get("encryption").map_err(get_err)?,
-                created_at: time_from(row.try_get("created_at").map_err(get_err)?)?,
-                sent_at: optional_time(row.try_get("sent_at").map_err(get_err)?)?,
+                id: col(row, "id")?,
+                kind: col(row, "kind")?,
+                login_id: col(row, "login_id")?,
+                recipient: col(row, "recipient")?,
+                payload: col(row, "payload")?,
+                status: col(row, "status")?,
+                attempts: col(row, "attempts")?,
+                next_attempt_at: time_from(col(row, "next_attempt_at")?)?,
+                last_error: col(row, "last_error")?,
+                encryption: col(row, "encryption")?,
+                created_at: time_from(col(row, "created_at")?)?,
+                sent_at: optional_time(col(row, "sent_at")?)?,
             })
         }
 
         fn key_from_row(row: &$row) -> StoreResult<StoredKey> {
-            let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
             Ok(StoredKey {
-                login_id: row.try_get("login_id").map_err(get_err)?,
-                kind: row.try_get("kind").map_err(get_err)?,
-                material: row.try_get("material").map_err(get_err)?,
-                fingerprint: row.try_get("fingerprint").map_err(get_err)?,
-                expires_at: optional_time(row.try_get("expires_at").map_err(get_err)?)?,
-                created_at: time_from(row.try_get("created_at").map_err(get_err)?)?,
+                login_id: col(row, "login_id")?,
+                kind: col(row, "kind")?,
+                material: col(row, "material")?,
+                fingerprint: col(row, "fingerprint")?,
+                expires_at: optional_time(col(row, "expires_at")?)?,
+                created_at: time_from(col(row, "created_at")?)?,
             })
         }
 
@@ -240,14 +238,13 @@ macro_rules! sql_mail {
                 .await
                 .map_err(unavailable)?;
                 let Some(row) = row else { return Ok(None) };
-                let get_err = |e: sqlx::Error| StoreError::Corrupt(e.to_string());
                 Ok(Some(SecureMessageRecord {
-                    id: row.try_get("id").map_err(get_err)?,
-                    login_id: row.try_get("login_id").map_err(get_err)?,
-                    sealed: row.try_get("sealed").map_err(get_err)?,
-                    salt: row.try_get("salt").map_err(get_err)?,
-                    attempts: row.try_get("attempts").map_err(get_err)?,
-                    expires_at: time_from(row.try_get("expires_at").map_err(get_err)?)?,
+                    id: col(&row, "id")?,
+                    login_id: col(&row, "login_id")?,
+                    sealed: col(&row, "sealed")?,
+                    salt: col(&row, "salt")?,
+                    attempts: col(&row, "attempts")?,
+                    expires_at: time_from(col(&row, "expires_at")?)?,
                 }))
             }
 
