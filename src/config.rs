@@ -25,6 +25,7 @@ pub struct Settings {
     pub secrets: SecretsSettings,
     pub mail: MailSettings,
     pub pickup: PickupSettings,
+    pub recovery: RecoverySettings,
     pub session: SessionSettings,
     pub password: PasswordSettings,
     pub hashing: HashingSettings,
@@ -71,6 +72,20 @@ pub struct MailSettings {
     pub retry_max_minutes: i64,
     pub give_up_after_hours: i64,
     pub smime_cipher: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoverySettings {
+    pub questions_required: usize,
+    pub link_minutes: i64,
+    pub max_answer_attempts: i64,
+    pub pause_minutes: i64,
+    pub response_ms: u64,
+    pub requests_per_address_per_hour: i64,
+    pub requests_per_login_per_hour: i64,
+    pub answers_per_address_per_hour: i64,
+    pub questions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -206,6 +221,7 @@ impl Settings {
         positive("rate_limit.address_window_minutes", self.rate_limit.address_window_minutes)?;
         self.validate_mail()?;
         positive("pickup.lifetime_hours", self.pickup.lifetime_hours)?;
+        self.validate_recovery()?;
         positive("pickup.max_attempts", self.pickup.max_attempts)?;
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(invalid("log.format", "must be \"pretty\" or \"json\""));
@@ -237,6 +253,30 @@ impl Settings {
         positive("mail.retry_max_minutes", mail.retry_max_minutes)?;
         positive("mail.give_up_after_hours", mail.give_up_after_hours)?;
         positive("mail.smtp_timeout_seconds", i64::try_from(mail.smtp_timeout_seconds).unwrap_or(i64::MAX))
+    }
+
+    fn validate_recovery(&self) -> Result<(), ConfigError> {
+        let recovery = &self.recovery;
+        if recovery.questions_required < 2 {
+            return Err(invalid("recovery.questions_required", "must be at least 2 (two questions are asked)"));
+        }
+        let mut distinct: Vec<&str> = recovery.questions.iter().map(|q| q.trim()).filter(|q| !q.is_empty()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() < recovery.questions_required || distinct.len() != recovery.questions.len() {
+            return Err(invalid(
+                "recovery.questions",
+                "needs distinct, non-empty questions, at least as many as recovery.questions_required",
+            ));
+        }
+        if !(1..=1440).contains(&recovery.link_minutes) {
+            return Err(invalid("recovery.link_minutes", "must be between 1 and 1440 (24 hours)"));
+        }
+        positive("recovery.max_answer_attempts", recovery.max_answer_attempts)?;
+        positive("recovery.pause_minutes", recovery.pause_minutes)?;
+        positive("recovery.requests_per_address_per_hour", recovery.requests_per_address_per_hour)?;
+        positive("recovery.requests_per_login_per_hour", recovery.requests_per_login_per_hour)?;
+        positive("recovery.answers_per_address_per_hour", recovery.answers_per_address_per_hour)
     }
 
     /// The dev mailbox exists only with the file transport and the setting on.

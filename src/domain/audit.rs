@@ -32,6 +32,14 @@ pub enum AuditAction {
     SecureMessageIssued,
     SecureMessageOpened,
     SecureMessageWrongPasscode,
+    SecurityQuestionsSet,
+    RecoveryRequested,
+    RecoveryLinkOpened,
+    RecoveryAnswersRight,
+    RecoveryAnswersWrong,
+    RecoveryPaused,
+    RecoveryCompleted,
+    RecoveryRefused,
 }
 
 impl AuditAction {
@@ -59,6 +67,14 @@ impl AuditAction {
             Self::SecureMessageIssued => "secure_message_issued",
             Self::SecureMessageOpened => "secure_message_opened",
             Self::SecureMessageWrongPasscode => "secure_message_wrong_passcode",
+            Self::SecurityQuestionsSet => "security_questions_set",
+            Self::RecoveryRequested => "recovery_requested",
+            Self::RecoveryLinkOpened => "recovery_link_opened",
+            Self::RecoveryAnswersRight => "recovery_answers_right",
+            Self::RecoveryAnswersWrong => "recovery_answers_wrong",
+            Self::RecoveryPaused => "recovery_paused",
+            Self::RecoveryCompleted => "recovery_completed",
+            Self::RecoveryRefused => "recovery_refused",
         }
     }
 }

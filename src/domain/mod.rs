@@ -1,6 +1,7 @@
 //! Pure rules of the portal: values that are valid once they exist, and decisions that take
 //! time as an argument. Nothing in here does I/O or reads the clock.
 
+pub mod answer;
 pub mod audit;
 pub mod email;
 pub mod lockout;
@@ -12,6 +13,7 @@ pub mod secret;
 pub mod session;
 pub mod staff;
 
+pub use answer::SecurityAnswer;
 pub use audit::{Actor, AuditAction, AuditEvent};
 pub use email::EmailAddress;
 pub use lockout::LockoutPolicy;

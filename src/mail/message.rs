@@ -21,6 +21,23 @@ pub enum OutboundMessage {
     SecurePickup(SecurePickup),
     TemporaryPassword(TemporaryPassword),
     Test(TestMessage),
+    RecoveryLink(RecoveryLink),
+}
+
+/// The emailed link of "Reset your password". The link holds a secret token: the outbox keeps
+/// it sealed, and it is encrypted on the way when the recipient has a key.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryLink {
+    pub version: u32,
+    pub login_name: String,
+    pub link: String,
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for RecoveryLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecoveryLink").field("login_name", &self.login_name).field("link", &"[redacted]").finish()
+    }
 }
 
 /// Sent after every password change.
@@ -77,13 +94,14 @@ impl OutboundMessage {
             Self::SecurePickup(_) => "secure_pickup",
             Self::TemporaryPassword(_) => "temporary_password",
             Self::Test(_) => "test",
+            Self::RecoveryLink(_) => "recovery_link",
         }
     }
 
     pub fn sensitivity(&self) -> Sensitivity {
         match self {
             Self::TemporaryPassword(_) => Sensitivity::MustEncrypt,
-            Self::PasswordChanged(_) | Self::Test(_) => Sensitivity::EncryptIfKey,
+            Self::PasswordChanged(_) | Self::Test(_) | Self::RecoveryLink(_) => Sensitivity::EncryptIfKey,
             Self::SecurePickup(_) => Sensitivity::Plain,
         }
     }
@@ -96,6 +114,7 @@ impl OutboundMessage {
             Self::SecurePickup(_) => format!("{product}: a secure message is waiting for you"),
             Self::TemporaryPassword(_) => format!("{product}: sign-in information"),
             Self::Test(_) => format!("{product}: test message"),
+            Self::RecoveryLink(_) => format!("{product}: reset your password"),
         }
     }
 
@@ -105,6 +124,7 @@ impl OutboundMessage {
             Self::SecurePickup(m) => &m.login_name,
             Self::TemporaryPassword(m) => &m.login_name,
             Self::Test(m) => &m.login_name,
+            Self::RecoveryLink(m) => &m.login_name,
         }
     }
 }

@@ -19,6 +19,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("secure_pickup.html", include_str!("../../templates/email/secure_pickup.html")),
     ("temporary_password.txt", include_str!("../../templates/email/temporary_password.txt")),
     ("temporary_password.html", include_str!("../../templates/email/temporary_password.html")),
+    ("recovery_link.txt", include_str!("../../templates/email/recovery_link.txt")),
+    ("recovery_link.html", include_str!("../../templates/email/recovery_link.html")),
     ("test.txt", include_str!("../../templates/email/test.txt")),
     ("test.html", include_str!("../../templates/email/test.html")),
 ];
@@ -111,6 +113,7 @@ fn times(message: &OutboundMessage) -> Vec<(String, serde_json::Value)> {
         OutboundMessage::PasswordChanged(m) => show("changed_at", m.changed_at),
         OutboundMessage::SecurePickup(m) => show("expires_at", m.expires_at),
         OutboundMessage::TemporaryPassword(m) => show("expires_at", m.expires_at),
+        OutboundMessage::RecoveryLink(m) => show("expires_at", m.expires_at),
         OutboundMessage::Test(_) => Vec::new(),
     }
 }

@@ -8,6 +8,8 @@ pub mod auth;
 pub mod common_passwords;
 pub mod mail;
 pub mod password;
+pub mod questions;
+pub mod recovery;
 pub mod sessions;
 
 use std::sync::Arc;
@@ -61,6 +63,21 @@ impl MailPolicy {
     }
 }
 
+/// Recovery rules from the settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryPolicy {
+    pub catalogue: Vec<String>,
+    pub questions_required: usize,
+    pub link_lifetime: Duration,
+    pub max_answer_attempts: i64,
+    pub pause: Duration,
+    pub requests_per_address: i64,
+    pub requests_per_login: i64,
+    pub answers_per_address: i64,
+    /// `http.public_url` without a trailing slash: links are built from it, never from a request.
+    pub public_url: String,
+}
+
 /// Everything the use cases need, built once from the settings and shared.
 #[derive(Clone)]
 pub struct Portal {
@@ -73,6 +90,7 @@ pub struct Portal {
     pub session_lifetime: SessionLifetime,
     pub address_limit: AddressLimit,
     pub mail: MailPolicy,
+    pub recovery: Arc<RecoveryPolicy>,
     /// Seals outbox payloads.
     pub outbox_key: SealingKey,
     /// Seals secure-pickup messages (together with each message's passcode).
@@ -129,6 +147,17 @@ impl Portal {
                 pickup_lifetime: Duration::hours(settings.pickup.lifetime_hours),
                 pickup_max_attempts: settings.pickup.max_attempts,
             },
+            recovery: Arc::new(RecoveryPolicy {
+                catalogue: settings.recovery.questions.clone(),
+                questions_required: settings.recovery.questions_required,
+                link_lifetime: Duration::minutes(settings.recovery.link_minutes),
+                max_answer_attempts: settings.recovery.max_answer_attempts,
+                pause: Duration::minutes(settings.recovery.pause_minutes),
+                requests_per_address: settings.recovery.requests_per_address_per_hour,
+                requests_per_login: settings.recovery.requests_per_login_per_hour,
+                answers_per_address: settings.recovery.answers_per_address_per_hour,
+                public_url: settings.http.public_url.as_str().trim_end_matches('/').to_string(),
+            }),
             outbox_key: master.derive("outbox"),
             pickup_key: master.derive("secure-pickup"),
             mail_wake: Arc::new(tokio::sync::Notify::new()),

@@ -6,6 +6,7 @@ mod postgres;
 mod records;
 mod sql;
 mod sql_mail;
+mod sql_recovery;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -51,6 +52,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     async fn create_login(&self, login: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
     async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>>;
+    async fn login_by_id(&self, id: &str) -> StoreResult<Option<LoginRecord>>;
     /// Every login of an account, the primary first, then by name.
     async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<LoginRecord>>;
 
@@ -149,6 +151,49 @@ pub trait Store: Send + Sync + 'static {
     /// Destroys the message as it is opened; false when another request got there first.
     async fn consume_secure_message(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
     async fn delete_expired_secure_messages(&self, now: OffsetDateTime) -> StoreResult<u64>;
+
+    /// Replaces a login's security answers.
+    async fn set_security_answers(
+        &self,
+        login_id: &str,
+        answers: &[StoredAnswer],
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn security_answers(&self, login_id: &str) -> StoreResult<Vec<StoredAnswer>>;
+    /// Voids the login's open tickets, stores the new one and queues its email, together.
+    async fn create_recovery_ticket(
+        &self,
+        ticket: &NewTicket,
+        mail: &NewMail,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn recovery_ticket(&self, token_hash: &str) -> StoreResult<Option<TicketRecord>>;
+    /// Counts a wrong answer; at `max_attempts` the ticket is voided and recovery for the
+    /// login is paused until `pause_until`. Returns the count.
+    async fn record_wrong_answers(
+        &self,
+        ticket_id: &str,
+        max_attempts: i64,
+        pause_until: OffsetDateTime,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<i64>;
+    async fn mark_ticket_answered(&self, ticket_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
+    /// Uses the ticket (once: an atomic update) and sets the new password, ending every session
+    /// and queueing the notice, in one transaction. False when the ticket was no longer open.
+    async fn complete_recovery(
+        &self,
+        ticket_id: &str,
+        change: &PasswordChange,
+        audit: &AuditEvent,
+        notice: &NewMail,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    async fn recovery_paused_until(&self, login_id: &str) -> StoreResult<Option<OffsetDateTime>>;
+    /// Counts one event under `key` in a fixed window and returns the count so far.
+    async fn count_event(&self, key: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64>;
 
     async fn create_staff(&self, staff: &NewStaff, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
 

@@ -7,6 +7,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::sql::sql_store;
 use super::sql_mail::sql_mail;
+use super::sql_recovery::sql_recovery;
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -27,3 +28,4 @@ impl PostgresStore {
 
 sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, begin = "BEGIN", lock = " FOR UPDATE");
 sql_mail!(PostgresStore, sqlx::postgres::PgRow, skip_locked = " FOR UPDATE SKIP LOCKED");
+sql_recovery!(PostgresStore, sqlx::postgres::PgRow);

@@ -175,3 +175,39 @@ pub struct SecureMessageRecord {
     pub attempts: i64,
     pub expires_at: OffsetDateTime,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    pub position: i64,
+    pub question: String,
+    pub hash: PasswordHash,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub id: String,
+    pub token_hash: String,
+    pub login_id: String,
+    /// Positions of the answers that will be asked.
+    pub questions: Vec<i64>,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRecord {
+    pub id: String,
+    pub login_id: String,
+    pub questions: Vec<i64>,
+    pub attempts: i64,
+    pub answered: bool,
+    pub used: bool,
+    pub voided: bool,
+    pub expires_at: OffsetDateTime,
+}
+
+impl TicketRecord {
+    /// Still usable at `now`: not used, not voided, and `now` is at or before its expiry.
+    pub fn is_open(&self, now: OffsetDateTime) -> bool {
+        !self.used && !self.voided && now <= self.expires_at
+    }
+}

@@ -164,6 +164,77 @@ macro_rules! sql_store {
             Ok(())
         }
 
+        /// Sets a new password if the current one is still the expected one, keeps the old one
+        /// in the history, ends every session, voids open recovery tickets, and queues the notice.
+        async fn replace_password_in(
+            tx: &mut Tx,
+            change: &PasswordChange,
+            audit: &AuditEvent,
+            notice: Option<&NewMail>,
+            now: OffsetDateTime,
+        ) -> StoreResult<bool> {
+            let expected = change.expected_current.as_ref().map(|h| h.as_str().to_string());
+            // Compare-and-set: of two concurrent changes checked against the same password,
+            // only the first one lands.
+            let updated = sqlx::query(
+                "UPDATE logins SET password_hash = $1, password_changed_at = $2, failed_count = 0, \
+                 last_failed_at = NULL, locked_until = NULL \
+                 WHERE id = $3 AND ((password_hash IS NULL AND $4 IS NULL) OR password_hash = $4)",
+            )
+            .bind(change.new_hash.as_str())
+            .bind(now.unix_timestamp())
+            .bind(&change.login_id)
+            .bind(&expected)
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?
+            .rows_affected();
+            if updated == 0 {
+                return Ok(false);
+            }
+            if let Some(old) = &expected {
+                sqlx::query("INSERT INTO password_history (login_id, password_hash, retired_at) VALUES ($1, $2, $3)")
+                    .bind(&change.login_id)
+                    .bind(old)
+                    .bind(now.unix_timestamp())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(unavailable)?;
+            }
+            sqlx::query(
+                "DELETE FROM password_history WHERE login_id = $1 AND id NOT IN \
+                 (SELECT id FROM password_history WHERE login_id = $1 ORDER BY id DESC LIMIT $2)",
+            )
+            .bind(&change.login_id)
+            .bind(i64::try_from(change.keep_history).unwrap_or(i64::MAX))
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+            sqlx::query("DELETE FROM sessions WHERE login_id = $1")
+                .bind(&change.login_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+            sqlx::query("UPDATE recovery_tickets SET voided_at = $1 WHERE login_id = $2 AND used_at IS NULL AND voided_at IS NULL")
+                .bind(now.unix_timestamp())
+                .bind(&change.login_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+            append_audit_in(tx, &[audit], now).await?;
+            if let Some(mail) = notice {
+                enqueue_mail_in(tx, mail, now).await?;
+            }
+            Ok(true)
+        }
+
+        /// Ends a transaction that changed nothing worth keeping, at once rather than whenever
+        /// its connection is next used, so that no lock outlives the request.
+        async fn rolled_back(tx: Tx) -> StoreResult<bool> {
+            tx.rollback().await.map_err(unavailable)?;
+            Ok(false)
+        }
+
         async fn commit(tx: Tx) -> StoreResult<()> {
             tx.commit().await.map_err(unavailable)
         }
@@ -208,6 +279,18 @@ macro_rules! sql_store {
                      failed_count, last_failed_at, locked_until FROM logins WHERE name_key = $1",
                 )
                 .bind(name.key())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                row.as_ref().map(login_from_row).transpose()
+            }
+
+            async fn login_by_id(&self, id: &str) -> StoreResult<Option<LoginRecord>> {
+                let row = sqlx::query(
+                    "SELECT id, account_id, kind, name, email, phone, authorized_contact, password_hash, disabled, \
+                     failed_count, last_failed_at, locked_until FROM logins WHERE id = $1",
+                )
+                .bind(id)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(unavailable)?;
@@ -401,7 +484,7 @@ macro_rules! sql_store {
                     .map_err(unavailable)?
                     .rows_affected();
                 if removed == 0 {
-                    return Ok(false);
+                    return rolled_back(tx).await;
                 }
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;
@@ -444,51 +527,8 @@ macro_rules! sql_store {
                 now: OffsetDateTime,
             ) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
-                let expected = change.expected_current.as_ref().map(|h| h.as_str().to_string());
-                // Compare-and-set: of two concurrent changes checked against the same password,
-                // only the first one lands.
-                let updated = sqlx::query(
-                    "UPDATE logins SET password_hash = $1, password_changed_at = $2, failed_count = 0, \
-                     last_failed_at = NULL, locked_until = NULL \
-                     WHERE id = $3 AND ((password_hash IS NULL AND $4 IS NULL) OR password_hash = $4)",
-                )
-                .bind(change.new_hash.as_str())
-                .bind(now.unix_timestamp())
-                .bind(&change.login_id)
-                .bind(&expected)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .rows_affected();
-                if updated == 0 {
-                    return Ok(false);
-                }
-                if let Some(old) = &expected {
-                    sqlx::query("INSERT INTO password_history (login_id, password_hash, retired_at) VALUES ($1, $2, $3)")
-                        .bind(&change.login_id)
-                        .bind(old)
-                        .bind(now.unix_timestamp())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                }
-                sqlx::query(
-                    "DELETE FROM password_history WHERE login_id = $1 AND id NOT IN \
-                     (SELECT id FROM password_history WHERE login_id = $1 ORDER BY id DESC LIMIT $2)",
-                )
-                .bind(&change.login_id)
-                .bind(i64::try_from(change.keep_history).unwrap_or(i64::MAX))
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                sqlx::query("DELETE FROM sessions WHERE login_id = $1")
-                    .bind(&change.login_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                append_audit_in(&mut tx, &[audit], now).await?;
-                if let Some(mail) = notice {
-                    enqueue_mail_in(&mut tx, mail, now).await?;
+                if !replace_password_in(&mut tx, change, audit, notice, now).await? {
+                    return rolled_back(tx).await;
                 }
                 commit(tx).await?;
                 Ok(true)
@@ -562,6 +602,68 @@ macro_rules! sql_store {
 
             async fn delete_expired_secure_messages(&self, now: OffsetDateTime) -> StoreResult<u64> {
                 self.pickup_delete_expired(now).await
+            }
+
+            async fn set_security_answers(
+                &self,
+                login_id: &str,
+                answers: &[StoredAnswer],
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                self.answers_set(login_id, answers, audit, now).await
+            }
+
+            async fn security_answers(&self, login_id: &str) -> StoreResult<Vec<StoredAnswer>> {
+                self.answers_get(login_id).await
+            }
+
+            async fn create_recovery_ticket(
+                &self,
+                ticket: &NewTicket,
+                mail: &NewMail,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                self.ticket_create(ticket, mail, audit, now).await
+            }
+
+            async fn recovery_ticket(&self, token_hash: &str) -> StoreResult<Option<TicketRecord>> {
+                self.ticket_get(token_hash).await
+            }
+
+            async fn record_wrong_answers(
+                &self,
+                ticket_id: &str,
+                max_attempts: i64,
+                pause_until: OffsetDateTime,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<i64> {
+                self.ticket_wrong_answers(ticket_id, max_attempts, pause_until, audit, now).await
+            }
+
+            async fn mark_ticket_answered(&self, ticket_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+                self.ticket_answered(ticket_id, audit, now).await
+            }
+
+            async fn complete_recovery(
+                &self,
+                ticket_id: &str,
+                change: &PasswordChange,
+                audit: &AuditEvent,
+                notice: &NewMail,
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
+                self.ticket_complete(ticket_id, change, audit, notice, now).await
+            }
+
+            async fn recovery_paused_until(&self, login_id: &str) -> StoreResult<Option<OffsetDateTime>> {
+                self.pause_get(login_id).await
+            }
+
+            async fn count_event(&self, key: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64> {
+                self.counter_hit(key, window, now).await
             }
 
             async fn create_staff(&self, staff: &NewStaff, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {

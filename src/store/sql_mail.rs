@@ -157,7 +157,7 @@ macro_rules! sql_mail {
                 .map_err(unavailable)?
                 .rows_affected();
                 if updated == 0 {
-                    return Ok(false);
+                    return rolled_back(tx).await;
                 }
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;
@@ -288,7 +288,7 @@ macro_rules! sql_mail {
                 let mut tx = self.write().await?;
                 let removed = sqlx::query(sql).bind(key).execute(&mut *tx).await.map_err(unavailable)?.rows_affected();
                 if removed == 0 {
-                    return Ok(false);
+                    return rolled_back(tx).await;
                 }
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;

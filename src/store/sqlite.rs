@@ -9,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use super::sql::sql_store;
 use super::sql_mail::sql_mail;
+use super::sql_recovery::sql_recovery;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -46,3 +47,4 @@ fn create_parent_dir(options: &SqliteConnectOptions) -> Result<(), StoreError> {
 
 sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, begin = "BEGIN IMMEDIATE", lock = "");
 sql_mail!(SqliteStore, sqlx::sqlite::SqliteRow, skip_locked = "");
+sql_recovery!(SqliteStore, sqlx::sqlite::SqliteRow);

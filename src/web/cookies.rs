@@ -11,6 +11,8 @@ use crate::crypto::RandomToken;
 pub enum CookieKind {
     Session,
     PreSession,
+    /// The recovery link's token, moved out of the address bar.
+    Recovery,
 }
 
 impl CookieKind {
@@ -20,6 +22,8 @@ impl CookieKind {
             (Self::Session, false) => "portcullis_session",
             (Self::PreSession, true) => "__Host-portcullis_pre",
             (Self::PreSession, false) => "portcullis_pre",
+            (Self::Recovery, true) => "__Host-portcullis_recovery",
+            (Self::Recovery, false) => "portcullis_recovery",
         }
     }
 }

@@ -14,6 +14,8 @@ mod mailbox;
 mod pages;
 mod pickup;
 mod profile;
+mod questions;
+mod recovery;
 mod security_headers;
 mod visitor;
 
@@ -47,6 +49,8 @@ pub struct WebSettings {
     pub public_origin: String,
     pub https: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long every answer to "Enter your username" takes.
+    pub recovery_response: std::time::Duration,
     /// The file transport's folder when the dev mailbox is on; None otherwise.
     pub dev_mailbox: Option<std::path::PathBuf>,
 }
@@ -59,6 +63,7 @@ impl WebSettings {
             public_origin: settings.http.public_url.origin().ascii_serialization(),
             https: settings.is_https(),
             trusted_proxies: settings.http.trusted_proxies.clone(),
+            recovery_response: std::time::Duration::from_millis(settings.recovery.response_ms),
             dev_mailbox: settings.dev_mailbox_enabled().then(|| settings.mail.dir.clone()),
         }
     }
@@ -77,6 +82,12 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/logins/{name}/encryption", get(login_keys::show).post(login_keys::upload))
         .route("/logins/{name}/encryption/remove", post(login_keys::remove))
         .route("/secure-message/{id}", get(pickup::show).post(pickup::open))
+        .route("/profile/questions", get(questions::form).post(questions::save))
+        .route("/help", get(recovery::help))
+        .route("/recover", get(recovery::start).post(recovery::request))
+        .route("/recover/answer", get(recovery::step).post(recovery::answer))
+        .route("/recover/password", post(recovery::new_password))
+        .route("/recover/{token}", get(recovery::open_link))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

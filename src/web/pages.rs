@@ -50,6 +50,8 @@ pub struct ProfilePage {
     pub key: Option<KeyRow>,
     pub key_action: String,
     pub managed: Vec<ManagedKeyRow>,
+    /// The security questions set, never the answers.
+    pub questions: Vec<String>,
 }
 
 /// A secondary login's key, in the primary login's My Profile.
@@ -156,6 +158,71 @@ pub struct RuleRow {
 }
 
 #[derive(Template)]
+#[template(path = "help.html")]
+pub struct HelpPage {
+    pub layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "recover_start.html")]
+pub struct RecoverStartPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub sent: bool,
+    pub link_minutes: i64,
+}
+
+#[derive(Template)]
+#[template(path = "recover_questions.html")]
+pub struct RecoverQuestionsPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+    pub question_1: String,
+    pub question_2: String,
+}
+
+#[derive(Template)]
+#[template(path = "recover_password.html")]
+pub struct RecoverPasswordPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+    pub rules: Vec<RuleRow>,
+}
+
+#[derive(Template)]
+#[template(path = "recover_guidance.html")]
+pub struct RecoverGuidancePage {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub problem: String,
+    pub show_administrator: bool,
+}
+
+#[derive(Template)]
+#[template(path = "questions.html")]
+pub struct QuestionsPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub slots: Vec<QuestionSlot>,
+}
+
+/// One question-and-answer pair of the set-up form.
+pub struct QuestionSlot {
+    pub number: usize,
+    pub choices: Vec<(String, bool)>,
+}
+
+#[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
     pub layout: Layout,
@@ -196,6 +263,10 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "key-removed" => Some("Your encryption key was removed."),
         "login-key-saved" => Some("The encryption key was saved."),
         "login-key-removed" => Some("The encryption key was removed."),
+        "password-reset" => {
+            Some("Your password was reset and every session of your login has ended. Sign in with your new password.")
+        }
+        "questions-saved" => Some("Your security questions were saved."),
         _ => None,
     }
 }

@@ -86,6 +86,7 @@ async fn profile_page(
         key,
         key_action: "/profile/encryption".into(),
         managed,
+        questions: state.portal.questions_of(&active.login).await?,
     };
     Ok(render(status, &page))
 }

@@ -44,7 +44,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 /// Everything the database holds: the SQLite file and its journal, or a PostgreSQL dump.
-async fn database_bytes(app: &TestApp) -> Vec<u8> {
+pub async fn database_bytes(app: &TestApp) -> Vec<u8> {
     if using_postgres() {
         let output =
             std::process::Command::new("pg_dump").arg(&app.db_url).output().expect("pg_dump must be installed");
