@@ -29,6 +29,8 @@ async fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::defaults().expect("defaults");
     settings.database.url = format!("sqlite://{}/bench.db", dir.path().display());
+    settings.secrets.key_file = dir.path().join("secret.key");
+    settings.mail.dir = dir.path().join("mail");
     settings.http.listen = "127.0.0.1:0".parse().expect("address");
     settings.http.public_url = "http://127.0.0.1".parse().expect("url");
     settings.rate_limit.address_max_failures = i64::MAX;

