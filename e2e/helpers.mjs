@@ -214,7 +214,6 @@ function slug(name) {
 async function newPage() {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
-  if (process.env.TMP_ORIGIN_WORKAROUND) await context.route('**/*', async (route) => { const h = route.request().headers(); if (h.origin !== 'null') return route.continue(); h.origin = baseUrl; const response = await route.fetch({ headers: h, maxRedirects: 0 }); await route.fulfill({ response }); });
   watch(page);
   return page;
 }

@@ -58,3 +58,32 @@ fn cookie_header(kind: CookieKind, value: &str, extra: &str, web: &WebSettings) 
     // Names and values are base64url or empty: always a valid header value.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
 }
+
+/// The pre-session cookie of a signed-out page: the one the browser has, or a new one that the
+/// response must set. Its derived value is the CSRF token of the page's form.
+pub struct PreSession {
+    token: RandomToken,
+    is_new: bool,
+}
+
+impl PreSession {
+    pub fn of(headers: &HeaderMap, web: &WebSettings) -> Self {
+        match read(headers, CookieKind::PreSession, web) {
+            Some(token) => Self { token, is_new: false },
+            None => Self { token: RandomToken::generate(), is_new: true },
+        }
+    }
+
+    pub fn csrf(&self) -> String {
+        self.token.derive(super::csrf::SIGN_IN_PURPOSE)
+    }
+
+    /// Sets the cookie on `response` when the browser did not have it yet.
+    pub fn attach(&self, response: &mut axum::response::Response, web: &WebSettings) {
+        if self.is_new {
+            response
+                .headers_mut()
+                .append(axum::http::header::SET_COOKIE, set(CookieKind::PreSession, &self.token, web));
+        }
+    }
+}

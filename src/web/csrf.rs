@@ -24,10 +24,14 @@ pub async fn reject_cross_site(State(state): State<AppState>, request: Request, 
 
 fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if header("sec-fetch-site") == Some("cross-site") {
+    let fetch_site = header("sec-fetch-site");
+    if fetch_site == Some("cross-site") {
         return false;
     }
     match header("origin") {
+        // Pages sent with `Referrer-Policy: no-referrer` (recovery, secure pickup) make browsers
+        // send `Origin: null`; the browser's own Sec-Fetch-Site then says where the form came from.
+        Some("null") => fetch_site == Some("same-origin"),
         Some(origin) => origin == public_origin,
         None => true,
     }
@@ -63,5 +67,7 @@ mod tests {
         assert!(!same_origin(&headers(&[("origin", "https://evil.example")]), ours));
         assert!(!same_origin(&headers(&[("origin", "null")]), ours));
         assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")]), ours));
+        assert!(same_origin(&headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]), ours));
+        assert!(!same_origin(&headers(&[("origin", "null"), ("sec-fetch-site", "same-site")]), ours));
     }
 }

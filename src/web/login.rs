@@ -5,13 +5,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::cookies::{self, CookieKind};
+use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SESSION_PURPOSE, SIGN_IN_PURPOSE};
 use super::form::WebForm;
 use super::pages::{Layout, LoginPage, notice, render};
 use super::visitor::{SignedIn, Source, Visitor};
 use super::{AppState, WebError};
-use crate::crypto::RandomToken;
 use crate::domain::Password;
 use crate::service::auth::SignInError;
 
@@ -114,20 +113,10 @@ fn login_page(
     errors: Vec<String>,
     login_name: String,
 ) -> Response {
-    let existing = cookies::read(headers, CookieKind::PreSession, &state.web);
-    let pre_session = existing.clone().unwrap_or_else(RandomToken::generate);
-    let page = LoginPage {
-        layout: Layout::new(state, "Sign in", None),
-        notice,
-        errors,
-        csrf: pre_session.derive(SIGN_IN_PURPOSE),
-        login_name,
-    };
+    let pre_session = PreSession::of(headers, &state.web);
+    let page =
+        LoginPage { layout: Layout::new(state, "Sign in", None), notice, errors, csrf: pre_session.csrf(), login_name };
     let mut response = render(status, &page);
-    if existing.is_none() {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, cookies::set(CookieKind::PreSession, &pre_session, &state.web));
-    }
+    pre_session.attach(&mut response, &state.web);
     response
 }

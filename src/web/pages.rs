@@ -157,6 +157,24 @@ pub struct RuleRow {
     pub broken: bool,
 }
 
+/// The policy's rules as listed beside the password fields, the broken ones marked.
+pub fn rule_rows(
+    policy: &crate::domain::PasswordPolicy,
+    problems: &[crate::service::password::ChangeProblem],
+) -> Vec<RuleRow> {
+    let broken: Vec<&str> = problems.iter().map(|p| p.code()).collect();
+    policy
+        .describe()
+        .into_iter()
+        .map(|rule| RuleRow {
+            broken: broken.contains(&rule.code),
+            code: rule.code,
+            text: rule.text,
+            value: rule.value,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "help.html")]
 pub struct HelpPage {

@@ -3,16 +3,15 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
-use super::cookies::{self, CookieKind};
+use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SIGN_IN_PURPOSE};
 use super::form::WebForm;
 use super::pages::{Layout, SecureMessagePage, render};
 use super::visitor::Source;
 use super::{AppState, WebError};
-use crate::crypto::RandomToken;
 use crate::service::mail::PickupError;
 
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
@@ -69,21 +68,17 @@ fn page(
     errors: Vec<String>,
     content: Option<String>,
 ) -> Response {
-    let existing = cookies::read(headers, CookieKind::PreSession, &state.web);
-    let pre_session = existing.clone().unwrap_or_else(RandomToken::generate);
+    let pre_session = PreSession::of(headers, &state.web);
     let page = SecureMessagePage {
         layout: Layout::new(state, "Secure message", None),
         notice: None,
         errors,
-        csrf: pre_session.derive(SIGN_IN_PURPOSE),
+        csrf: pre_session.csrf(),
         id: id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect(),
         content,
     };
     let mut response = render(status, &page);
-    let out = response.headers_mut();
-    out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    if existing.is_none() {
-        out.append(header::SET_COOKIE, cookies::set(CookieKind::PreSession, &pre_session, &state.web));
-    }
-    response.into_response()
+    response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    pre_session.attach(&mut response, &state.web);
+    response
 }

@@ -9,8 +9,8 @@ use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
 use super::login::signed_out_redirect;
 use super::pages::{
-    ChangePasswordPage, KeyRow, Layout, ManagedKeyRow, NavUser, ProfilePage, RuleRow, SessionRow, format_time,
-    group_fingerprint, notice, render,
+    ChangePasswordPage, KeyRow, Layout, ManagedKeyRow, NavUser, ProfilePage, SessionRow, format_time,
+    group_fingerprint, notice, render, rule_rows,
 };
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
@@ -211,19 +211,7 @@ fn password_page(
     status: StatusCode,
     problems: Vec<ChangeProblem>,
 ) -> Response {
-    let broken: Vec<&str> = problems.iter().map(|p| p.code()).collect();
-    let rules = state
-        .portal
-        .policy
-        .describe()
-        .into_iter()
-        .map(|rule| RuleRow {
-            broken: broken.contains(&rule.code),
-            code: rule.code,
-            text: rule.text,
-            value: rule.value,
-        })
-        .collect();
+    let rules = rule_rows(&state.portal.policy, &problems);
     let mut errors: Vec<String> = problems.iter().map(|p| p.message()).collect();
     if status == StatusCode::CONFLICT {
         errors.push("Your password was changed elsewhere at the same moment. Please try again.".into());

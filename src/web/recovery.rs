@@ -7,11 +7,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::cookies::{self, CookieKind};
+use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SIGN_IN_PURPOSE};
 use super::form::WebForm;
 use super::pages::{
-    HelpPage, Layout, RecoverGuidancePage, RecoverPasswordPage, RecoverQuestionsPage, RecoverStartPage, RuleRow, render,
+    HelpPage, Layout, RecoverGuidancePage, RecoverPasswordPage, RecoverQuestionsPage, RecoverStartPage, render,
+    rule_rows,
 };
 use super::visitor::Source;
 use super::{AppState, WebError};
@@ -194,19 +195,7 @@ fn password_page(
     status: StatusCode,
     problems: Vec<ChangeProblem>,
 ) -> Response {
-    let broken: Vec<&str> = problems.iter().map(|p| p.code()).collect();
-    let rules = state
-        .portal
-        .policy
-        .describe()
-        .into_iter()
-        .map(|rule| RuleRow {
-            broken: broken.contains(&rule.code),
-            code: rule.code,
-            text: rule.text,
-            value: rule.value,
-        })
-        .collect();
+    let rules = rule_rows(&state.portal.policy, &problems);
     let page = RecoverPasswordPage {
         layout: Layout::new(state, "Reset your password", None),
         notice: None,
@@ -219,22 +208,17 @@ fn password_page(
 }
 
 fn start_page(state: &AppState, headers: &HeaderMap, sent: bool, errors: Vec<String>) -> Response {
-    let existing = cookies::read(headers, CookieKind::PreSession, &state.web);
-    let pre_session = existing.clone().unwrap_or_else(RandomToken::generate);
+    let pre_session = PreSession::of(headers, &state.web);
     let page = RecoverStartPage {
         layout: Layout::new(state, "Reset your password", None),
         notice: None,
         errors,
-        csrf: pre_session.derive(SIGN_IN_PURPOSE),
+        csrf: pre_session.csrf(),
         sent,
         link_minutes: state.portal.recovery.link_lifetime.whole_minutes(),
     };
     let mut response = render(StatusCode::OK, &page);
-    if existing.is_none() {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, cookies::set(CookieKind::PreSession, &pre_session, &state.web));
-    }
+    pre_session.attach(&mut response, &state.web);
     no_referrer(response)
 }
 

@@ -99,3 +99,24 @@ async fn the_csrf_token_changes_when_the_visitor_signs_in() {
 
     assert_ne!(before, after);
 }
+
+#[tokio::test]
+async fn a_no_referrer_page_may_post_with_a_null_origin_only_when_the_browser_says_same_origin() {
+    let app = spawn_app().await;
+    let client = app.client();
+    let csrf = csrf_token(&app.get_html(&client, "/recover").await);
+    let post = |fetch_site: Option<&'static str>| {
+        let mut request = client
+            .post(app.url("/recover"))
+            .header("origin", "null")
+            .form(&[("csrf", csrf.as_str()), ("username", "ABC1234")]);
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.send()
+    };
+
+    assert_eq!(post(None).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(Some("same-site")).await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(Some("same-origin")).await.unwrap().status(), StatusCode::OK);
+}
