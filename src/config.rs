@@ -279,9 +279,10 @@ impl Settings {
         positive("recovery.answers_per_address_per_hour", recovery.answers_per_address_per_hour)
     }
 
-    /// The dev mailbox exists only with the file transport and the setting on.
+    /// The dev mailbox exists only with the file transport, the setting on, and the portal
+    /// listening on a loopback address: it shows every message to anyone who can reach it.
     pub fn dev_mailbox_enabled(&self) -> bool {
-        self.http.dev_mailbox && self.mail.transport == "file"
+        self.http.dev_mailbox && self.mail.transport == "file" && self.http.listen.ip().is_loopback()
     }
 
     pub fn backend(&self) -> Result<Backend, ConfigError> {
@@ -373,6 +374,14 @@ mod tests {
         let settings = Settings::defaults().unwrap();
         assert_eq!(settings.http.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.backend().unwrap(), Backend::Sqlite);
+    }
+
+    #[test]
+    fn the_dev_mailbox_is_served_only_on_a_loopback_address() {
+        let mut settings = Settings::defaults().unwrap();
+        assert!(settings.dev_mailbox_enabled());
+        settings.http.listen = "0.0.0.0:8080".parse().unwrap();
+        assert!(!settings.dev_mailbox_enabled());
     }
 
     #[test]

@@ -17,8 +17,9 @@ use crate::store::{MailOutcome, OutboxRecord, StoreError};
 
 /// How long a claimed message belongs to one worker.
 const LEASE: Duration = Duration::minutes(5);
-/// How many messages one pass takes.
-const BATCH: i64 = 20;
+/// How many messages one pass takes: few enough that, even at the relay's timeout for each,
+/// the pass ends well inside the lease.
+const BATCH: i64 = 5;
 /// How often the worker looks at the queue when nobody wakes it.
 const IDLE_POLL: StdDuration = StdDuration::from_millis(500);
 
@@ -41,7 +42,10 @@ pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>) {
 pub async fn deliver_due(portal: &Portal, mailer: &Mailer) -> Result<usize, StoreError> {
     let claimed = portal.store.claim_mail(portal.clock.now(), LEASE, BATCH).await?;
     for record in &claimed {
-        deliver_one(portal, mailer, record).await?;
+        // One message's trouble must not strand the rest of the batch until the lease ends.
+        if let Err(error) = deliver_one(portal, mailer, record).await {
+            tracing::warn!(id = %record.id, %error, "could not record a delivery; the message will be retried");
+        }
     }
     Ok(claimed.len())
 }

@@ -47,11 +47,11 @@ impl Portal {
             Err(_) => None,
         };
         let usable = login.as_ref().filter(|l| !l.disabled && !l.is_locked(now));
-        let stored_hash = usable.and_then(|l| l.password_hash.as_ref());
-        let verification = self.hasher.verify(password, stored_hash).await?;
+        let stored_hash = usable.and_then(|l| l.password_hash.clone());
+        let verification = self.hasher.verify(password, stored_hash.as_ref()).await?;
 
-        match login {
-            Some(login) if usable.is_some() && verification.matches => {
+        match (login, stored_hash) {
+            (Some(login), Some(verified)) if verification.matches => {
                 let rehash = match verification.needs_rehash {
                     true => self.hasher.hash(password).await.ok(),
                     false => None,
@@ -68,10 +68,14 @@ impl Portal {
                     .subject(login.name.to_string())
                     .from_address(source.ip.clone())
                     .details(json!({ "rehashed": rehash.is_some() }));
-                self.store.start_session(&session, rehash.as_ref(), &event, now).await?;
-                Ok(SignedIn { token, login })
+                if self.store.start_session(&session, &verified, rehash.as_ref(), &event, now).await? {
+                    return Ok(SignedIn { token, login });
+                }
+                // The password changed while it was being checked: the old one no longer counts.
+                self.record_failure(Some(&login), typed_name, &address, source).await?;
+                Err(SignInError::Rejected)
             }
-            login => {
+            (login, _) => {
                 self.record_failure(login.as_ref(), typed_name, &address, source).await?;
                 Err(SignInError::Rejected)
             }

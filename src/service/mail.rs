@@ -281,7 +281,7 @@ impl Portal {
         if !own && !administers {
             return Err(KeyChangeError::NotAllowed);
         }
-        if !self.hasher.verify(password, actor.password_hash.as_ref()).await?.matches {
+        if !self.password_matches(actor, password).await? {
             let event = AuditEvent::new(AuditAction::SignInFailed, Actor::Login(actor.name.to_string()))
                 .subject(actor.name.to_string())
                 .from_address(source.ip.clone())

@@ -65,7 +65,7 @@ impl Portal {
     ) -> Result<(), ChangeError> {
         let now = self.clock.now();
         let mut problems = Vec::new();
-        let existing_ok = self.hasher.verify(&form.existing, login.password_hash.as_ref()).await?.matches;
+        let existing_ok = self.password_matches(login, &form.existing).await?;
         if !existing_ok {
             problems.push(ChangeProblem::ExistingIncorrect);
         }
@@ -109,6 +109,13 @@ impl Portal {
             .subject(login.name.to_string())
             .details(json!({ "sessions_ended": "all" }));
         self.store_new_password(&login, new, &event, "operator", &RequestSource::operator()).await
+    }
+
+    /// Checks a signed-in login's own password, re-entered for a sensitive change. A locked login
+    /// is checked against the dummy hash: the lock holds here just as at sign-in.
+    pub async fn password_matches(&self, login: &LoginRecord, password: &Password) -> Result<bool, Overloaded> {
+        let stored = login.password_hash.as_ref().filter(|_| !login.is_locked(self.clock.now()));
+        Ok(self.hasher.verify(password, stored).await?.matches)
     }
 
     /// Policy rules, plus history when `check_history`.

@@ -160,8 +160,17 @@ impl Portal {
             return Err(RecoveryError::TooManyAttempts);
         }
         let (ticket, login) = self.open_ticket(token).await?;
+        if ticket.answered {
+            // A repeated submission (back button, double click) of answers already accepted.
+            return Ok(AnswerOutcome::Right);
+        }
+        let max = self.recovery.max_answer_attempts;
+        // The attempt is taken before the answers are checked: parallel guesses cannot exceed it.
+        let Some(attempts) = self.store.reserve_answer_attempt(&ticket.id, max, now).await? else {
+            return Err(RecoveryError::InvalidLink);
+        };
         let answers = self.store.security_answers(&login.id).await?;
-        let mut right = ticket.questions.len() == 2 && !ticket.answered;
+        let mut right = ticket.questions.len() == 2;
         for (position, typed) in ticket.questions.iter().zip(typed) {
             let stored = answers.iter().find(|a| a.position == *position).map(|a| &a.hash);
             let candidate = SecurityAnswer::for_comparison(typed).as_password();
@@ -171,22 +180,23 @@ impl Portal {
             AuditEvent::new(action, Actor::Anonymous)
                 .subject(login.name.to_string())
                 .from_address(source.ip.clone())
-                .details(json!({ "ticket": ticket.id }))
+                .details(json!({ "ticket": ticket.id, "attempt": attempts }))
         };
         if right {
-            self.store.mark_ticket_answered(&ticket.id, &event(AuditAction::RecoveryAnswersRight), now).await?;
+            if !self.store.mark_ticket_answered(&ticket.id, &event(AuditAction::RecoveryAnswersRight), now).await? {
+                return Err(RecoveryError::InvalidLink);
+            }
             return Ok(AnswerOutcome::Right);
         }
-        let max = self.recovery.max_answer_attempts;
-        let pause_until = now + self.recovery.pause;
-        let attempts = self
-            .store
-            .record_wrong_answers(&ticket.id, max, pause_until, &event(AuditAction::RecoveryAnswersWrong), now)
-            .await?;
-        match max - attempts {
-            remaining if remaining > 0 => Ok(AnswerOutcome::Wrong { remaining }),
-            _ => Ok(AnswerOutcome::Burned { login }),
+        let wrong = event(AuditAction::RecoveryAnswersWrong);
+        if attempts >= max {
+            let pause_until = now + self.recovery.pause;
+            let paused = event(AuditAction::RecoveryPaused).details(json!({ "until": pause_until.unix_timestamp() }));
+            self.store.burn_ticket(&ticket.id, &login.id, pause_until, &[wrong, paused], now).await?;
+            return Ok(AnswerOutcome::Burned { login });
         }
+        self.store.append_audit(&[wrong], now).await?;
+        Ok(AnswerOutcome::Wrong { remaining: max - attempts })
     }
 
     /// The last step: the same policy and history as Create New Password; the ticket is used

@@ -74,6 +74,7 @@ impl Portal {
         let now = self.clock.now();
         self.store.delete_stale_address_failures(now - self.address_limit.window).await?;
         let messages = self.store.delete_expired_secure_messages(now).await?;
+        self.store.delete_stale_recovery(now).await?;
         let sessions = self
             .store
             .delete_expired_sessions(now - self.session_lifetime.idle, now - self.session_lifetime.absolute)

@@ -70,14 +70,17 @@ pub trait Store: Send + Sync + 'static {
     /// Forgets address windows that started before `before`.
     async fn delete_stale_address_failures(&self, before: OffsetDateTime) -> StoreResult<u64>;
 
-    /// Signs in: stores the session, clears the failure count, optionally stores a re-hash.
+    /// Signs in: stores the session, clears the failure count, optionally stores a re-hash —
+    /// only if the password is still the one that was `verified`. False (nothing written) when
+    /// it changed in the meantime, so a sign-in never outlives a concurrent password change.
     async fn start_session(
         &self,
         session: &NewSession,
+        verified: &PasswordHash,
         rehash: Option<&PasswordHash>,
         audit: &AuditEvent,
         now: OffsetDateTime,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, LoginRecord)>>;
     async fn touch_session(&self, session_id: &str, now: OffsetDateTime) -> StoreResult<()>;
     async fn sessions_of(&self, login_id: &str) -> StoreResult<Vec<SessionRecord>>;
@@ -170,17 +173,28 @@ pub trait Store: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     async fn recovery_ticket(&self, token_hash: &str) -> StoreResult<Option<TicketRecord>>;
-    /// Counts a wrong answer; at `max_attempts` the ticket is voided and recovery for the
-    /// login is paused until `pause_until`. Returns the count.
-    async fn record_wrong_answers(
+    /// Takes one of the ticket's answer attempts before the answers are checked, so parallel
+    /// guesses cannot exceed `max_attempts`. None when the ticket is not open for answers.
+    async fn reserve_answer_attempt(
         &self,
         ticket_id: &str,
         max_attempts: i64,
-        pause_until: OffsetDateTime,
-        audit: &AuditEvent,
         now: OffsetDateTime,
-    ) -> StoreResult<i64>;
-    async fn mark_ticket_answered(&self, ticket_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
+    ) -> StoreResult<Option<i64>>;
+    /// Voids the ticket and pauses recovery for its login until `pause_until`.
+    async fn burn_ticket(
+        &self,
+        ticket_id: &str,
+        login_id: &str,
+        pause_until: OffsetDateTime,
+        audit: &[AuditEvent],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Records right answers; false when the ticket closed meanwhile.
+    async fn mark_ticket_answered(&self, ticket_id: &str, audit: &AuditEvent, now: OffsetDateTime)
+    -> StoreResult<bool>;
+    /// Forgets closed counter windows and tickets long past their expiry.
+    async fn delete_stale_recovery(&self, now: OffsetDateTime) -> StoreResult<u64>;
     /// Uses the ticket (once: an atomic update) and sets the new password, ending every session
     /// and queueing the notice, in one transaction. False when the ticket was no longer open.
     async fn complete_recovery(

@@ -392,11 +392,26 @@ macro_rules! sql_store {
             async fn start_session(
                 &self,
                 session: &NewSession,
+                verified: &PasswordHash,
                 rehash: Option<&PasswordHash>,
                 audit: &AuditEvent,
                 now: OffsetDateTime,
-            ) -> StoreResult<()> {
+            ) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
+                let still_current = sqlx::query(
+                    "UPDATE logins SET failed_count = 0, last_failed_at = NULL, locked_until = NULL, \
+                     password_hash = COALESCE($1, password_hash) WHERE id = $2 AND password_hash = $3",
+                )
+                .bind(rehash.map(|h| h.as_str().to_string()))
+                .bind(&session.login_id)
+                .bind(verified.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+                if still_current == 0 {
+                    return rolled_back(tx).await;
+                }
                 sqlx::query(
                     "INSERT INTO sessions (id, token_hash, login_id, created_at, last_seen_at, source_ip, user_agent) \
                      VALUES ($1, $2, $3, $4, $4, $5, $6)",
@@ -410,21 +425,9 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(conflict("a session with that token"))?;
-                sqlx::query("UPDATE logins SET failed_count = 0, last_failed_at = NULL, locked_until = NULL WHERE id = $1")
-                    .bind(&session.login_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                if let Some(hash) = rehash {
-                    sqlx::query("UPDATE logins SET password_hash = $1 WHERE id = $2")
-                        .bind(hash.as_str())
-                        .bind(&session.login_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                }
                 append_audit_in(&mut tx, &[audit], now).await?;
-                commit(tx).await
+                commit(tx).await?;
+                Ok(true)
             }
 
             async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, LoginRecord)>> {
@@ -632,19 +635,27 @@ macro_rules! sql_store {
                 self.ticket_get(token_hash).await
             }
 
-            async fn record_wrong_answers(
-                &self,
-                ticket_id: &str,
-                max_attempts: i64,
-                pause_until: OffsetDateTime,
-                audit: &AuditEvent,
-                now: OffsetDateTime,
-            ) -> StoreResult<i64> {
-                self.ticket_wrong_answers(ticket_id, max_attempts, pause_until, audit, now).await
+            async fn reserve_answer_attempt(&self, ticket_id: &str, max_attempts: i64, now: OffsetDateTime) -> StoreResult<Option<i64>> {
+                self.ticket_reserve_attempt(ticket_id, max_attempts, now).await
             }
 
-            async fn mark_ticket_answered(&self, ticket_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+            async fn burn_ticket(
+                &self,
+                ticket_id: &str,
+                login_id: &str,
+                pause_until: OffsetDateTime,
+                audit: &[AuditEvent],
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                self.ticket_burn(ticket_id, login_id, pause_until, audit, now).await
+            }
+
+            async fn mark_ticket_answered(&self, ticket_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
                 self.ticket_answered(ticket_id, audit, now).await
+            }
+
+            async fn delete_stale_recovery(&self, now: OffsetDateTime) -> StoreResult<u64> {
+                self.recovery_sweep(now).await
             }
 
             async fn complete_recovery(

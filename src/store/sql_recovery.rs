@@ -83,7 +83,11 @@ macro_rules! sql_recovery {
                 .execute(&mut *tx)
                 .await
                 .map_err(conflict("a recovery ticket with that token"))?;
-                enqueue_mail_in(&mut tx, mail, now).await?;
+                if !enqueue_mail_in(&mut tx, mail, now).await? {
+                    // No email, no new ticket: the link the person already has stays valid.
+                    tx.rollback().await.map_err(unavailable)?;
+                    return self.append_audit_events(&[audit], now).await;
+                }
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await
             }
@@ -100,61 +104,90 @@ macro_rules! sql_recovery {
                 row.as_ref().map(ticket_from_row).transpose()
             }
 
-            async fn ticket_wrong_answers(
-                &self,
-                ticket_id: &str,
-                max_attempts: i64,
-                pause_until: OffsetDateTime,
-                audit: &AuditEvent,
-                now: OffsetDateTime,
-            ) -> StoreResult<i64> {
-                let mut tx = self.write().await?;
+            async fn ticket_reserve_attempt(&self, ticket_id: &str, max_attempts: i64, now: OffsetDateTime) -> StoreResult<Option<i64>> {
                 let row = sqlx::query(
-                    "UPDATE recovery_tickets SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts, login_id",
+                    "UPDATE recovery_tickets SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2 \
+                     AND used_at IS NULL AND voided_at IS NULL AND answered_at IS NULL AND expires_at >= $3 \
+                     RETURNING attempts",
                 )
                 .bind(ticket_id)
-                .fetch_one(&mut *tx)
+                .bind(max_attempts)
+                .bind(now.unix_timestamp())
+                .fetch_optional(&self.pool)
                 .await
                 .map_err(unavailable)?;
-                let attempts: i64 = col(&row, "attempts")?;
-                let login_id: String = col(&row, "login_id")?;
-                let mut events = vec![audit.clone()];
-                if attempts >= max_attempts {
-                    sqlx::query("UPDATE recovery_tickets SET voided_at = $1 WHERE id = $2")
-                        .bind(now.unix_timestamp())
-                        .bind(ticket_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                    sqlx::query(
-                        "INSERT INTO recovery_pauses (login_id, until) VALUES ($1, $2) \
-                         ON CONFLICT (login_id) DO UPDATE SET until = excluded.until",
-                    )
-                    .bind(&login_id)
-                    .bind(pause_until.unix_timestamp())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                    events.push(
-                        AuditEvent { action: AuditAction::RecoveryPaused, ..audit.clone() }
-                            .details(serde_json::json!({ "until": pause_until.unix_timestamp() })),
-                    );
-                }
-                let refs: Vec<&AuditEvent> = events.iter().collect();
-                append_audit_in(&mut tx, &refs, now).await?;
-                commit(tx).await?;
-                Ok(attempts)
+                row.map(|r| col(&r, "attempts")).transpose()
             }
 
-            async fn ticket_answered(&self, ticket_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+            async fn ticket_burn(
+                &self,
+                ticket_id: &str,
+                login_id: &str,
+                pause_until: OffsetDateTime,
+                audit: &[AuditEvent],
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
                 let mut tx = self.write().await?;
-                sqlx::query("UPDATE recovery_tickets SET answered_at = $1 WHERE id = $2")
+                sqlx::query("UPDATE recovery_tickets SET voided_at = $1 WHERE id = $2")
                     .bind(now.unix_timestamp())
                     .bind(ticket_id)
                     .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?;
+                sqlx::query(
+                    "INSERT INTO recovery_pauses (login_id, until) VALUES ($1, $2) \
+                     ON CONFLICT (login_id) DO UPDATE SET until = excluded.until",
+                )
+                .bind(login_id)
+                .bind(pause_until.unix_timestamp())
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                let refs: Vec<&AuditEvent> = audit.iter().collect();
+                append_audit_in(&mut tx, &refs, now).await?;
+                commit(tx).await
+            }
+
+            async fn ticket_answered(&self, ticket_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let updated = sqlx::query(
+                    "UPDATE recovery_tickets SET answered_at = $1 WHERE id = $2 AND used_at IS NULL \
+                     AND voided_at IS NULL AND expires_at >= $1",
+                )
+                .bind(now.unix_timestamp())
+                .bind(ticket_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+                if updated == 0 {
+                    return rolled_back(tx).await;
+                }
                 append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await?;
+                Ok(true)
+            }
+
+            async fn recovery_sweep(&self, now: OffsetDateTime) -> StoreResult<u64> {
+                // Every counter window is an hour; tickets are kept a day past expiry for support's sake.
+                let counters = sqlx::query("DELETE FROM rate_counters WHERE window_start < $1")
+                    .bind((now - Duration::hours(1)).unix_timestamp())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?
+                    .rows_affected();
+                let tickets = sqlx::query("DELETE FROM recovery_tickets WHERE expires_at < $1")
+                    .bind((now - Duration::days(1)).unix_timestamp())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?
+                    .rows_affected();
+                Ok(counters + tickets)
+            }
+
+            async fn append_audit_events(&self, events: &[&AuditEvent], now: OffsetDateTime) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                append_audit_in(&mut tx, events, now).await?;
                 commit(tx).await
             }
 

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -35,7 +35,9 @@ impl RequestContext {
 
 pub async fn request_context(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let id = uuid::Uuid::now_v7().simple().to_string();
-    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
+    // The route's pattern, not the path: paths can carry secrets (a recovery link's token).
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_string();
+    let span = tracing::info_span!("request", id = %id, method = %request.method(), route = %route);
     let context = RequestContext {
         id: id.clone(),
         product: state.web.product_name.clone(),

@@ -72,7 +72,7 @@ impl WebError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
                 format!(
-                    "Too many failed sign-ins came from your network. Try again in {} minutes.",
+                    "Too many failed attempts came from your network. Try again in {} minutes.",
                     (retry_after_seconds + 59) / 60
                 ),
             ),
@@ -81,7 +81,14 @@ impl WebError {
                 "Busy",
                 "The portal is busy right now. Please try again in a few seconds.".into(),
             ),
-            Self::Unavailable(_) | Self::Internal(_) => (
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The portal could not complete your request. If it keeps happening, quote the reference below to \
+                 support."
+                    .into(),
+            ),
+            Self::Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Something went wrong",
                 "The portal could not complete your request. Please try again shortly; if it keeps happening, \

@@ -177,3 +177,21 @@ async fn of_concurrent_changes_with_the_same_existing_password_exactly_one_lands
     let landed = outcomes.iter().filter(|to| *to == "/login?notice=password-changed").count();
     assert_eq!(landed, 1, "outcomes: {outcomes:?}");
 }
+
+#[tokio::test]
+async fn a_locked_login_cannot_change_its_password_even_with_the_right_one() {
+    let app = spawn_app().await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+    let client = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
+    for _ in 0..5 {
+        app.sign_in(&app.client(), &primary, "Wrong#Pass1").await;
+    }
+
+    let response = app.change_password(&client, INITIAL_PASSWORD, "Changed#Pass2", "Changed#Pass2").await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("The existing password is not correct."));
+    app.clock.advance(time::Duration::minutes(2));
+    let later = app.change_password(&client, INITIAL_PASSWORD, "Changed#Pass2", "Changed#Pass2").await;
+    assert_eq!(location(&later), "/login?notice=password-changed");
+}

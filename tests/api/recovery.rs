@@ -154,6 +154,35 @@ async fn a_link_works_once_and_the_raw_token_is_not_stored() {
     assert_eq!(reused.status(), StatusCode::GONE);
     assert!(reused.text().await.unwrap().contains("This link is not valid"));
     assert!(!crate::canary::database_bytes(&app).await.windows(token.len()).any(|w| w == token.as_bytes()));
+    let logs = crate::helpers::captured_logs();
+    assert!(!logs.windows(token.len()).any(|w| w == token.as_bytes()), "the token is not in the logs");
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_exceed_the_allowed_attempts() {
+    let relay = SmtpSink::start().await;
+    let app = app(&relay).await;
+    let primary = primary_with_questions(&app).await;
+    let visitor = app.client();
+    request_reset(&app, &visitor, &primary).await;
+    let link = emailed_link(&relay, 1).await;
+    app.get(&visitor, &link).await;
+    let csrf = csrf_token(&app.get_html(&visitor, "/recover/answer").await);
+
+    let guesses: Vec<_> = (0..8)
+        .map(|n| {
+            let fields = [("csrf", csrf.clone()), ("answer_1", format!("guess{n}")), ("answer_2", format!("guess{n}"))];
+            let request = visitor.post(app.url("/recover/answer")).form(&fields);
+            tokio::spawn(async move { request.send().await.unwrap().status() })
+        })
+        .collect();
+    for guess in guesses {
+        guess.await.unwrap();
+    }
+
+    let actions = app.audit_actions().await;
+    assert_eq!(actions.iter().filter(|a| *a == "recovery_answers_wrong").count(), 3, "only 3 guesses were checked");
+    assert_eq!(app.get(&visitor, "/recover/answer").await.status(), StatusCode::GONE);
 }
 
 #[tokio::test]

@@ -75,7 +75,14 @@ async fn the_store_story_holds_on_this_backend() {
         source_ip: Some("192.0.2.1".into()),
         user_agent: Some("story".into()),
     };
-    store.start_session(&session, Some(&hash(2)), &event(AuditAction::SignInSucceeded), now).await.unwrap();
+    let stale = NewSession { id: "sess-0".into(), token_hash: "digest-0".into(), ..session.clone() };
+    assert!(!store.start_session(&stale, &hash(9), None, &event(AuditAction::SignInSucceeded), now).await.unwrap());
+    assert!(
+        store
+            .start_session(&session, &hash(1), Some(&hash(2)), &event(AuditAction::SignInSucceeded), now)
+            .await
+            .unwrap()
+    );
     let (live, owner) = store.session_by_token("digest-1").await.unwrap().unwrap();
     assert_eq!((live.id.as_str(), owner.failed_count, owner.locked_until), ("sess-1", 0, None));
     assert_eq!(owner.password_hash, Some(hash(2)), "the re-hash was stored");
@@ -83,12 +90,12 @@ async fn the_store_story_holds_on_this_backend() {
     assert_eq!(store.sessions_of("login-1").await.unwrap()[0].last_seen_at, now + Duration::minutes(5));
     assert!(!store.end_session("login-2", "sess-1", &event(AuditAction::SessionRevoked), now).await.unwrap());
     let second = NewSession { id: "sess-2".into(), token_hash: "digest-2".into(), ..session.clone() };
-    store.start_session(&second, None, &event(AuditAction::SignInSucceeded), now).await.unwrap();
+    assert!(store.start_session(&second, &hash(2), None, &event(AuditAction::SignInSucceeded), now).await.unwrap());
     assert_eq!(store.sessions_of("login-1").await.unwrap().len(), 2);
     assert!(store.end_session("login-1", "sess-2", &event(AuditAction::SignedOut), now).await.unwrap());
     let expired = store.delete_expired_sessions(now + Duration::minutes(6), now - Duration::hours(1)).await.unwrap();
     assert_eq!(expired, 1);
-    store.start_session(&second, None, &event(AuditAction::SignInSucceeded), now).await.unwrap();
+    assert!(store.start_session(&second, &hash(2), None, &event(AuditAction::SignInSucceeded), now).await.unwrap());
 
     // Passwords: compare-and-set, history kept and pruned, every session ended.
     let stale = PasswordChange {
