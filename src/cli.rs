@@ -102,6 +102,16 @@ pub enum AccountCommand {
 pub enum LoginCommand {
     /// Create a secondary login in the account of a primary login.
     Create(LoginCreate),
+    /// Disable a login: it cannot sign in or recover; its sessions end and its recovery links die.
+    Disable {
+        /// The login's name.
+        name: String,
+    },
+    /// Enable a disabled login again.
+    Enable {
+        /// The login's name.
+        name: String,
+    },
     /// Set a login's password (break-glass): the policy applies and every session ends.
     SetPassword {
         /// The login's name.
@@ -206,6 +216,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Login(LoginCommand::Create(args)) => create_login(&settings, args).await,
+        Command::Login(LoginCommand::Disable { name }) => set_disabled(&settings, &name, true).await,
+        Command::Login(LoginCommand::Enable { name }) => set_disabled(&settings, &name, false).await,
         Command::Login(LoginCommand::SetPassword { name, password_stdin: _ }) => {
             let name = LoginName::parse(&name).map_err(|e| fail(format!("login name: {e}")))?;
             let password = read_password()?;
@@ -256,6 +268,19 @@ async fn create_login(settings: &Settings, args: LoginCreate) -> Result<(), CliE
         );
     } else {
         println!("Created secondary login {} in the account of {primary}", login.name);
+    }
+    Ok(())
+}
+
+async fn set_disabled(settings: &Settings, name: &str, disabled: bool) -> Result<(), CliError> {
+    let name = LoginName::parse(name).map_err(|e| fail(format!("login name: {e}")))?;
+    let portal = portal(settings).await?;
+    let changed = portal.set_login_disabled(&name, disabled).await.map_err(account_error)?;
+    let state = if disabled { "disabled" } else { "enabled" };
+    match changed {
+        true if disabled => println!("{name} is disabled; its sessions have ended"),
+        true => println!("{name} is enabled"),
+        false => println!("{name} already was {state}"),
     }
     Ok(())
 }

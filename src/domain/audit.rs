@@ -40,6 +40,8 @@ pub enum AuditAction {
     RecoveryPaused,
     RecoveryCompleted,
     RecoveryRefused,
+    LoginDisabled,
+    LoginEnabled,
 }
 
 impl AuditAction {
@@ -75,6 +77,8 @@ impl AuditAction {
             Self::RecoveryPaused => "recovery_paused",
             Self::RecoveryCompleted => "recovery_completed",
             Self::RecoveryRefused => "recovery_refused",
+            Self::LoginDisabled => "login_disabled",
+            Self::LoginEnabled => "login_enabled",
         }
     }
 }

@@ -24,6 +24,8 @@ pub enum AccountError {
     InvalidStaffName,
     #[error("no primary login is named {0}")]
     UnknownPrimary(String),
+    #[error("no login is named {0}")]
+    UnknownLogin(String),
     #[error("{0}")]
     Password(ChangeError),
     #[error(transparent)]
@@ -102,6 +104,17 @@ impl Portal {
         self.store.create_login(&login, &event, self.clock.now()).await?;
         let created = self.store.login_by_name(&login.name).await?;
         created.ok_or_else(|| AccountError::Store(StoreError::Corrupt("new login vanished".into())))
+    }
+
+    /// `portcullis login disable|enable NAME`. Returns false when the login already was so.
+    pub async fn set_login_disabled(&self, name: &LoginName, disabled: bool) -> Result<bool, AccountError> {
+        let login =
+            self.store.login_by_name(name).await?.ok_or_else(|| AccountError::UnknownLogin(name.to_string()))?;
+        let action = if disabled { AuditAction::LoginDisabled } else { AuditAction::LoginEnabled };
+        let event = AuditEvent::new(action, Actor::Operator)
+            .subject(login.name.to_string())
+            .details(json!({ "sessions_ended": disabled }));
+        Ok(self.store.set_login_disabled(&login.id, disabled, &event, self.clock.now()).await?)
     }
 
     pub async fn create_staff(&self, username: &str, role: StaffRole, password: &Password) -> Result<(), AccountError> {

@@ -53,6 +53,15 @@ pub trait Store: Send + Sync + 'static {
     async fn create_login(&self, login: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
     async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>>;
     async fn login_by_id(&self, id: &str) -> StoreResult<Option<LoginRecord>>;
+    /// Disables or enables a login. Disabling ends every session of the login and voids its open
+    /// recovery links, in the same transaction. False when nothing changed.
+    async fn set_login_disabled(
+        &self,
+        login_id: &str,
+        disabled: bool,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Every login of an account, the primary first, then by name.
     async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<LoginRecord>>;
 

@@ -297,6 +297,44 @@ macro_rules! sql_store {
                 row.as_ref().map(login_from_row).transpose()
             }
 
+            async fn set_login_disabled(
+                &self,
+                login_id: &str,
+                disabled: bool,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let changed = sqlx::query("UPDATE logins SET disabled = $1 WHERE id = $2 AND disabled <> $1")
+                    .bind(disabled)
+                    .bind(login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?
+                    .rows_affected();
+                if changed == 0 {
+                    return rolled_back(tx).await;
+                }
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE login_id = $1")
+                        .bind(login_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                    sqlx::query(
+                        "UPDATE recovery_tickets SET voided_at = $1 WHERE login_id = $2 AND used_at IS NULL AND voided_at IS NULL",
+                    )
+                    .bind(now.unix_timestamp())
+                    .bind(login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                }
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await?;
+                Ok(true)
+            }
+
             async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<LoginRecord>> {
                 let rows = sqlx::query(
                     "SELECT id, account_id, kind, name, email, phone, authorized_contact, password_hash, disabled, \

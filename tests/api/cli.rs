@@ -282,3 +282,25 @@ async fn config_show_redacts_secrets_and_bad_settings_are_refused_with_a_clear_m
     }
     let _ = app;
 }
+
+#[tokio::test]
+async fn a_disabled_login_is_signed_out_cannot_sign_in_or_recover_and_can_be_enabled_again() {
+    let app = spawn_app().await;
+    let primary = create_account_via_cli(&app).await;
+    let browser = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
+
+    let disabled = portcullis(&app, &["login", "disable", &primary.to_lowercase()], None).await;
+
+    assert!(disabled.status.success(), "{}", stderr(&disabled));
+    assert!(stdout(&disabled).contains("its sessions have ended"));
+    assert!(!app.is_signed_in(&browser).await, "its sessions ended at once");
+    let refused = app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "the same generic refusal as a wrong password");
+    assert!(stdout(&portcullis(&app, &["login", "disable", &primary], None).await).contains("already was disabled"));
+    assert_refused(&app, &["login", "disable", "NOP0000"], None, "no login is named NOP0000").await;
+    assert!(app.audit_actions().await.contains(&"login_disabled".to_string()));
+
+    let enabled = portcullis(&app, &["login", "enable", &primary], None).await;
+    assert!(stdout(&enabled).contains("is enabled"));
+    assert_eq!(app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}

@@ -398,3 +398,23 @@ async fn security_questions_are_checked_and_their_answers_stored_only_as_hashes(
         assert!(!database.windows(answer.len()).any(|w| w == answer.as_bytes()), "{answer} in clear");
     }
 }
+
+#[tokio::test]
+async fn disabling_a_login_voids_its_recovery_link() {
+    let relay = SmtpSink::start().await;
+    let app = app(&relay).await;
+    let primary = primary_with_questions(&app).await;
+    let visitor = app.client();
+    request_reset(&app, &visitor, &primary).await;
+    let link = emailed_link(&relay, 1).await;
+    app.get(&visitor, &link).await;
+    assert_eq!(app.get(&visitor, "/recover/answer").await.status(), StatusCode::OK);
+
+    app.portal.set_login_disabled(&portcullis::domain::LoginName::parse(&primary).unwrap(), true).await.unwrap();
+
+    assert_eq!(app.get(&visitor, "/recover/answer").await.status(), StatusCode::GONE);
+    let sent = request_reset(&app, &app.client(), &primary).await;
+    assert!(sent.text().await.unwrap().contains("An email has been sent"), "the same page as for anyone");
+    tokio::time::sleep(StdDuration::from_millis(500)).await;
+    assert_eq!(relay.messages().len(), 1, "no link for a disabled login");
+}
