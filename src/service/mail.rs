@@ -305,7 +305,7 @@ impl Portal {
     }
 }
 
-/// Ten characters from an alphabet that reads unambiguously aloud, as `XXXXX-XXXXX`.
+/// Ten characters from an alphabet that reads unambiguously aloud, as `ABCDE-FGHJK`.
 fn new_passcode() -> String {
     let mut random = [0u8; 10];
     fill_random(&mut random);
