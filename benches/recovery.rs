@@ -7,34 +7,22 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use portcullis::clock::SystemClock;
-use portcullis::config::Settings;
-use portcullis::domain::{EmailAddress, Password};
-use portcullis::startup::Application;
+mod support;
 
 const PER_KIND: usize = 1000;
 const CONCURRENCY: usize = 50;
 
 #[tokio::main]
 async fn main() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::defaults().expect("defaults");
-    settings.database.url = format!("sqlite://{}/bench.db", dir.path().display());
-    settings.secrets.key_file = dir.path().join("secret.key");
-    settings.mail.dir = dir.path().join("mail");
-    settings.http.listen = "127.0.0.1:0".parse().expect("address");
-    settings.http.public_url = "http://127.0.0.1".parse().expect("url");
-    settings.recovery.requests_per_address_per_hour = i64::MAX;
-    settings.recovery.requests_per_login_per_hour = i64::MAX;
-    settings.mail.throttle_per_hour = i64::MAX;
-    let deadline = settings.recovery.response_ms;
-    let app = Application::build(&settings, Arc::new(SystemClock)).await.expect("app");
-    let base = format!("http://{}", app.local_addr().expect("address"));
-    let email = EmailAddress::parse("bench@example.com").expect("email");
-    let created =
-        app.portal().create_account("Bench", email, Some(Password::new("Bench#Pass1"))).await.expect("account");
-    let known = created.primary_login.to_string();
-    tokio::spawn(app.run(std::future::pending()));
+    let mut deadline = 0;
+    let portal = support::start(|settings| {
+        settings.recovery.requests_per_address_per_hour = i64::MAX;
+        settings.recovery.requests_per_login_per_hour = i64::MAX;
+        settings.mail.throttle_per_hour = i64::MAX;
+        deadline = settings.recovery.response_ms;
+    })
+    .await;
+    let (base, known) = (portal.base.clone(), portal.primary.clone());
 
     let semaphore = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let mut tasks = Vec::with_capacity(2 * PER_KIND);
@@ -73,9 +61,7 @@ async fn main() {
 async fn request(base: &str, name: &str) -> Duration {
     let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
     let page = client.get(format!("{base}/recover")).send().await.expect("page").text().await.expect("body");
-    let marker = "name=\"csrf\" value=\"";
-    let start = page.find(marker).expect("csrf") + marker.len();
-    let csrf = page[start..start + page[start..].find('"').expect("end")].to_string();
+    let csrf = support::csrf_token(&page);
     let started = Instant::now();
     let response = client
         .post(format!("{base}/recover"))

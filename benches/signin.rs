@@ -10,11 +10,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use portcullis::clock::SystemClock;
-use portcullis::config::Settings;
 use portcullis::crypto::{HashPool, HashingParams};
-use portcullis::domain::{EmailAddress, Password};
-use portcullis::startup::Application;
+use portcullis::domain::Password;
+
+mod support;
 
 const SIGN_INS: usize = 300;
 const HASHES: usize = 60;
@@ -26,26 +25,16 @@ async fn main() {
     let single = hashes_per_second(1).await;
     let pooled = hashes_per_second(workers).await;
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::defaults().expect("defaults");
-    settings.database.url = format!("sqlite://{}/bench.db", dir.path().display());
-    settings.secrets.key_file = dir.path().join("secret.key");
-    settings.mail.dir = dir.path().join("mail");
-    settings.http.listen = "127.0.0.1:0".parse().expect("address");
-    settings.http.public_url = "http://127.0.0.1".parse().expect("url");
-    settings.rate_limit.address_max_failures = i64::MAX;
-    settings.hashing.queue = 4096;
-    let app = Application::build(&settings, Arc::new(SystemClock)).await.expect("app");
-    let base = format!("http://{}", app.local_addr().expect("address"));
-    let email = EmailAddress::parse("bench@example.com").expect("email");
-    let created =
-        app.portal().create_account("Bench", email, Some(Password::new("Bench#Pass1"))).await.expect("account");
-    let primary = created.primary_login.to_string();
-    tokio::spawn(app.run(std::future::pending()));
+    let portal = support::start(|settings| {
+        settings.rate_limit.address_max_failures = i64::MAX;
+        settings.hashing.queue = 4096;
+    })
+    .await;
+    let (base, primary) = (portal.base.clone(), portal.primary.clone());
 
     let concurrency = workers * 2;
     let started = Instant::now();
-    run_concurrently(concurrency, SIGN_INS, |_| sign_in(base.clone(), primary.clone(), "Bench#Pass1", true)).await;
+    run_concurrently(concurrency, SIGN_INS, |_| sign_in(base.clone(), primary.clone(), support::PASSWORD, true)).await;
     let sign_ins = SIGN_INS as f64 / started.elapsed().as_secs_f64();
 
     let idle = probe_latency(&base).await;
@@ -113,10 +102,8 @@ async fn sign_in(base: String, name: String, password: &'static str, must_succee
         .build()
         .expect("client");
     let page = client.get(format!("{base}/login")).send().await.expect("page").text().await.expect("body");
-    let marker = "name=\"csrf\" value=\"";
-    let start = page.find(marker).expect("csrf") + marker.len();
-    let csrf = &page[start..start + page[start..].find('"').expect("end")];
-    let form = [("csrf", csrf), ("login_name", name.as_str()), ("password", password)];
+    let csrf = support::csrf_token(&page);
+    let form = [("csrf", csrf.as_str()), ("login_name", name.as_str()), ("password", password)];
     let response = client.post(format!("{base}/login")).form(&form).send().await.expect("sign-in");
     if must_succeed {
         assert_eq!(response.status().as_u16(), 303, "sign-in succeeds");
