@@ -145,23 +145,9 @@ macro_rules! sql_mail {
             }
 
             async fn mail_retry(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
-                let mut tx = self.write().await?;
-                let updated = sqlx::query(
-                    "UPDATE mail_outbox SET status = 'queued', attempts = 0, next_attempt_at = $1, created_at = $1, \
-                     claimed_until = NULL WHERE id = $2 AND status IN ('abandoned', 'failed_encryption')",
-                )
-                .bind(now.unix_timestamp())
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .rows_affected();
-                if updated == 0 {
-                    return rolled_back(tx).await;
-                }
-                append_audit_in(&mut tx, &[audit], now).await?;
-                commit(tx).await?;
-                Ok(true)
+                let sql = "UPDATE mail_outbox SET status = 'queued', attempts = 0, next_attempt_at = $2, created_at = $2, \
+                           claimed_until = NULL WHERE id = $1 AND status IN ('abandoned', 'failed_encryption')";
+                self.change_audited(sql, id, Some(now), audit, now).await
             }
 
             async fn key_set(&self, key: &StoredKey, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
@@ -198,7 +184,7 @@ macro_rules! sql_mail {
             }
 
             async fn key_remove(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
-                self.delete_audited("DELETE FROM recipient_keys WHERE login_id = $1", login_id, audit, now).await
+                self.change_audited("DELETE FROM recipient_keys WHERE login_id = $1", login_id, None, audit, now).await
             }
 
             async fn pickup_create(
@@ -270,7 +256,7 @@ macro_rules! sql_mail {
             }
 
             async fn pickup_consume(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
-                self.delete_audited("DELETE FROM secure_messages WHERE id = $1", id, audit, now).await
+                self.change_audited("DELETE FROM secure_messages WHERE id = $1", id, None, audit, now).await
             }
 
             async fn pickup_delete_expired(&self, now: OffsetDateTime) -> StoreResult<u64> {
@@ -282,12 +268,23 @@ macro_rules! sql_mail {
                 Ok(result.rows_affected())
             }
 
-            /// Runs a one-parameter DELETE with its audit entry; false (and nothing written)
-            /// when no row matched.
-            async fn delete_audited(&self, sql: &'static str, key: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+            /// Runs one conditional statement (`$1` the row's key, `$2` when given the time) with its
+            /// audit entry; false, and nothing written, when no row matched.
+            async fn change_audited(
+                &self,
+                sql: &'static str,
+                key: &str,
+                at: Option<OffsetDateTime>,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
-                let removed = sqlx::query(sql).bind(key).execute(&mut *tx).await.map_err(unavailable)?.rows_affected();
-                if removed == 0 {
+                let mut query = sqlx::query(sql).bind(key.to_string());
+                if let Some(at) = at {
+                    query = query.bind(at.unix_timestamp());
+                }
+                let changed = query.execute(&mut *tx).await.map_err(unavailable)?.rows_affected();
+                if changed == 0 {
                     return rolled_back(tx).await;
                 }
                 append_audit_in(&mut tx, &[audit], now).await?;

@@ -149,23 +149,9 @@ macro_rules! sql_recovery {
             }
 
             async fn ticket_answered(&self, ticket_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
-                let mut tx = self.write().await?;
-                let updated = sqlx::query(
-                    "UPDATE recovery_tickets SET answered_at = $1 WHERE id = $2 AND used_at IS NULL \
-                     AND voided_at IS NULL AND expires_at >= $1",
-                )
-                .bind(now.unix_timestamp())
-                .bind(ticket_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .rows_affected();
-                if updated == 0 {
-                    return rolled_back(tx).await;
-                }
-                append_audit_in(&mut tx, &[audit], now).await?;
-                commit(tx).await?;
-                Ok(true)
+                let sql = "UPDATE recovery_tickets SET answered_at = $2 WHERE id = $1 AND used_at IS NULL \
+                           AND voided_at IS NULL AND expires_at >= $2";
+                self.change_audited(sql, ticket_id, Some(now), audit, now).await
             }
 
             async fn recovery_sweep(&self, now: OffsetDateTime) -> StoreResult<u64> {
