@@ -26,6 +26,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub pickup: PickupSettings,
     pub recovery: RecoverySettings,
+    pub support: SupportSettings,
     pub session: SessionSettings,
     pub password: PasswordSettings,
     pub hashing: HashingSettings,
@@ -93,6 +94,15 @@ pub struct RecoverySettings {
 pub struct PickupSettings {
     pub lifetime_hours: i64,
     pub max_attempts: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportSettings {
+    pub temporary_password_hours: i64,
+    pub verification_hours: i64,
+    pub four_eyes: bool,
+    pub temporary_passwords_per_account_per_hour: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -223,6 +233,12 @@ impl Settings {
         positive("pickup.lifetime_hours", self.pickup.lifetime_hours)?;
         self.validate_recovery()?;
         positive("pickup.max_attempts", self.pickup.max_attempts)?;
+        positive("support.temporary_password_hours", self.support.temporary_password_hours)?;
+        positive("support.verification_hours", self.support.verification_hours)?;
+        positive(
+            "support.temporary_passwords_per_account_per_hour",
+            self.support.temporary_passwords_per_account_per_hour,
+        )?;
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(invalid("log.format", "must be \"pretty\" or \"json\""));
         }

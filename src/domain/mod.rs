@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod audit;
+pub mod case;
 pub mod email;
 pub mod lockout;
 pub mod login_name;
@@ -12,9 +13,11 @@ pub mod policy;
 pub mod secret;
 pub mod session;
 pub mod staff;
+pub mod temporary;
 
 pub use answer::SecurityAnswer;
 pub use audit::{Actor, AuditAction, AuditEvent};
+pub use case::{CaseKind, CaseStatus, Channel, ContactRole};
 pub use email::EmailAddress;
 pub use lockout::LockoutPolicy;
 pub use login_name::{LoginKind, LoginName};

@@ -22,6 +22,7 @@ pub enum OutboundMessage {
     TemporaryPassword(TemporaryPassword),
     Test(TestMessage),
     RecoveryLink(RecoveryLink),
+    CaseUpdate(CaseNotice),
 }
 
 /// The emailed link of "Reset your password". The link holds a secret token: the outbox keeps
@@ -80,6 +81,21 @@ impl std::fmt::Debug for TemporaryPassword {
     }
 }
 
+/// A support case was opened or updated: tells the login that opened it. The comment may hold
+/// account details, so it is encrypted when the login has a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseNotice {
+    pub version: u32,
+    pub login_name: String,
+    pub case_number: i64,
+    pub title: String,
+    /// The status's label, e.g. "Awaiting customer".
+    pub status: String,
+    /// `opened`, `comment`, `status`, `temporary_password_sent`.
+    pub event: String,
+    pub comment: Option<String>,
+}
+
 /// `portcullis mail test`: checks the relay and the recipient's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestMessage {
@@ -95,13 +111,16 @@ impl OutboundMessage {
             Self::TemporaryPassword(_) => "temporary_password",
             Self::Test(_) => "test",
             Self::RecoveryLink(_) => "recovery_link",
+            Self::CaseUpdate(_) => "case_update",
         }
     }
 
     pub fn sensitivity(&self) -> Sensitivity {
         match self {
             Self::TemporaryPassword(_) => Sensitivity::MustEncrypt,
-            Self::PasswordChanged(_) | Self::Test(_) | Self::RecoveryLink(_) => Sensitivity::EncryptIfKey,
+            Self::PasswordChanged(_) | Self::Test(_) | Self::RecoveryLink(_) | Self::CaseUpdate(_) => {
+                Sensitivity::EncryptIfKey
+            }
             Self::SecurePickup(_) => Sensitivity::Plain,
         }
     }
@@ -115,6 +134,7 @@ impl OutboundMessage {
             Self::TemporaryPassword(_) => format!("{product}: sign-in information"),
             Self::Test(_) => format!("{product}: test message"),
             Self::RecoveryLink(_) => format!("{product}: reset your password"),
+            Self::CaseUpdate(m) => format!("{product}: support case {} was updated", m.case_number),
         }
     }
 
@@ -125,6 +145,7 @@ impl OutboundMessage {
             Self::TemporaryPassword(m) => &m.login_name,
             Self::Test(m) => &m.login_name,
             Self::RecoveryLink(m) => &m.login_name,
+            Self::CaseUpdate(m) => &m.login_name,
         }
     }
 }

@@ -21,6 +21,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("temporary_password.html", include_str!("../../templates/email/temporary_password.html")),
     ("recovery_link.txt", include_str!("../../templates/email/recovery_link.txt")),
     ("recovery_link.html", include_str!("../../templates/email/recovery_link.html")),
+    ("case_update.txt", include_str!("../../templates/email/case_update.txt")),
+    ("case_update.html", include_str!("../../templates/email/case_update.html")),
     ("test.txt", include_str!("../../templates/email/test.txt")),
     ("test.html", include_str!("../../templates/email/test.html")),
 ];
@@ -114,7 +116,7 @@ fn times(message: &OutboundMessage) -> Vec<(String, serde_json::Value)> {
         OutboundMessage::SecurePickup(m) => show("expires_at", m.expires_at),
         OutboundMessage::TemporaryPassword(m) => show("expires_at", m.expires_at),
         OutboundMessage::RecoveryLink(m) => show("expires_at", m.expires_at),
-        OutboundMessage::Test(_) => Vec::new(),
+        OutboundMessage::Test(_) | OutboundMessage::CaseUpdate(_) => Vec::new(),
     }
 }
 

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::password::{ChangeError, ChangeProblem};
-use super::{Portal, new_id};
+use super::{Portal, RequestSource, new_id};
 use crate::crypto::token::fill_random;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, EmailAddress, LoginKind, LoginName, Password, PhoneNumber, StaffRole,
@@ -97,9 +97,31 @@ impl Portal {
         let unknown = || AccountError::UnknownPrimary(primary.to_string());
         let owner =
             self.store.login_by_name(primary).await?.filter(|l| l.kind == LoginKind::Primary).ok_or_else(unknown)?;
+        self.create_secondary_in(&owner, details, Actor::Operator, None).await
+    }
+
+    /// The account administrator creates a secondary login from the Logins page.
+    pub(super) async fn create_secondary_by(
+        &self,
+        admin: &LoginRecord,
+        details: LoginDetails,
+        source: &RequestSource,
+    ) -> Result<LoginRecord, AccountError> {
+        let actor = Actor::Login(admin.name.to_string());
+        self.create_secondary_in(admin, details, actor, source.ip.clone()).await
+    }
+
+    async fn create_secondary_in(
+        &self,
+        owner: &LoginRecord,
+        details: LoginDetails,
+        actor: Actor,
+        address: Option<String>,
+    ) -> Result<LoginRecord, AccountError> {
         let login = self.new_login(&owner.account_id, details).await?;
-        let event = AuditEvent::new(AuditAction::LoginCreated, Actor::Operator)
+        let event = AuditEvent::new(AuditAction::LoginCreated, actor)
             .subject(login.name.to_string())
+            .from_address(address)
             .details(json!({ "account": owner.account_id, "kind": "secondary", "authorized_contact": login.authorized_contact }));
         self.store.create_login(&login, &event, self.clock.now()).await?;
         let created = self.store.login_by_name(&login.name).await?;
@@ -117,7 +139,18 @@ impl Portal {
         Ok(self.store.set_login_disabled(&login.id, disabled, &event, self.clock.now()).await?)
     }
 
+    /// `portcullis staff create`.
     pub async fn create_staff(&self, username: &str, role: StaffRole, password: &Password) -> Result<(), AccountError> {
+        self.create_staff_as(username, role, password, Actor::Operator).await
+    }
+
+    pub(super) async fn create_staff_as(
+        &self,
+        username: &str,
+        role: StaffRole,
+        password: &Password,
+        actor: Actor,
+    ) -> Result<(), AccountError> {
         let username = LoginName::parse(username).map_err(|_| AccountError::InvalidStaffName)?;
         let policy_subject = LoginRecord::placeholder(username.clone());
         let violations = self.new_password_violations(&policy_subject, password, false).await?;
@@ -130,7 +163,7 @@ impl Portal {
             role,
             password_hash: self.hasher.hash(password).await.map_err(ChangeError::from)?,
         };
-        let event = AuditEvent::new(AuditAction::StaffCreated, Actor::Operator)
+        let event = AuditEvent::new(AuditAction::StaffCreated, actor)
             .subject(username.to_string())
             .details(json!({ "role": role.as_str() }));
         Ok(self.store.create_staff(&staff, &event, self.clock.now()).await?)

@@ -5,6 +5,7 @@
 use serde_json::json;
 use time::Duration;
 
+use super::temporary::TemporaryMatch;
 use super::{Portal, RequestSource, new_id};
 use crate::crypto::{Overloaded, RandomToken};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
@@ -14,12 +15,18 @@ use crate::store::{LoginRecord, NewSession, StoreError};
 pub struct SignedIn {
     pub token: RandomToken,
     pub login: LoginRecord,
+    /// Signed in with a temporary password: the session may only set a new password.
+    pub restricted: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
     #[error("the login name or password is incorrect")]
     Rejected,
+    /// The temporary password was right but has expired. `ask`: who issued it
+    /// (`administrator:NAME` or `support`).
+    #[error("the temporary password has expired")]
+    TemporaryExpired { ask: String },
     #[error("too many failed sign-ins from this address")]
     AddressThrottled { retry_after: Duration },
     #[error(transparent)]
@@ -48,7 +55,17 @@ impl Portal {
         };
         let usable = login.as_ref().filter(|l| !l.disabled && !l.is_locked(now));
         let stored_hash = usable.and_then(|l| l.password_hash.clone());
+        let temporary = self.temporary_candidate(usable).await?;
         let verification = self.hasher.verify(password, stored_hash.as_ref()).await?;
+        if let (false, Some(login), Some(candidate)) = (verification.matches, usable, temporary.as_ref()) {
+            match self.sign_in_with_temporary(login, candidate, password, source).await? {
+                Some(TemporaryMatch::Started(token)) => {
+                    return Ok(SignedIn { token, login: login.clone(), restricted: true });
+                }
+                Some(TemporaryMatch::Expired { ask }) => return Err(SignInError::TemporaryExpired { ask }),
+                None => {}
+            }
+        }
 
         match (login, stored_hash) {
             (Some(login), Some(verified)) if verification.matches => {
@@ -69,7 +86,7 @@ impl Portal {
                     .from_address(source.ip.clone())
                     .details(json!({ "rehashed": rehash.is_some() }));
                 if self.store.start_session(&session, &verified, rehash.as_ref(), &event, now).await? {
-                    return Ok(SignedIn { token, login });
+                    return Ok(SignedIn { token, login, restricted: false });
                 }
                 // The password changed while it was being checked: the old one no longer counts.
                 self.record_failure(Some(&login), typed_name, &address, source).await?;

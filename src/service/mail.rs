@@ -11,7 +11,7 @@ use crate::crypto::token::fill_random;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName, Password};
 use crate::mail::keys::{self, KeyError, KeyInfo};
 use crate::mail::message::{OutboundMessage, SecurePickup, TestMessage};
-use crate::store::{LoginRecord, NewMail, NewSecureMessage, OutboxRecord, StoreError, StoredKey};
+use crate::store::{LoginRecord, NewMail, NewSecureMessage, OutboxRecord, SecretParcel, StoreError, StoredKey};
 
 /// How a secret was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,12 +113,34 @@ impl Portal {
         issuer: &Actor,
     ) -> Result<SecretDelivery, StoreError> {
         let now = self.clock.now();
+        let (parcel, delivery) = self.seal_secret(login, message).await?;
+        match parcel {
+            SecretParcel::Mail(mail) => {
+                self.store.enqueue_mail(&mail, None, now).await?;
+            }
+            SecretParcel::Pickup { message: sealed, notice } => {
+                let event = AuditEvent::new(AuditAction::SecureMessageIssued, issuer.clone())
+                    .subject(login.name.to_string())
+                    .details(json!({ "pickup": sealed.id, "kind": message.kind(), "expires_at": sealed.expires_at.unix_timestamp() }));
+                self.store.create_secure_message(&sealed, &notice, &event, now).await?;
+            }
+        }
+        self.wake_mail_worker();
+        Ok(delivery)
+    }
+
+    /// Prepares a must-encrypt message for storing: an outbox row when the login has a usable
+    /// key (the worker encrypts it), else a sealed pickup message and its notice, with the
+    /// passcode for the issuer. Nothing is written here.
+    pub async fn seal_secret(
+        &self,
+        login: &LoginRecord,
+        message: &OutboundMessage,
+    ) -> Result<(SecretParcel, SecretDelivery), StoreError> {
+        let now = self.clock.now();
         let key = self.store.recipient_key(&login.id).await?;
-        let usable = key.as_ref().is_some_and(|k| keys::check(&k.material, &login.email, now).is_ok());
-        if usable {
-            self.store.enqueue_mail(&self.new_mail(login, message), None, now).await?;
-            self.wake_mail_worker();
-            return Ok(SecretDelivery::Encrypted);
+        if key.as_ref().is_some_and(|k| keys::check(&k.material, &login.email, now).is_ok()) {
+            return Ok((SecretParcel::Mail(self.new_mail(login, message)), SecretDelivery::Encrypted));
         }
         let passcode = new_passcode();
         let mut salt = [0u8; 16];
@@ -140,15 +162,11 @@ impl Portal {
         let notice = OutboundMessage::SecurePickup(SecurePickup {
             version: 1,
             login_name: login.name.to_string(),
-            pickup_id: id.clone(),
+            pickup_id: id,
             expires_at: expires_at.unix_timestamp(),
         });
-        let event = AuditEvent::new(AuditAction::SecureMessageIssued, issuer.clone())
-            .subject(login.name.to_string())
-            .details(json!({ "pickup": id, "kind": message.kind(), "expires_at": expires_at.unix_timestamp() }));
-        self.store.create_secure_message(&record, &self.new_mail(login, &notice), &event, now).await?;
-        self.wake_mail_worker();
-        Ok(SecretDelivery::Pickup { passcode })
+        let parcel = SecretParcel::Pickup { message: record, notice: self.new_mail(login, &notice) };
+        Ok((parcel, SecretDelivery::Pickup { passcode }))
     }
 
     /// Opens a secure-pickup message once; wrong passcodes count, and the last one destroys it.

@@ -5,12 +5,17 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod common_passwords;
+pub mod logins;
 pub mod mail;
 pub mod password;
 pub mod questions;
 pub mod recovery;
 pub mod sessions;
+pub mod staff;
+pub mod support;
+pub mod temporary;
 
 use std::sync::Arc;
 
@@ -78,6 +83,15 @@ pub struct RecoveryPolicy {
     pub public_url: String,
 }
 
+/// Temporary passwords and the support procedure around them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SupportPolicy {
+    pub temporary_lifetime: Duration,
+    pub verification_validity: Duration,
+    pub four_eyes: bool,
+    pub temporary_per_account_per_hour: i64,
+}
+
 /// Everything the use cases need, built once from the settings and shared.
 #[derive(Clone)]
 pub struct Portal {
@@ -91,6 +105,7 @@ pub struct Portal {
     pub address_limit: AddressLimit,
     pub mail: MailPolicy,
     pub recovery: Arc<RecoveryPolicy>,
+    pub support: SupportPolicy,
     /// Seals outbox payloads.
     pub outbox_key: SealingKey,
     /// Seals secure-pickup messages (together with each message's passcode).
@@ -158,6 +173,12 @@ impl Portal {
                 answers_per_address: settings.recovery.answers_per_address_per_hour,
                 public_url: settings.http.public_url.as_str().trim_end_matches('/').to_string(),
             }),
+            support: SupportPolicy {
+                temporary_lifetime: Duration::hours(settings.support.temporary_password_hours),
+                verification_validity: Duration::hours(settings.support.verification_hours),
+                four_eyes: settings.support.four_eyes,
+                temporary_per_account_per_hour: settings.support.temporary_passwords_per_account_per_hour,
+            },
             outbox_key: master.derive("outbox"),
             pickup_key: master.derive("secure-pickup"),
             mail_wake: Arc::new(tokio::sync::Notify::new()),

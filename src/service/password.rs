@@ -14,6 +14,7 @@ use crate::store::{LoginRecord, PasswordChange, StoreError};
 pub enum ChangeProblem {
     ExistingIncorrect,
     ConfirmationMismatch,
+    SameAsTemporary,
     Policy(PolicyViolation),
 }
 
@@ -22,6 +23,7 @@ impl ChangeProblem {
         match self {
             Self::ExistingIncorrect => "existing_incorrect",
             Self::ConfirmationMismatch => "confirmation_mismatch",
+            Self::SameAsTemporary => "same_as_temporary",
             Self::Policy(violation) => violation.code(),
         }
     }
@@ -30,6 +32,7 @@ impl ChangeProblem {
         match self {
             Self::ExistingIncorrect => "The existing password is not correct.".into(),
             Self::ConfirmationMismatch => "The new password and its confirmation do not match.".into(),
+            Self::SameAsTemporary => "Choose a password of your own, not the temporary one.".into(),
             Self::Policy(violation) => violation.message(),
         }
     }
@@ -146,7 +149,7 @@ impl Portal {
 
     /// Stores the new hash, ends every session and queues the password-changed notice, in one
     /// transaction.
-    async fn store_new_password(
+    pub(super) async fn store_new_password(
         &self,
         login: &LoginRecord,
         new: &Password,

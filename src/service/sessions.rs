@@ -75,10 +75,11 @@ impl Portal {
         self.store.delete_stale_address_failures(now - self.address_limit.window).await?;
         let messages = self.store.delete_expired_secure_messages(now).await?;
         self.store.delete_stale_recovery(now).await?;
+        let staff_sessions = self.sweep_staff_sessions().await?;
         let sessions = self
             .store
             .delete_expired_sessions(now - self.session_lifetime.idle, now - self.session_lifetime.absolute)
             .await?;
-        Ok(sessions + messages)
+        Ok(sessions + staff_sessions + messages)
     }
 }

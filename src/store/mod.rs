@@ -2,19 +2,28 @@
 //! writes, one transaction together with its audit entries. SQLite and PostgreSQL implement it
 //! with the same SQL (see `sql.rs`); only connection set-up, migrations and locking differ.
 
+mod cases;
+mod people;
 mod postgres;
 mod records;
 mod sql;
+mod sql_cases;
 mod sql_mail;
+mod sql_people;
 mod sql_recovery;
+mod sql_staff;
 mod sqlite;
+mod staff;
 
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
+pub use cases::*;
+pub use people::*;
 pub use postgres::PostgresStore;
 pub use records::*;
 pub use sqlite::SqliteStore;
+pub use staff::*;
 
 use crate::config::{Backend, Settings};
 use crate::crypto::PasswordHash;
@@ -38,8 +47,11 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Everything the portal keeps. The account administrator's, support's and staff's parts are
+/// declared in their own files (`people.rs`, `cases.rs`, `staff.rs`) and implemented beside
+/// their SQL; this trait adds the rest.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// Creates an account and its primary login.

@@ -6,8 +6,11 @@ use std::time::Duration as StdDuration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::sql::sql_store;
+use super::sql_cases::sql_cases;
 use super::sql_mail::sql_mail;
+use super::sql_people::sql_people;
 use super::sql_recovery::sql_recovery;
+use super::sql_staff::sql_staff;
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -29,3 +32,6 @@ impl PostgresStore {
 sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, begin = "BEGIN", lock = " FOR UPDATE");
 sql_mail!(PostgresStore, sqlx::postgres::PgRow, skip_locked = " FOR UPDATE SKIP LOCKED");
 sql_recovery!(PostgresStore, sqlx::postgres::PgRow);
+sql_people!(PostgresStore, sqlx::postgres::PgRow);
+sql_cases!(PostgresStore, sqlx::postgres::PgRow);
+sql_staff!(PostgresStore, sqlx::postgres::PgRow);

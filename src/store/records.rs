@@ -67,6 +67,8 @@ pub struct SessionRecord {
     pub last_seen_at: OffsetDateTime,
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// Started with a temporary password: may only set a new password or sign out.
+    pub restricted: bool,
 }
 
 #[derive(Debug, Clone)]

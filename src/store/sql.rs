@@ -86,6 +86,7 @@ macro_rules! sql_store {
                 last_seen_at: time_from(col(row, "session_last_seen_at")?)?,
                 source_ip: col(row, "session_source_ip")?,
                 user_agent: col(row, "session_user_agent")?,
+                restricted: col(row, "session_restricted")?,
             })
         }
 
@@ -215,17 +216,24 @@ macro_rules! sql_store {
                 .execute(&mut **tx)
                 .await
                 .map_err(unavailable)?;
-            sqlx::query("UPDATE recovery_tickets SET voided_at = $1 WHERE login_id = $2 AND used_at IS NULL AND voided_at IS NULL")
-                .bind(now.unix_timestamp())
-                .bind(&change.login_id)
-                .execute(&mut **tx)
-                .await
-                .map_err(unavailable)?;
+            void_open_credentials_in(tx, &change.login_id, now).await?;
             append_audit_in(tx, &[audit], now).await?;
             if let Some(mail) = notice {
                 enqueue_mail_in(tx, mail, now).await?;
             }
             Ok(true)
+        }
+
+        /// Voids the login's open recovery links and temporary passwords: after a password
+        /// change, or when the login is disabled, none of them may still work.
+        async fn void_open_credentials_in(tx: &mut Tx, login_id: &str, now: OffsetDateTime) -> StoreResult<()> {
+            for table in ["recovery_tickets", "temporary_passwords"] {
+                let sql = format!(
+                    "UPDATE {table} SET voided_at = $1 WHERE login_id = $2 AND used_at IS NULL AND voided_at IS NULL"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now.unix_timestamp()).bind(login_id).execute(&mut **tx).await.map_err(unavailable)?;
+            }
+            Ok(())
         }
 
         /// Ends a transaction that changed nothing worth keeping, at once rather than whenever
@@ -321,14 +329,7 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(unavailable)?;
-                    sqlx::query(
-                        "UPDATE recovery_tickets SET voided_at = $1 WHERE login_id = $2 AND used_at IS NULL AND voided_at IS NULL",
-                    )
-                    .bind(now.unix_timestamp())
-                    .bind(login_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
+                    void_open_credentials_in(&mut tx, login_id, now).await?;
                 }
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;
@@ -472,7 +473,7 @@ macro_rules! sql_store {
                 let row = sqlx::query(
                     "SELECT s.id AS session_id, s.login_id AS session_login_id, s.created_at AS session_created_at, \
                      s.last_seen_at AS session_last_seen_at, s.source_ip AS session_source_ip, \
-                     s.user_agent AS session_user_agent, l.id, l.account_id, l.kind, l.name, l.email, l.phone, \
+                     s.user_agent AS session_user_agent, s.restricted AS session_restricted, l.id, l.account_id, l.kind, l.name, l.email, l.phone, \
                      l.authorized_contact, l.password_hash, l.disabled, l.failed_count, l.last_failed_at, l.locked_until \
                      FROM sessions s JOIN logins l ON l.id = s.login_id WHERE s.token_hash = $1",
                 )
@@ -500,7 +501,7 @@ macro_rules! sql_store {
                 let rows = sqlx::query(
                     "SELECT id AS session_id, login_id AS session_login_id, created_at AS session_created_at, \
                      last_seen_at AS session_last_seen_at, source_ip AS session_source_ip, \
-                     user_agent AS session_user_agent FROM sessions WHERE login_id = $1 ORDER BY last_seen_at DESC, id",
+                     user_agent AS session_user_agent, restricted AS session_restricted FROM sessions WHERE login_id = $1 ORDER BY last_seen_at DESC, id",
                 )
                 .bind(login_id)
                 .fetch_all(&self.pool)

@@ -38,6 +38,31 @@ macro_rules! sql_mail {
             })
         }
 
+        /// Stores a sealed message and queues the notice that points to it. The notice is never
+        /// throttled away: the issuer has already been given the passcode.
+        async fn insert_secure_message_in(
+            tx: &mut Tx,
+            message: &NewSecureMessage,
+            notice: &NewMail,
+            now: OffsetDateTime,
+        ) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO secure_messages (id, login_id, sealed, salt, attempts, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, 0, $5, $6)",
+            )
+            .bind(&message.id)
+            .bind(&message.login_id)
+            .bind(&message.sealed)
+            .bind(&message.salt)
+            .bind(message.expires_at.unix_timestamp())
+            .bind(now.unix_timestamp())
+            .execute(&mut **tx)
+            .await
+            .map_err(conflict("a secure message with that id"))?;
+            let unthrottled = NewMail { throttle_per_hour: i64::MAX, ..notice.clone() };
+            enqueue_mail_in(tx, &unthrottled, now).await.map(drop)
+        }
+
         /// Inserts a message inside `tx`, or drops it (audited) when the recipient had enough
         /// of its kind in the last hour.
         async fn enqueue_mail_in(tx: &mut Tx, mail: &NewMail, now: OffsetDateTime) -> StoreResult<bool> {
@@ -195,22 +220,7 @@ macro_rules! sql_mail {
                 now: OffsetDateTime,
             ) -> StoreResult<()> {
                 let mut tx = self.write().await?;
-                sqlx::query(
-                    "INSERT INTO secure_messages (id, login_id, sealed, salt, attempts, expires_at, created_at) \
-                     VALUES ($1, $2, $3, $4, 0, $5, $6)",
-                )
-                .bind(&message.id)
-                .bind(&message.login_id)
-                .bind(&message.sealed)
-                .bind(&message.salt)
-                .bind(message.expires_at.unix_timestamp())
-                .bind(now.unix_timestamp())
-                .execute(&mut *tx)
-                .await
-                .map_err(conflict("a secure message with that id"))?;
-                // The notice is never throttled away: the issuer has already been given the passcode.
-                let unthrottled = NewMail { throttle_per_hour: i64::MAX, ..notice.clone() };
-                enqueue_mail_in(&mut tx, &unthrottled, now).await?;
+                insert_secure_message_in(&mut tx, message, notice, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await
             }

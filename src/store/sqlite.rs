@@ -8,8 +8,11 @@ use std::time::Duration as StdDuration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::sql::sql_store;
+use super::sql_cases::sql_cases;
 use super::sql_mail::sql_mail;
+use super::sql_people::sql_people;
 use super::sql_recovery::sql_recovery;
+use super::sql_staff::sql_staff;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -48,3 +51,6 @@ fn create_parent_dir(options: &SqliteConnectOptions) -> Result<(), StoreError> {
 sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, begin = "BEGIN IMMEDIATE", lock = "");
 sql_mail!(SqliteStore, sqlx::sqlite::SqliteRow, skip_locked = "");
 sql_recovery!(SqliteStore, sqlx::sqlite::SqliteRow);
+sql_people!(SqliteStore, sqlx::sqlite::SqliteRow);
+sql_cases!(SqliteStore, sqlx::sqlite::SqliteRow);
+sql_staff!(SqliteStore, sqlx::sqlite::SqliteRow);

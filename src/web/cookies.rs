@@ -13,6 +13,8 @@ pub enum CookieKind {
     PreSession,
     /// The recovery link's token, moved out of the address bar.
     Recovery,
+    /// A staff member's session: never the same cookie as a customer's.
+    Staff,
 }
 
 impl CookieKind {
@@ -24,6 +26,8 @@ impl CookieKind {
             (Self::PreSession, false) => "portcullis_pre",
             (Self::Recovery, true) => "__Host-portcullis_recovery",
             (Self::Recovery, false) => "portcullis_recovery",
+            (Self::Staff, true) => "__Host-portcullis_staff",
+            (Self::Staff, false) => "portcullis_staff",
         }
     }
 }

@@ -13,6 +13,7 @@ use crate::crypto::RandomToken;
 
 pub const SESSION_PURPOSE: &str = "csrf:session";
 pub const SIGN_IN_PURPOSE: &str = "csrf:sign-in";
+pub const STAFF_PURPOSE: &str = "csrf:staff";
 
 pub async fn reject_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);

@@ -20,6 +20,9 @@ pub enum WebError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// Signed in, but this page is not for this login or staff member (the reason is shown).
+    #[error("not permitted")]
+    NotPermitted(&'static str),
     #[error("too many attempts")]
     TooManyAttempts { retry_after_seconds: i64 },
     #[error("overloaded")]
@@ -68,6 +71,7 @@ impl WebError {
                     .into(),
             ),
             Self::NotFound => (StatusCode::NOT_FOUND, "Page not found", "There is no page at this address.".into()),
+            Self::NotPermitted(reason) => (StatusCode::FORBIDDEN, "Not available to you", (*reason).to_string()),
             Self::TooManyAttempts { retry_after_seconds } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
@@ -118,7 +122,13 @@ impl IntoResponse for WebError {
         let (status, heading, message) = self.describe();
         let context = RequestContext::current();
         let page = ErrorPage {
-            layout: Layout { product: context.product, support: context.support, title: heading, user: None },
+            layout: Layout {
+                product: context.product,
+                support: context.support,
+                title: heading,
+                user: None,
+                staff: None,
+            },
             heading,
             message,
             link_href: "/",

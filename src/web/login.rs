@@ -9,7 +9,7 @@ use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SESSION_PURPOSE, SIGN_IN_PURPOSE};
 use super::form::WebForm;
 use super::pages::{Layout, LoginPage, notice, render};
-use super::visitor::{SignedIn, Source, Visitor};
+use super::visitor::{AnySession, Source, Visitor};
 use super::{AppState, WebError};
 use crate::domain::Password;
 use crate::service::auth::SignInError;
@@ -60,7 +60,8 @@ pub async fn submit(
     let password = Password::new(form.password);
     match state.portal.sign_in(&form.login_name, &password, &source).await {
         Ok(signed_in) => {
-            let mut response = Redirect::to("/profile").into_response();
+            let next = if signed_in.restricted { super::visitor::FORCED_CHANGE } else { "/profile" };
+            let mut response = Redirect::to(next).into_response();
             let cookies_out = response.headers_mut();
             cookies_out.append(header::SET_COOKIE, cookies::set(CookieKind::Session, &signed_in.token, &state.web));
             cookies_out.append(header::SET_COOKIE, cookies::clear(CookieKind::PreSession, &state.web));
@@ -69,6 +70,11 @@ pub async fn submit(
         Err(SignInError::Rejected) => {
             let typed: String = form.login_name.chars().take(64).collect();
             let errors = vec![SIGN_IN_FAILED.to_string()];
+            Ok(login_page(&state, &headers, StatusCode::UNAUTHORIZED, None, errors, typed))
+        }
+        Err(SignInError::TemporaryExpired { ask }) => {
+            let typed: String = form.login_name.chars().take(64).collect();
+            let errors = vec![expired_message(&ask, &state.web.support_contact)];
             Ok(login_page(&state, &headers, StatusCode::UNAUTHORIZED, None, errors, typed))
         }
         Err(SignInError::AddressThrottled { retry_after }) => {
@@ -86,13 +92,23 @@ pub struct SignOutForm {
 
 pub async fn sign_out(
     State(state): State<AppState>,
-    SignedIn(active): SignedIn,
+    AnySession(active): AnySession,
     Source(source): Source,
     WebForm(form): WebForm<SignOutForm>,
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
     state.portal.sign_out(&active, &source).await?;
     Ok(signed_out_redirect(&state, "/login?notice=signed-out"))
+}
+
+/// Only someone holding the right temporary password sees this, so naming its issuer tells a
+/// stranger nothing.
+fn expired_message(ask: &str, support: &str) -> String {
+    let whom = match ask.strip_prefix("administrator:") {
+        Some(admin) => format!("your account administrator (the primary login {admin})"),
+        None => support.to_string(),
+    };
+    format!("This temporary password has expired. Ask {whom} for a new one.")
 }
 
 /// A redirect that removes the session cookie and asks the browser to forget cached pages.

@@ -2,14 +2,17 @@
 //! checklist (pages work without it).
 
 mod assets;
+mod cases;
 mod context;
 mod cookies;
 mod csrf;
 mod error;
+mod forced;
 mod form;
 mod health;
 mod login;
 mod login_keys;
+mod logins;
 mod mailbox;
 mod pages;
 mod pickup;
@@ -17,6 +20,7 @@ mod profile;
 mod questions;
 mod recovery;
 mod security_headers;
+mod staff;
 mod visitor;
 
 use std::sync::Arc;
@@ -79,6 +83,23 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/profile/sessions/revoke", post(profile::revoke_session))
         .route("/profile/encryption", post(profile::upload_key))
         .route("/profile/encryption/remove", post(profile::remove_key))
+        .route("/password/new", get(forced::show).post(forced::submit))
+        .route("/logins", get(logins::list).post(logins::create))
+        .route("/logins/{name}", get(logins::show).post(logins::update))
+        .route("/logins/{name}/{action}", post(logins::act))
+        .route("/account/contacts", get(logins::contacts).post(logins::save_contacts))
+        .route("/cases", get(cases::list).post(cases::open))
+        .route("/cases/{number}", get(cases::show))
+        .route("/cases/{number}/reply", post(cases::reply))
+        .route("/staff", get(staff::queue))
+        .route("/staff/login", get(staff::login_form).post(staff::login))
+        .route("/staff/logout", post(staff::logout))
+        .route("/staff/cases", post(staff::record_case))
+        .route("/staff/cases/new", get(staff::new_case_form))
+        .route("/staff/cases/{number}", get(staff::show_case))
+        .route("/staff/cases/{number}/{action}", post(staff::case_action))
+        .route("/staff/admin", get(staff::admin).post(staff::add_staff))
+        .route("/staff/admin/{username}/{action}", post(staff::set_staff_status))
         .route("/logins/{name}/encryption", get(login_keys::show).post(login_keys::upload))
         .route("/logins/{name}/encryption/remove", post(login_keys::remove))
         .route("/secure-message/{id}", get(pickup::show).post(pickup::open))

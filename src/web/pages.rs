@@ -13,16 +13,38 @@ pub struct Layout {
     pub support: String,
     pub title: &'static str,
     pub user: Option<NavUser>,
+    pub staff: Option<NavStaff>,
 }
 
 pub struct NavUser {
     pub name: String,
     pub csrf: String,
+    /// The primary login: the Logins and Contacts pages are offered.
+    pub administrator: bool,
+    /// Signed in with a temporary password: only the forced change is offered.
+    pub restricted: bool,
+}
+
+/// The staff console's header.
+pub struct NavStaff {
+    pub name: String,
+    pub csrf: String,
+    pub admin: bool,
 }
 
 impl Layout {
     pub fn new(state: &AppState, title: &'static str, user: Option<NavUser>) -> Self {
-        Self { product: state.web.product_name.clone(), support: state.web.support_contact.clone(), title, user }
+        Self {
+            product: state.web.product_name.clone(),
+            support: state.web.support_contact.clone(),
+            title,
+            user,
+            staff: None,
+        }
+    }
+
+    pub fn staff(state: &AppState, title: &'static str, staff: NavStaff) -> Self {
+        Self { staff: Some(staff), ..Self::new(state, title, None) }
     }
 }
 
@@ -285,6 +307,234 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
             Some("Your password was reset and every session of your login has ended. Sign in with your new password.")
         }
         "questions-saved" => Some("Your security questions were saved."),
+        "password-set" => {
+            Some("Your new password is set and every session of your login has ended. Sign in with your new password.")
+        }
+        "login-created" => Some("The login was created. Send its first password with Reset password."),
+        "login-saved" => Some("The login was saved."),
+        "login-disabled" => {
+            Some("The login was disabled: its sessions ended and its links and temporary passwords no longer work.")
+        }
+        "login-enabled" => Some("The login was enabled."),
+        "login-deleted" => Some("The login was deleted."),
+        "temporary-sent" => Some("A temporary password was sent in an encrypted email. Nobody else has seen it."),
+        "contacts-saved" => Some("The contacts on record were saved."),
+        "case-opened" => Some("Your case was opened. Support will contact you; updates also arrive by email."),
+        "case-updated" => Some("The case was updated."),
+        "verification-recorded" => Some("The call-back was recorded."),
+        "approved" => Some("Your approval was recorded."),
+        "staff-saved" => Some("The staff member was saved."),
         _ => None,
     }
+}
+
+#[derive(Template)]
+#[template(path = "forced_change.html")]
+pub struct ForcedChangePage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+    pub rules: Vec<RuleRow>,
+}
+
+pub struct LoginRow {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub authorized_contact: bool,
+    pub has_key: bool,
+    pub status: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "logins.html")]
+pub struct LoginsPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub rows: Vec<LoginRow>,
+    pub login_name: String,
+    pub email: String,
+    pub phone: String,
+    pub authorized_contact: bool,
+}
+
+#[derive(Template)]
+#[template(path = "login_edit.html")]
+pub struct LoginEditPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+    pub email: String,
+    pub phone: String,
+    pub authorized_contact: bool,
+    pub disabled: bool,
+    pub key: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "passcode.html")]
+pub struct PasscodePage {
+    pub layout: Layout,
+    pub login_name: String,
+    pub passcode: String,
+    pub back_href: String,
+}
+
+pub struct ContactRow {
+    pub role: &'static str,
+    pub label: &'static str,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+#[derive(Template)]
+#[template(path = "contacts.html")]
+pub struct ContactsPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub rows: Vec<ContactRow>,
+}
+
+pub struct CaseRow {
+    pub number: i64,
+    pub title: String,
+    pub status: &'static str,
+    pub channel: &'static str,
+    pub opened_by: String,
+    pub account: String,
+    pub reset: bool,
+    pub created: String,
+    pub updated: String,
+}
+
+pub struct EntryRow {
+    pub author: String,
+    pub kind: String,
+    pub body: String,
+    pub internal: bool,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+pub struct CasesPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub rows: Vec<CaseRow>,
+    pub can_open: bool,
+    pub reset_title: &'static str,
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub case: CaseRow,
+    pub description: String,
+    pub entries: Vec<EntryRow>,
+    pub can_write: bool,
+    pub can_resolve: bool,
+    pub can_reopen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff_login.html")]
+pub struct StaffLoginPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub username: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_queue.html")]
+pub struct StaffQueuePage {
+    pub layout: Layout,
+    pub rows: Vec<CaseRow>,
+    /// (value, label, selected)
+    pub statuses: Vec<(&'static str, &'static str, bool)>,
+    pub kind: String,
+    pub channel: String,
+    pub account: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_new_case.html")]
+pub struct StaffNewCasePage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub requester: String,
+    pub title: String,
+    pub description: String,
+    pub reset_title: &'static str,
+}
+
+pub struct VerificationRow {
+    pub at: String,
+    pub contact: String,
+    pub phone: String,
+    pub outcome: &'static str,
+    pub staff: String,
+    pub notes: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_case.html")]
+pub struct StaffCasePage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub case: CaseRow,
+    pub description: String,
+    pub recorded_by: String,
+    pub entries: Vec<EntryRow>,
+    pub contacts: Vec<ContactRow>,
+    pub verifications: Vec<VerificationRow>,
+    pub approvals: Vec<String>,
+    /// (name, is primary)
+    pub logins: Vec<(String, bool)>,
+    pub primary_name: String,
+    pub primary_email: String,
+    pub blocker: Option<String>,
+    pub four_eyes: bool,
+    /// The moves allowed from the current status: (value, label).
+    pub statuses: Vec<(&'static str, &'static str)>,
+}
+
+pub struct StaffMemberRow {
+    pub username: String,
+    pub role: &'static str,
+    pub disabled: bool,
+    pub created: String,
+    pub myself: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff_admin.html")]
+pub struct StaffAdminPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub members: Vec<StaffMemberRow>,
 }

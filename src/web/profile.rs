@@ -25,7 +25,12 @@ pub struct NoticeQuery {
 }
 
 pub fn nav_user(active: &ActiveSession) -> NavUser {
-    NavUser { name: active.login.name.to_string(), csrf: active.token.derive(SESSION_PURPOSE) }
+    NavUser {
+        name: active.login.name.to_string(),
+        csrf: active.token.derive(SESSION_PURPOSE),
+        administrator: active.login.kind == LoginKind::Primary,
+        restricted: active.session.restricted,
+    }
 }
 
 pub async fn show(

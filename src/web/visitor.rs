@@ -12,6 +12,7 @@ use super::cookies::{self, CookieKind};
 use super::{AppState, WebError};
 use crate::service::RequestSource;
 use crate::service::sessions::ActiveSession;
+use crate::service::staff::ActiveStaff;
 
 /// The request's source: client address and user agent.
 pub struct Source(pub RequestSource);
@@ -62,10 +63,29 @@ impl FromRequestParts<AppState> for Visitor {
     }
 }
 
-/// A page that needs a signed-in login; everyone else is sent to the sign-in page.
+/// A page that needs a signed-in login; everyone else is sent to the sign-in page. A session
+/// opened with a temporary password is sent to the forced change instead: it can do nothing else.
 pub struct SignedIn(pub ActiveSession);
 
 impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let AnySession(active) = AnySession::from_request_parts(parts, state).await?;
+        match active.session.restricted {
+            true => Err(Redirect::to(FORCED_CHANGE).into_response()),
+            false => Ok(Self(active)),
+        }
+    }
+}
+
+/// Where a restricted session is always sent.
+pub const FORCED_CHANGE: &str = "/password/new";
+
+/// Any live session, restricted or not: for the forced change itself and for signing out.
+pub struct AnySession(pub ActiveSession);
+
+impl FromRequestParts<AppState> for AnySession {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
@@ -78,6 +98,28 @@ impl FromRequestParts<AppState> for SignedIn {
             }
             Ok(Visitor(None)) => Err(Redirect::to("/login").into_response()),
             Err(error) => Err(error.into_response()),
+        }
+    }
+}
+
+/// A staff console page: needs a live staff session (its own cookie); others go to the
+/// staff sign-in. A customer's session never counts here.
+pub struct StaffSignedIn(pub ActiveStaff);
+
+impl FromRequestParts<AppState> for StaffSignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookies::read(&parts.headers, CookieKind::Staff, &state.web) else {
+            return Err(Redirect::to("/staff/login").into_response());
+        };
+        match state.portal.staff_session(&token).await {
+            Ok(Some(active)) => Ok(Self(active)),
+            Ok(None) => {
+                let clear = [(axum::http::header::SET_COOKIE, cookies::clear(CookieKind::Staff, &state.web))];
+                Err((clear, Redirect::to("/staff/login?notice=session-expired")).into_response())
+            }
+            Err(error) => Err(WebError::from(error).into_response()),
         }
     }
 }

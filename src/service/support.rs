@@ -1,0 +1,455 @@
+//! The support side of cases: the queue, cases recorded from email or phone, call-back
+//! verifications, four-eyes approvals, and sending a temporary password for an account's
+//! primary login — only when every rule of the procedure holds. Each refusal is explained
+//! and audited, and changes nothing else.
+
+use serde_json::json;
+
+use super::cases::{CaseError, entry, is_authorized_contact, parse_case_text};
+use super::mail::SecretDelivery;
+use super::staff::ActiveStaff;
+use super::temporary::{IssueError, Issuer};
+use super::{Portal, RequestSource, new_id};
+use crate::domain::{Actor, AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, ContactRole, LoginKind, LoginName};
+use crate::store::{
+    ApprovalRecord, CaseEntryRecord, CaseFilter, CaseRecord, CaseUpdate, Contact, LoginRecord, NewCase,
+    NewVerification, StoreError, VerificationRecord,
+};
+
+/// Why support may not send a temporary password on a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The article: support cannot reset secondary logins; the account administrator does.
+    SecondaryLogin {
+        administrator: String,
+    },
+    /// The article: no resets from an inbound phone call.
+    PhoneChannel,
+    OpenerNotAuthorized {
+        opener: String,
+    },
+    NotResetRequest,
+    CaseNotActive,
+    NoVerification,
+    NeedsApproval,
+    ApproverIsSender,
+    LoginDisabled,
+    RateLimited,
+    WrongPassword,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::SecondaryLogin { .. } => "secondary_login",
+            Self::PhoneChannel => "phone_channel",
+            Self::OpenerNotAuthorized { .. } => "opener_not_authorized",
+            Self::NotResetRequest => "not_reset_request",
+            Self::CaseNotActive => "case_not_active",
+            Self::NoVerification => "no_verification",
+            Self::NeedsApproval => "needs_approval",
+            Self::ApproverIsSender => "approver_is_sender",
+            Self::LoginDisabled => "login_disabled",
+            Self::RateLimited => "rate_limited",
+            Self::WrongPassword => "wrong_password",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::SecondaryLogin { administrator } => format!(
+                "Support cannot reset passwords for secondary logins. The account administrator (primary login \
+                 {administrator}) resets them from the Logins page."
+            ),
+            Self::PhoneChannel => "Password resets are not accepted from an inbound phone call: to reduce social \
+                                   engineering, a reset is only taken from an authorized contact through the portal \
+                                   or by email, after a call-back to a contact on record."
+                .into(),
+            Self::OpenerNotAuthorized { opener } => format!(
+                "This case was opened by {opener}, who is not an authorized contact of the account. Only the primary \
+                 login or a secondary login marked as an authorized contact can request a reset."
+            ),
+            Self::NotResetRequest => {
+                "This case is not a \"Primary account password reset request\"; no temporary password can be sent on it."
+                    .into()
+            }
+            Self::CaseNotActive => "The case is resolved or closed.".into(),
+            Self::NoVerification => "Record a successful call-back to a contact on record first; it stays valid for a \
+                                     limited time."
+                .into(),
+            Self::NeedsApproval => "A second agent must approve sending a temporary password on this case.".into(),
+            Self::ApproverIsSender => "The approval must come from another agent than the one who sends.".into(),
+            Self::LoginDisabled => "The primary login is disabled.".into(),
+            Self::RateLimited => "Too many temporary passwords were sent for this account in the last hour.".into(),
+            Self::WrongPassword => "Your password is not correct.".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SupportError {
+    #[error("{}", .0.message())]
+    Refused(Refusal),
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    #[error(transparent)]
+    Overloaded(#[from] crate::crypto::Overloaded),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Everything the staff case page shows.
+pub struct StaffCaseView {
+    pub case: CaseRecord,
+    pub entries: Vec<CaseEntryRecord>,
+    pub verifications: Vec<VerificationRecord>,
+    pub approvals: Vec<ApprovalRecord>,
+    pub contacts: Vec<Contact>,
+    /// The account's logins, primary first.
+    pub logins: Vec<LoginRecord>,
+    /// Why sending to the primary login would be refused now, if it would.
+    pub blocker: Option<Refusal>,
+}
+
+impl Portal {
+    pub async fn case_queue(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>, StoreError> {
+        self.store.list_cases(filter).await
+    }
+
+    /// The account whose primary login is `name`, for the queue's filter.
+    pub async fn account_of_primary(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let Ok(name) = LoginName::parse(name) else { return Ok(None) };
+        Ok(self.store.login_by_name(&name).await?.filter(|l| l.kind == LoginKind::Primary).map(|l| l.account_id))
+    }
+
+    pub async fn staff_case(&self, number: i64) -> Result<StaffCaseView, SupportError> {
+        let case = self.store.case_by_number(number).await?.ok_or(CaseError::NotFound)?;
+        let logins = self.store.logins_of_account(&case.account_id).await?;
+        let blocker = match logins.iter().find(|l| l.kind == LoginKind::Primary) {
+            Some(primary) => self.reset_refusal(&case, primary, None).await?,
+            None => Some(Refusal::NotResetRequest),
+        };
+        Ok(StaffCaseView {
+            entries: self.store.case_entries(&case.id).await?,
+            verifications: self.store.case_verifications(&case.id).await?,
+            approvals: self.store.case_approvals(&case.id).await?,
+            contacts: self.store.contacts(&case.account_id).await?,
+            logins,
+            blocker,
+            case,
+        })
+    }
+
+    /// Records a case that came by email or phone, for the login that asked.
+    pub async fn record_case(
+        &self,
+        active: &ActiveStaff,
+        requester: &str,
+        channel: Channel,
+        title: &str,
+        description: &str,
+        source: &RequestSource,
+    ) -> Result<i64, SupportError> {
+        if channel == Channel::Portal {
+            return Err(CaseError::Invalid("Cases from the portal are opened by the customer.".into()).into());
+        }
+        let (title, description) = parse_case_text(title, description)?;
+        let requester = match LoginName::parse(requester) {
+            Ok(name) => self.store.login_by_name(&name).await?,
+            Err(_) => None,
+        };
+        let requester = requester
+            .ok_or_else(|| CaseError::Invalid("No login has that name: enter the login that asked.".into()))?;
+        let kind =
+            if title == crate::domain::case::PRIMARY_RESET_TITLE { CaseKind::PrimaryReset } else { CaseKind::General };
+        let case = NewCase {
+            id: new_id(),
+            number: self.store.reserve_case_number().await?,
+            account_id: requester.account_id.clone(),
+            kind,
+            title,
+            description,
+            channel,
+            opened_by_login_id: Some(requester.id.clone()),
+            opened_by_name: requester.name.to_string(),
+            recorded_by: Some(active.staff.username.clone()),
+        };
+        Ok(self.store_new_case(&case, &requester, active.actor(), source).await?)
+    }
+
+    /// A staff reply (sent to the opener) or an internal note (staff only).
+    pub async fn staff_comment(
+        &self,
+        active: &ActiveStaff,
+        number: i64,
+        body: &str,
+        internal: bool,
+        source: &RequestSource,
+    ) -> Result<(), SupportError> {
+        let case = self.store.case_by_number(number).await?.ok_or(CaseError::NotFound)?;
+        let body = crate::domain::case::clean_text(body, super::cases::MAX_TEXT, true)
+            .ok_or_else(|| CaseError::Invalid("Write a comment of at most 5000 characters.".into()))?;
+        if case.status == CaseStatus::Closed {
+            return Err(CaseError::NotAllowed("The case is closed.".into()).into());
+        }
+        let mut note = entry("comment", &active.actor(), body);
+        note.customer_visible = !internal;
+        Ok(self.apply_case_change(&case, None, Some(note), None, &active.actor(), source).await?)
+    }
+
+    pub async fn staff_set_status(
+        &self,
+        active: &ActiveStaff,
+        number: i64,
+        next: CaseStatus,
+        source: &RequestSource,
+    ) -> Result<(), SupportError> {
+        let case = self.store.case_by_number(number).await?.ok_or(CaseError::NotFound)?;
+        if !case.status.can_move_to(next) {
+            let message = format!("A case that is {} cannot move to {}.", case.status.label(), next.label());
+            return Err(CaseError::NotAllowed(message).into());
+        }
+        let note = entry("status", &active.actor(), format!("Status changed to {}.", next.label()));
+        Ok(self.apply_case_change(&case, Some(next), Some(note), None, &active.actor(), source).await?)
+    }
+
+    /// Records a call-back to a contact on record. The number called is the one on record.
+    pub async fn record_verification(
+        &self,
+        active: &ActiveStaff,
+        number: i64,
+        role: ContactRole,
+        verified: bool,
+        notes: &str,
+        source: &RequestSource,
+    ) -> Result<(), SupportError> {
+        let case = self.store.case_by_number(number).await?.ok_or(CaseError::NotFound)?;
+        if !case.status.is_active() {
+            return Err(SupportError::Refused(Refusal::CaseNotActive));
+        }
+        let contacts = self.store.contacts(&case.account_id).await?;
+        let contact = contacts.into_iter().find(|c| c.role == role).ok_or_else(|| {
+            CaseError::Invalid(format!("The account has no {} on record.", role.label().to_lowercase()))
+        })?;
+        let notes = match notes.trim() {
+            "" => String::new(),
+            typed => crate::domain::case::clean_text(typed, 2000, true)
+                .ok_or_else(|| CaseError::Invalid("Notes may hold at most 2000 characters.".into()))?,
+        };
+        let outcome = if verified { "verified" } else { "not verified" };
+        let mut note = entry(
+            "verification",
+            &active.actor(),
+            format!(
+                "Call-back to the {} {} at {}: {outcome}. {notes}",
+                role.label().to_lowercase(),
+                contact.name,
+                contact.phone
+            )
+            .trim_end()
+            .to_string(),
+        );
+        note.customer_visible = false;
+        let check = NewVerification {
+            id: new_id(),
+            contact_role: role,
+            contact_name: contact.name,
+            phone: contact.phone,
+            method: "call_back",
+            verified,
+            notes,
+            staff: active.staff.username.clone(),
+        };
+        let event = AuditEvent::new(AuditAction::CaseVerificationRecorded, active.actor())
+            .subject(case.opened_by_name.clone())
+            .from_address(source.ip.clone())
+            .details(
+                json!({ "case": case.number, "contact": role.as_str(), "outcome": outcome, "method": "call_back" }),
+            );
+        let update = CaseUpdate {
+            case_id: case.id.clone(),
+            expected_status: case.status,
+            new_status: None,
+            entry: Some(note),
+            verification: Some(check),
+            approval: None,
+            notice: None,
+        };
+        match self.store.update_case(&update, &[event], self.clock.now()).await? {
+            true => Ok(()),
+            false => Err(CaseError::Conflict.into()),
+        }
+    }
+
+    /// Four-eyes: a second agent approves sending a temporary password on a verified case.
+    pub async fn approve_temporary_password(
+        &self,
+        active: &ActiveStaff,
+        number: i64,
+        source: &RequestSource,
+    ) -> Result<(), SupportError> {
+        let case = self.store.case_by_number(number).await?.ok_or(CaseError::NotFound)?;
+        if !case.status.is_active() {
+            return Err(SupportError::Refused(Refusal::CaseNotActive));
+        }
+        if self.valid_verification(&case).await?.is_none() {
+            return Err(SupportError::Refused(Refusal::NoVerification));
+        }
+        let mut note = entry("approval", &active.actor(), "Approved sending a temporary password.".into());
+        note.customer_visible = false;
+        let event = AuditEvent::new(AuditAction::CaseApproved, active.actor())
+            .subject(case.opened_by_name.clone())
+            .from_address(source.ip.clone())
+            .details(json!({ "case": case.number }));
+        let update = CaseUpdate {
+            case_id: case.id.clone(),
+            expected_status: case.status,
+            new_status: None,
+            entry: Some(note),
+            verification: None,
+            approval: Some(active.staff.username.clone()),
+            notice: None,
+        };
+        match self.store.update_case(&update, &[event], self.clock.now()).await? {
+            true => Ok(()),
+            false => Err(CaseError::Conflict.into()),
+        }
+    }
+
+    /// Sends a temporary password to `target` (which must be the account's primary login) on
+    /// a verified reset-request case. The agent never sees the password; with secure pickup,
+    /// the returned passcode is shown once for the agent to give by voice.
+    pub async fn send_temporary_password(
+        &self,
+        active: &ActiveStaff,
+        number: i64,
+        target: &str,
+        password: &crate::domain::Password,
+        source: &RequestSource,
+    ) -> Result<SecretDelivery, SupportError> {
+        let case = self.store.case_by_number(number).await?.ok_or(CaseError::NotFound)?;
+        let login = match LoginName::parse(target) {
+            Ok(name) => self.store.login_by_name(&name).await?.filter(|l| l.account_id == case.account_id),
+            Err(_) => None,
+        };
+        let login = login.ok_or_else(|| CaseError::Invalid("That login is not part of this case's account.".into()))?;
+        let password_ok = self.staff_password_matches(active, password, source).await.map_err(|e| match e {
+            super::auth::SignInError::Overloaded(o) => SupportError::Overloaded(o),
+            super::auth::SignInError::Store(s) => SupportError::Store(s),
+            _ => SupportError::Refused(Refusal::WrongPassword),
+        })?;
+        if !password_ok {
+            return Err(SupportError::Refused(Refusal::WrongPassword));
+        }
+        if let Some(refusal) = self.reset_refusal(&case, &login, Some(active)).await? {
+            return Err(self.refuse(active, &case, &login, refusal, source).await?);
+        }
+        let author = Actor::Staff(active.staff.username.clone());
+        let notice = self.opener_notice(&case, CaseStatus::AwaitingCustomer, "temporary_password_sent", None).await?;
+        let update = CaseUpdate {
+            case_id: case.id.clone(),
+            expected_status: case.status,
+            new_status: Some(CaseStatus::AwaitingCustomer),
+            entry: None,
+            verification: None,
+            approval: None,
+            notice,
+        };
+        let issuer = Issuer::Support(active.staff.username.clone());
+        let mut update = update;
+        let how = match self.store.recipient_key(&login.id).await? {
+            Some(_) => "an encrypted email (or secure pickup if the key is no longer usable)",
+            None => "secure pickup",
+        };
+        update.entry = Some(entry(
+            "temporary_password",
+            &author,
+            format!("A temporary password was sent to the primary login {} by {how}.", login.name),
+        ));
+        match self.issue_temporary_password(&login, &issuer, Some(update), source).await {
+            Ok(delivery) => Ok(delivery),
+            Err(IssueError::RateLimited) => Err(SupportError::Refused(Refusal::RateLimited)),
+            Err(IssueError::CaseMoved) => Err(CaseError::Conflict.into()),
+            Err(IssueError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    /// The first rule of the procedure that `case` and `target` break, if any.
+    async fn reset_refusal(
+        &self,
+        case: &CaseRecord,
+        target: &LoginRecord,
+        sender: Option<&ActiveStaff>,
+    ) -> Result<Option<Refusal>, StoreError> {
+        if target.kind != LoginKind::Primary {
+            let primary = self
+                .store
+                .logins_of_account(&case.account_id)
+                .await?
+                .into_iter()
+                .find(|l| l.kind == LoginKind::Primary);
+            let administrator = primary.map_or_else(|| "of the account".into(), |p| p.name.to_string());
+            return Ok(Some(Refusal::SecondaryLogin { administrator }));
+        }
+        if !case.channel.may_carry_reset() {
+            return Ok(Some(Refusal::PhoneChannel));
+        }
+        let opener = match &case.opened_by_login_id {
+            Some(id) => self.store.login_by_id(id).await?,
+            None => None,
+        };
+        if !opener.as_ref().is_some_and(|o| o.account_id == case.account_id && !o.disabled && is_authorized_contact(o))
+        {
+            return Ok(Some(Refusal::OpenerNotAuthorized { opener: case.opened_by_name.clone() }));
+        }
+        if case.kind != CaseKind::PrimaryReset {
+            return Ok(Some(Refusal::NotResetRequest));
+        }
+        if !case.status.is_active() {
+            return Ok(Some(Refusal::CaseNotActive));
+        }
+        if target.disabled {
+            return Ok(Some(Refusal::LoginDisabled));
+        }
+        let Some(verification) = self.valid_verification(case).await? else {
+            return Ok(Some(Refusal::NoVerification));
+        };
+        if self.support.four_eyes {
+            let approvals = self.store.case_approvals(&case.id).await?;
+            let current: Vec<&ApprovalRecord> =
+                approvals.iter().filter(|a| a.created_at >= verification.created_at).collect();
+            if current.is_empty() {
+                return Ok(Some(Refusal::NeedsApproval));
+            }
+            if let Some(sender) = sender
+                && current.iter().all(|a| a.staff == sender.staff.username)
+            {
+                return Ok(Some(Refusal::ApproverIsSender));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The case's latest call-back, when it verified the caller and is still within validity.
+    async fn valid_verification(&self, case: &CaseRecord) -> Result<Option<VerificationRecord>, StoreError> {
+        let latest = self.store.case_verifications(&case.id).await?.pop();
+        let now = self.clock.now();
+        Ok(latest.filter(|v| v.verified && v.created_at + self.support.verification_validity >= now))
+    }
+
+    async fn refuse(
+        &self,
+        active: &ActiveStaff,
+        case: &CaseRecord,
+        target: &LoginRecord,
+        refusal: Refusal,
+        source: &RequestSource,
+    ) -> Result<SupportError, StoreError> {
+        let event = AuditEvent::new(AuditAction::TemporaryPasswordRefused, active.actor())
+            .subject(target.name.to_string())
+            .from_address(source.ip.clone())
+            .details(json!({ "case": case.number, "reason": refusal.code() }));
+        self.store.append_audit(&[event], self.clock.now()).await?;
+        Ok(SupportError::Refused(refusal))
+    }
+}

@@ -1,0 +1,213 @@
+//! Temporary passwords, whoever issues them: generated here (nobody sees or chooses them),
+//! sent only encrypted or by secure pickup, one use before they expire; signing in with one
+//! opens a restricted session that can only set a new password.
+
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+use super::mail::SecretDelivery;
+use super::password::{ChangeError, ChangeProblem};
+use super::sessions::ActiveSession;
+use super::{Portal, RequestSource, new_id};
+use crate::crypto::RandomToken;
+use crate::crypto::token::fill_random;
+use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, temporary};
+use crate::mail::message::{OutboundMessage, TemporaryPassword};
+use crate::store::{
+    CaseUpdate, LoginRecord, NewSession, NewTemporaryPassword, StoreError, TemporaryIssue, TemporaryPasswordRecord,
+};
+
+/// Who sends a temporary password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Issuer {
+    /// The account's primary login, for one of its secondary logins.
+    Administrator(LoginName),
+    /// A support agent, for an account's primary login, on a verified case.
+    Support(String),
+}
+
+impl Issuer {
+    fn actor(&self) -> Actor {
+        match self {
+            Self::Administrator(name) => Actor::Login(name.to_string()),
+            Self::Support(name) => Actor::Staff(name.clone()),
+        }
+    }
+
+    /// What is stored with the password, to tell its holder whom to ask when it has expired.
+    fn stored(&self) -> String {
+        match self {
+            Self::Administrator(name) => format!("administrator:{name}"),
+            Self::Support(_) => "support".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("too many temporary passwords were sent for this account in the last hour")]
+    RateLimited,
+    #[error("the case changed meanwhile")]
+    CaseMoved,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The sign-in outcome of a password that matched a temporary one.
+pub enum TemporaryMatch {
+    /// A restricted session started.
+    Started(RandomToken),
+    /// It was right but has expired: whom to ask for a new one.
+    Expired { ask: String },
+}
+
+impl Portal {
+    /// Generates a temporary password for `target` and sends it: encrypted to the login's key,
+    /// else by secure pickup (the passcode is returned for the issuer to give by voice).
+    /// With `case`, the case's update commits in the same transaction.
+    pub async fn issue_temporary_password(
+        &self,
+        target: &LoginRecord,
+        issuer: &Issuer,
+        case: Option<CaseUpdate>,
+        source: &RequestSource,
+    ) -> Result<SecretDelivery, IssueError> {
+        let now = self.clock.now();
+        let key = format!("temporary:{}", target.account_id);
+        let count = self.store.count_event(&key, time::Duration::hours(1), now).await?;
+        if count > self.support.temporary_per_account_per_hour {
+            let refused = AuditEvent::new(AuditAction::TemporaryPasswordRefused, issuer.actor())
+                .subject(target.name.to_string())
+                .from_address(source.ip.clone())
+                .details(json!({ "reason": "rate_limited", "account": target.account_id }));
+            self.store.append_audit(&[refused], now).await?;
+            return Err(IssueError::RateLimited);
+        }
+        let password =
+            temporary::generate(&self.policy, &target.name, fill_random, |p| self.common_passwords.contains(p));
+        let expires_at = now + self.support.temporary_lifetime;
+        let message = OutboundMessage::TemporaryPassword(TemporaryPassword {
+            version: 1,
+            login_name: target.name.to_string(),
+            password: password.normalized(),
+            expires_at: expires_at.unix_timestamp(),
+        });
+        let (parcel, delivery) = self.seal_secret(target, &message).await?;
+        let how = match delivery {
+            SecretDelivery::Encrypted => "encrypted_email",
+            SecretDelivery::Pickup { .. } => "secure_pickup",
+        };
+        let event = AuditEvent::new(AuditAction::TemporaryPasswordIssued, issuer.actor())
+            .subject(target.name.to_string())
+            .from_address(source.ip.clone())
+            .details(json!({
+                "delivery": how,
+                "expires_at": expires_at.unix_timestamp(),
+                "case": case.as_ref().map(|c| c.case_id.clone()),
+            }));
+        let issue = TemporaryIssue {
+            temporary: NewTemporaryPassword {
+                id: new_id(),
+                login_id: target.id.clone(),
+                digest: temporary::digest(&target.id, &password),
+                issued_by: issuer.stored(),
+                expires_at,
+            },
+            parcel,
+            case,
+            audit: vec![event],
+        };
+        if !self.store.issue_temporary_password(&issue, now).await? {
+            return Err(IssueError::CaseMoved);
+        }
+        self.wake_mail_worker();
+        Ok(delivery)
+    }
+
+    /// The login's temporary password, when `password` is it. Looked up for every sign-in,
+    /// known name or not, so that its cost says nothing about the login.
+    pub(super) async fn temporary_candidate(
+        &self,
+        login: Option<&LoginRecord>,
+    ) -> Result<Option<TemporaryPasswordRecord>, StoreError> {
+        let id = login.map_or("", |l| l.id.as_str());
+        Ok(self.store.latest_temporary_password(id).await?.filter(TemporaryPasswordRecord::is_pending))
+    }
+
+    /// Signs in with a temporary password: it is used up, the old password stops working,
+    /// and a restricted session starts. None when `password` is not the login's temporary one.
+    pub(super) async fn sign_in_with_temporary(
+        &self,
+        login: &LoginRecord,
+        candidate: &TemporaryPasswordRecord,
+        password: &Password,
+        source: &RequestSource,
+    ) -> Result<Option<TemporaryMatch>, StoreError> {
+        let presented = temporary::digest(&login.id, password);
+        if !bool::from(presented.as_bytes().ct_eq(candidate.digest.as_bytes())) {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let actor = Actor::Login(login.name.to_string());
+        if candidate.expires_at < now {
+            let event = AuditEvent::new(AuditAction::TemporaryPasswordExpired, actor)
+                .subject(login.name.to_string())
+                .from_address(source.ip.clone());
+            self.store.append_audit(&[event], now).await?;
+            return Ok(Some(TemporaryMatch::Expired { ask: candidate.issued_by.clone() }));
+        }
+        let token = RandomToken::generate();
+        let session = NewSession {
+            id: new_id(),
+            token_hash: token.digest(),
+            login_id: login.id.clone(),
+            source_ip: source.ip.clone(),
+            user_agent: source.user_agent.clone(),
+        };
+        let event = AuditEvent::new(AuditAction::TemporaryPasswordUsed, actor)
+            .subject(login.name.to_string())
+            .from_address(source.ip.clone())
+            .details(json!({ "old_password": "retired", "sessions_ended": "all others" }));
+        match self.store.start_temporary_session(&session, &candidate.id, &event, now).await? {
+            true => Ok(Some(TemporaryMatch::Started(token))),
+            false => Ok(None),
+        }
+    }
+
+    /// The forced change after a temporary password: policy and history apply, the new one
+    /// may not be the temporary one; then every session ends.
+    pub async fn complete_forced_change(
+        &self,
+        active: &ActiveSession,
+        new: &Password,
+        confirm: &Password,
+        source: &RequestSource,
+    ) -> Result<(), ChangeError> {
+        let login = &active.login;
+        let mut problems = Vec::new();
+        if new.normalized() != confirm.normalized() {
+            problems.push(ChangeProblem::ConfirmationMismatch);
+        }
+        let violations = self.new_password_violations(login, new, true).await?;
+        problems.extend(violations.into_iter().map(ChangeProblem::Policy));
+        let latest = self.store.latest_temporary_password(&login.id).await?;
+        if latest.is_some_and(|t| t.digest == temporary::digest(&login.id, new)) {
+            problems.push(ChangeProblem::SameAsTemporary);
+        }
+        let actor = Actor::Login(login.name.to_string());
+        if !problems.is_empty() {
+            let codes: Vec<&str> = problems.iter().map(|p| p.code()).collect();
+            let failed = AuditEvent::new(AuditAction::PasswordChangeFailed, actor)
+                .subject(login.name.to_string())
+                .from_address(source.ip.clone())
+                .details(json!({ "problems": codes, "after": "temporary_password" }));
+            self.store.append_audit(&[failed], self.clock.now()).await?;
+            return Err(ChangeError::Refused(problems));
+        }
+        let event = AuditEvent::new(AuditAction::PasswordSetAfterTemporary, actor)
+            .subject(login.name.to_string())
+            .from_address(source.ip.clone())
+            .details(json!({ "sessions_ended": "all" }));
+        self.store_new_password(login, new, &event, "temporary_password", source).await
+    }
+}

@@ -1,0 +1,144 @@
+//! Support cases in the store: the case, its thread, call-back verifications and approvals.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{NewMail, StoreResult};
+use crate::domain::{AuditEvent, CaseKind, CaseStatus, Channel, ContactRole};
+
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub id: String,
+    /// From `reserve_case_number`; a number reserved but never used leaves a gap, nothing more.
+    pub number: i64,
+    pub account_id: String,
+    pub kind: CaseKind,
+    pub title: String,
+    pub description: String,
+    pub channel: Channel,
+    pub opened_by_login_id: Option<String>,
+    pub opened_by_name: String,
+    pub recorded_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRecord {
+    pub id: String,
+    pub number: i64,
+    pub account_id: String,
+    pub account_name: String,
+    pub kind: CaseKind,
+    pub title: String,
+    pub description: String,
+    pub channel: Channel,
+    pub status: CaseStatus,
+    pub opened_by_login_id: Option<String>,
+    pub opened_by_name: String,
+    pub recorded_by: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewCaseEntry {
+    pub id: String,
+    /// `comment`, `status`, `verification`, `approval`, `temporary_password`.
+    pub kind: &'static str,
+    /// `login:NAME`, `staff:NAME` or `system`.
+    pub author: String,
+    pub body: String,
+    /// Staff-only notes stay off the customer's view.
+    pub customer_visible: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEntryRecord {
+    pub id: String,
+    pub kind: String,
+    pub author: String,
+    pub body: String,
+    pub customer_visible: bool,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewVerification {
+    pub id: String,
+    pub contact_role: ContactRole,
+    pub contact_name: String,
+    /// Copied from the contact on record, never typed by the agent.
+    pub phone: String,
+    pub method: &'static str,
+    pub verified: bool,
+    pub notes: String,
+    pub staff: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerificationRecord {
+    pub id: String,
+    pub contact_role: String,
+    pub contact_name: String,
+    pub phone: String,
+    pub method: String,
+    pub verified: bool,
+    pub notes: String,
+    pub staff: String,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRecord {
+    pub staff: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// One change to a case, applied only while the case still has `expected_status`: two agents
+/// acting at once cannot both move it.
+#[derive(Debug, Clone)]
+pub struct CaseUpdate {
+    pub case_id: String,
+    pub expected_status: CaseStatus,
+    pub new_status: Option<CaseStatus>,
+    pub entry: Option<NewCaseEntry>,
+    pub verification: Option<NewVerification>,
+    /// The approving agent (four-eyes).
+    pub approval: Option<String>,
+    /// The email notice to the case's opener.
+    pub notice: Option<NewMail>,
+}
+
+/// The staff queue's filters; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub kind: Option<CaseKind>,
+    pub channel: Option<Channel>,
+    pub account_id: Option<String>,
+    pub limit: i64,
+}
+
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// The next case number, taken for good.
+    async fn reserve_case_number(&self) -> StoreResult<i64>;
+    /// Stores a new case with its notice to the opener.
+    async fn create_case(
+        &self,
+        case: &NewCase,
+        notice: Option<&NewMail>,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    async fn case_by_number(&self, number: i64) -> StoreResult<Option<CaseRecord>>;
+    /// The account's cases, newest first.
+    async fn cases_of_account(&self, account_id: &str) -> StoreResult<Vec<CaseRecord>>;
+    /// The staff queue: active cases first, then by last update.
+    async fn list_cases(&self, filter: &CaseFilter) -> StoreResult<Vec<CaseRecord>>;
+    async fn case_entries(&self, case_id: &str) -> StoreResult<Vec<CaseEntryRecord>>;
+    async fn case_verifications(&self, case_id: &str) -> StoreResult<Vec<VerificationRecord>>;
+    async fn case_approvals(&self, case_id: &str) -> StoreResult<Vec<ApprovalRecord>>;
+    /// Applies `update` with its audit entries; false (nothing written) when the case's status
+    /// is no longer the expected one.
+    async fn update_case(&self, update: &CaseUpdate, audit: &[AuditEvent], now: OffsetDateTime) -> StoreResult<bool>;
+}

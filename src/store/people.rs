@@ -1,0 +1,109 @@
+//! The account administrator's side of the store: contacts on record, changes to secondary
+//! logins, temporary passwords and the restricted session they open.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::{CaseUpdate, NewMail, NewSecureMessage, NewSession, StoreResult};
+use crate::domain::{AuditEvent, ContactRole};
+
+/// A contact on record, as support calls it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub role: ContactRole,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+/// What the administrator may change on a secondary login.
+#[derive(Debug, Clone)]
+pub struct LoginEdit {
+    pub login_id: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub authorized_contact: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTemporaryPassword {
+    pub id: String,
+    pub login_id: String,
+    /// `domain::temporary::digest`; the password itself is never stored.
+    pub digest: String,
+    /// Who issued it, for the "contact …" message when it has expired.
+    pub issued_by: String,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemporaryPasswordRecord {
+    pub id: String,
+    pub login_id: String,
+    pub digest: String,
+    pub issued_by: String,
+    pub issued_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub used: bool,
+    pub voided: bool,
+}
+
+impl TemporaryPasswordRecord {
+    /// Neither used nor voided (it may still have expired).
+    pub fn is_pending(&self) -> bool {
+        !self.used && !self.voided
+    }
+}
+
+/// A secret on its way, ready to be stored: an outbox row whose body will be encrypted to the
+/// recipient's key, or a sealed message for secure pickup with the notice that points to it.
+#[derive(Debug, Clone)]
+pub enum SecretParcel {
+    Mail(NewMail),
+    Pickup { message: NewSecureMessage, notice: NewMail },
+}
+
+/// Everything that issuing a temporary password writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct TemporaryIssue {
+    pub temporary: NewTemporaryPassword,
+    pub parcel: SecretParcel,
+    /// The support case it was sent on, when there is one.
+    pub case: Option<CaseUpdate>,
+    pub audit: Vec<AuditEvent>,
+}
+
+#[async_trait]
+pub trait PeopleStore: Send + Sync {
+    /// The account's contacts on record, primary first.
+    async fn contacts(&self, account_id: &str) -> StoreResult<Vec<Contact>>;
+    /// Replaces the account's contacts on record.
+    async fn set_contacts(
+        &self,
+        account_id: &str,
+        contacts: &[Contact],
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+    /// Changes a secondary login's email, phone and authorized-contact flag; false when no such
+    /// secondary login exists.
+    async fn update_login(&self, edit: &LoginEdit, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Deletes a secondary login with its sessions, keys and credentials; false when none.
+    async fn delete_login(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+
+    /// Voids the login's open temporary passwords, stores the new one, stores its parcel and,
+    /// with a case, applies the case's update. False (nothing written) when the case moved on.
+    async fn issue_temporary_password(&self, issue: &TemporaryIssue, now: OffsetDateTime) -> StoreResult<bool>;
+    /// The login's newest temporary password, whatever its state.
+    async fn latest_temporary_password(&self, login_id: &str) -> StoreResult<Option<TemporaryPasswordRecord>>;
+    /// Uses the temporary password (once, only before it expires): the old password stops
+    /// working (kept in the history), every other session ends, and a restricted session
+    /// starts. False when it was used, voided or expired meanwhile.
+    async fn start_temporary_session(
+        &self,
+        session: &NewSession,
+        temporary_id: &str,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+}

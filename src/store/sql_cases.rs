@@ -1,0 +1,268 @@
+//! The support part of the shared SQL: cases, their thread, verifications and approvals.
+//! Expanded after `sql_store!` in each backend.
+
+macro_rules! sql_cases {
+    ($store:ident, $row:ty) => {
+        use super::{
+            ApprovalRecord, CaseEntryRecord, CaseFilter, CaseRecord, CaseStore, CaseUpdate, NewCase, NewCaseEntry,
+            VerificationRecord,
+        };
+        use crate::domain::{CaseKind, CaseStatus, Channel};
+
+        const CASE_COLUMNS: &str = "SELECT c.id, c.number, c.account_id, a.name AS account_name, c.kind, c.title, \
+             c.description, c.channel, c.status, c.opened_by_login_id, c.opened_by_name, c.recorded_by, \
+             c.created_at, c.updated_at FROM support_cases c JOIN accounts a ON a.id = c.account_id";
+
+        fn case_from_row(row: &$row) -> StoreResult<CaseRecord> {
+            let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("case {what} {value}"));
+            let kind: String = col(row, "kind")?;
+            let channel: String = col(row, "channel")?;
+            let status: String = col(row, "status")?;
+            Ok(CaseRecord {
+                id: col(row, "id")?,
+                number: col(row, "number")?,
+                account_id: col(row, "account_id")?,
+                account_name: col(row, "account_name")?,
+                kind: CaseKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+                title: col(row, "title")?,
+                description: col(row, "description")?,
+                channel: Channel::parse(&channel).ok_or_else(|| corrupt("channel", &channel))?,
+                status: CaseStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+                opened_by_login_id: col(row, "opened_by_login_id")?,
+                opened_by_name: col(row, "opened_by_name")?,
+                recorded_by: col(row, "recorded_by")?,
+                created_at: time_from(col(row, "created_at")?)?,
+                updated_at: time_from(col(row, "updated_at")?)?,
+            })
+        }
+
+        async fn insert_entry_in(tx: &mut Tx, case_id: &str, entry: &NewCaseEntry, now: OffsetDateTime) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO case_entries (id, case_id, kind, author, body, customer_visible, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&entry.id)
+            .bind(case_id)
+            .bind(entry.kind)
+            .bind(&entry.author)
+            .bind(&entry.body)
+            .bind(entry.customer_visible)
+            .bind(now.unix_timestamp())
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+            Ok(())
+        }
+
+        /// Applies a case update inside `tx`; false when the status is not the expected one.
+        async fn update_case_in(tx: &mut Tx, update: &CaseUpdate, now: OffsetDateTime) -> StoreResult<bool> {
+            let status = update.new_status.unwrap_or(update.expected_status);
+            let changed = sqlx::query("UPDATE support_cases SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+                .bind(status.as_str())
+                .bind(now.unix_timestamp())
+                .bind(&update.case_id)
+                .bind(update.expected_status.as_str())
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+            if changed == 0 {
+                return Ok(false);
+            }
+            if let Some(entry) = &update.entry {
+                insert_entry_in(tx, &update.case_id, entry, now).await?;
+            }
+            if let Some(check) = &update.verification {
+                sqlx::query(
+                    "INSERT INTO case_verifications (id, case_id, contact_role, contact_name, phone, method, outcome, \
+                     notes, staff, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&check.id)
+                .bind(&update.case_id)
+                .bind(check.contact_role.as_str())
+                .bind(&check.contact_name)
+                .bind(&check.phone)
+                .bind(check.method)
+                .bind(if check.verified { "verified" } else { "not_verified" })
+                .bind(&check.notes)
+                .bind(&check.staff)
+                .bind(now.unix_timestamp())
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+            }
+            if let Some(staff) = &update.approval {
+                sqlx::query("INSERT INTO case_approvals (id, case_id, staff, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(crate::service::new_id())
+                    .bind(&update.case_id)
+                    .bind(staff)
+                    .bind(now.unix_timestamp())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(unavailable)?;
+            }
+            if let Some(mail) = &update.notice {
+                enqueue_mail_in(tx, mail, now).await?;
+            }
+            Ok(true)
+        }
+
+        #[async_trait]
+        impl CaseStore for $store {
+            async fn reserve_case_number(&self) -> StoreResult<i64> {
+                let mut tx = self.write().await?;
+                let row = sqlx::query("UPDATE case_numbers SET last = last + 1 WHERE id = 1 RETURNING last")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                let number: i64 = col(&row, "last")?;
+                commit(tx).await?;
+                Ok(number)
+            }
+
+            async fn create_case(
+                &self,
+                case: &NewCase,
+                notice: Option<&NewMail>,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                let mut tx = self.write().await?;
+                let number = case.number;
+                sqlx::query(
+                    "INSERT INTO support_cases (id, number, account_id, kind, title, description, channel, status, \
+                     opened_by_login_id, opened_by_name, recorded_by, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, $11, $11)",
+                )
+                .bind(&case.id)
+                .bind(number)
+                .bind(&case.account_id)
+                .bind(case.kind.as_str())
+                .bind(&case.title)
+                .bind(&case.description)
+                .bind(case.channel.as_str())
+                .bind(&case.opened_by_login_id)
+                .bind(&case.opened_by_name)
+                .bind(&case.recorded_by)
+                .bind(now.unix_timestamp())
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict("a case with that number"))?;
+                if let Some(mail) = notice {
+                    enqueue_mail_in(&mut tx, mail, now).await?;
+                }
+                let audit = audit.clone().details(serde_json::json!({
+                    "case": number, "kind": case.kind.as_str(), "channel": case.channel.as_str(),
+                    "account": case.account_id,
+                }));
+                append_audit_in(&mut tx, &[&audit], now).await?;
+                commit(tx).await
+            }
+
+            async fn case_by_number(&self, number: i64) -> StoreResult<Option<CaseRecord>> {
+                let sql = format!("{CASE_COLUMNS} WHERE c.number = $1");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(number).fetch_optional(&self.pool).await.map_err(unavailable)?;
+                row.as_ref().map(case_from_row).transpose()
+            }
+
+            async fn cases_of_account(&self, account_id: &str) -> StoreResult<Vec<CaseRecord>> {
+                let sql = format!("{CASE_COLUMNS} WHERE c.account_id = $1 ORDER BY c.number DESC");
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).fetch_all(&self.pool).await.map_err(unavailable)?;
+                rows.iter().map(case_from_row).collect()
+            }
+
+            async fn list_cases(&self, filter: &CaseFilter) -> StoreResult<Vec<CaseRecord>> {
+                // Each filter is "NULL means any", so one statement serves every combination.
+                let sql = format!(
+                    "{CASE_COLUMNS} WHERE ($1 = '' OR c.status = $1) AND ($2 = '' OR c.kind = $2) \
+                     AND ($3 = '' OR c.channel = $3) AND ($4 = '' OR c.account_id = $4) \
+                     ORDER BY CASE WHEN c.status IN ('open', 'awaiting_customer') THEN 0 ELSE 1 END, \
+                     c.updated_at DESC, c.number DESC LIMIT $5"
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(filter.status.map_or("", CaseStatus::as_str))
+                    .bind(filter.kind.map_or("", CaseKind::as_str))
+                    .bind(filter.channel.map_or("", Channel::as_str))
+                    .bind(filter.account_id.clone().unwrap_or_default())
+                    .bind(filter.limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                rows.iter().map(case_from_row).collect()
+            }
+
+            async fn case_entries(&self, case_id: &str) -> StoreResult<Vec<CaseEntryRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id, kind, author, body, customer_visible, created_at FROM case_entries \
+                     WHERE case_id = $1 ORDER BY created_at, id",
+                )
+                .bind(case_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(CaseEntryRecord {
+                            id: col(row, "id")?,
+                            kind: col(row, "kind")?,
+                            author: col(row, "author")?,
+                            body: col(row, "body")?,
+                            customer_visible: col(row, "customer_visible")?,
+                            created_at: time_from(col(row, "created_at")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn case_verifications(&self, case_id: &str) -> StoreResult<Vec<VerificationRecord>> {
+                let rows = sqlx::query(
+                    "SELECT id, contact_role, contact_name, phone, method, outcome, notes, staff, created_at \
+                     FROM case_verifications WHERE case_id = $1 ORDER BY created_at, id",
+                )
+                .bind(case_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok(VerificationRecord {
+                            id: col(row, "id")?,
+                            contact_role: col(row, "contact_role")?,
+                            contact_name: col(row, "contact_name")?,
+                            phone: col(row, "phone")?,
+                            method: col(row, "method")?,
+                            verified: col::<String>(row, "outcome")? == "verified",
+                            notes: col(row, "notes")?,
+                            staff: col(row, "staff")?,
+                            created_at: time_from(col(row, "created_at")?)?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn case_approvals(&self, case_id: &str) -> StoreResult<Vec<ApprovalRecord>> {
+                let rows = sqlx::query("SELECT staff, created_at FROM case_approvals WHERE case_id = $1 ORDER BY created_at, id")
+                    .bind(case_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                rows.iter()
+                    .map(|row| Ok(ApprovalRecord { staff: col(row, "staff")?, created_at: time_from(col(row, "created_at")?)? }))
+                    .collect()
+            }
+
+            async fn update_case(&self, update: &CaseUpdate, audit: &[AuditEvent], now: OffsetDateTime) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                if !update_case_in(&mut tx, update, now).await? {
+                    return rolled_back(tx).await;
+                }
+                let events: Vec<&AuditEvent> = audit.iter().collect();
+                append_audit_in(&mut tx, &events, now).await?;
+                commit(tx).await?;
+                Ok(true)
+            }
+        }
+    };
+}
+
+pub(super) use sql_cases;

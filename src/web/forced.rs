@@ -1,0 +1,67 @@
+//! The forced change after signing in with a temporary password: the only page such a session
+//! reaches (besides signing out). No cancel, no way around it.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::csrf::{self, SESSION_PURPOSE};
+use super::form::WebForm;
+use super::login::signed_out_redirect;
+use super::pages::{ForcedChangePage, Layout, render, rule_rows};
+use super::profile::nav_user;
+use super::visitor::{AnySession, Source};
+use super::{AppState, WebError};
+use crate::domain::Password;
+use crate::service::password::{ChangeError, ChangeProblem};
+use crate::service::sessions::ActiveSession;
+
+pub async fn show(State(state): State<AppState>, AnySession(active): AnySession) -> Response {
+    if !active.session.restricted {
+        return Redirect::to("/profile/password").into_response();
+    }
+    page(&state, &active, StatusCode::OK, &[])
+}
+
+#[derive(Deserialize)]
+pub struct ForcedForm {
+    csrf: String,
+    new_password: String,
+    confirm: String,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    AnySession(active): AnySession,
+    Source(source): Source,
+    WebForm(form): WebForm<ForcedForm>,
+) -> Result<Response, WebError> {
+    csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
+    if !active.session.restricted {
+        return Ok(Redirect::to("/profile/password").into_response());
+    }
+    let new = Password::new(form.new_password);
+    let confirm = Password::new(form.confirm);
+    match state.portal.complete_forced_change(&active, &new, &confirm, &source).await {
+        Ok(()) => Ok(signed_out_redirect(&state, "/login?notice=password-set")),
+        Err(ChangeError::Refused(problems)) => Ok(page(&state, &active, StatusCode::BAD_REQUEST, &problems)),
+        Err(ChangeError::Conflict | ChangeError::UnknownLogin) => {
+            Ok(signed_out_redirect(&state, "/login?notice=session-expired"))
+        }
+        Err(ChangeError::Overloaded(_)) => Err(WebError::Overloaded),
+        Err(ChangeError::Store(error)) => Err(error.into()),
+    }
+}
+
+fn page(state: &AppState, active: &ActiveSession, status: StatusCode, problems: &[ChangeProblem]) -> Response {
+    let page = ForcedChangePage {
+        layout: Layout::new(state, "Set a new password", Some(nav_user(active))),
+        notice: None,
+        errors: problems.iter().map(|p| p.message()).collect(),
+        csrf: active.token.derive(SESSION_PURPOSE),
+        login_name: active.login.name.to_string(),
+        rules: rule_rows(&state.portal.policy, problems),
+    };
+    render(status, &page)
+}
