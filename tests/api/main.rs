@@ -11,6 +11,7 @@ mod helpers;
 mod mail;
 mod overload;
 mod pages;
+mod people;
 mod recovery;
 mod sessions;
 mod sign_in;
