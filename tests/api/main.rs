@@ -17,3 +17,4 @@ mod sessions;
 mod sign_in;
 mod smtp_sink;
 mod store_story;
+mod support;

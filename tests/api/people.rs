@@ -11,7 +11,12 @@ pub const JANE: &str = "jane.doe";
 pub const JANE_PASSWORD: &str = "Jane#Pass1";
 
 /// Posts a form of a signed-in customer page, with the session's CSRF token.
-pub async fn post_as(app: &TestApp, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+pub async fn post_as(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let csrf = app.session_csrf(client).await;
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(fields);
@@ -101,7 +106,8 @@ async fn the_administrator_resets_a_secondary_login_which_then_must_choose_a_new
     assert!(page.contains("Enter new password") && page.contains("Confirm new password"));
     assert!(!page.contains("Cancel") && !page.contains("My Profile"), "no way around the change");
     let csrf = csrf_token(&page);
-    let elsewhere = app.post_form(&jane, "/profile/encryption", &[("csrf", &csrf), ("key_material", "x"), ("password", "x")]).await;
+    let elsewhere =
+        app.post_form(&jane, "/profile/encryption", &[("csrf", &csrf), ("key_material", "x"), ("password", "x")]).await;
     assert_eq!(location(&elsewhere), "/password/new");
 
     // The old password stopped working; the temporary one works once.
@@ -114,11 +120,19 @@ async fn the_administrator_resets_a_secondary_login_which_then_must_choose_a_new
     assert_eq!(same.status(), StatusCode::BAD_REQUEST);
     assert!(same.text().await.unwrap().contains("not the temporary one"));
     let old = app
-        .post_form(&jane, "/password/new", &[("csrf", &csrf), ("new_password", JANE_PASSWORD), ("confirm", JANE_PASSWORD)])
+        .post_form(
+            &jane,
+            "/password/new",
+            &[("csrf", &csrf), ("new_password", JANE_PASSWORD), ("confirm", JANE_PASSWORD)],
+        )
         .await;
     assert_eq!(old.status(), StatusCode::BAD_REQUEST, "history applies");
     let done = app
-        .post_form(&jane, "/password/new", &[("csrf", &csrf), ("new_password", "Brand#New22"), ("confirm", "Brand#New22")])
+        .post_form(
+            &jane,
+            "/password/new",
+            &[("csrf", &csrf), ("new_password", "Brand#New22"), ("confirm", "Brand#New22")],
+        )
         .await;
     assert_eq!(location(&done), "/login?notice=password-set");
     assert!(!app.is_signed_in(&jane).await, "every session ends; the user signs in again");
@@ -175,7 +189,13 @@ async fn a_secondary_login_never_reaches_the_administrator_pages() {
     assert!(!app.get_html(&jane, "/profile").await.contains("href=\"/logins\""), "not offered in the menu");
     let reset = post_as(&app, &jane, "/logins/jane.doe/reset", &[("password", JANE_PASSWORD)]).await;
     assert_eq!(reset.status(), StatusCode::FORBIDDEN);
-    let create = post_as(&app, &jane, "/logins", &[("login_name", "evil.one"), ("email", "e@acme.example"), ("password", JANE_PASSWORD)]).await;
+    let create = post_as(
+        &app,
+        &jane,
+        "/logins",
+        &[("login_name", "evil.one"), ("email", "e@acme.example"), ("password", JANE_PASSWORD)],
+    )
+    .await;
     assert_eq!(create.status(), StatusCode::FORBIDDEN);
     assert!(app.portal.store.login_by_name(&LoginName::parse("evil.one").unwrap()).await.unwrap().is_none());
     assert!(temporary_rows(&app, JANE).await.is_none(), "nothing was issued");
@@ -187,24 +207,51 @@ async fn a_secondary_login_never_reaches_the_administrator_pages() {
 #[tokio::test]
 async fn the_administrator_creates_edits_disables_and_deletes_secondary_logins() {
     let (app, _primary, admin) = administered().await;
-    let wrong = post_as(&app, &admin, "/logins", &[("login_name", "sam.lee"), ("email", "sam@acme.example"), ("password", "Wrong#Pass9")]).await;
+    let wrong = post_as(
+        &app,
+        &admin,
+        "/logins",
+        &[("login_name", "sam.lee"), ("email", "sam@acme.example"), ("password", "Wrong#Pass9")],
+    )
+    .await;
     assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
     assert!(wrong.text().await.unwrap().contains("your password is not correct"));
     let sam = LoginName::parse("sam.lee").unwrap();
     assert!(app.portal.store.login_by_name(&sam).await.unwrap().is_none(), "nothing was created");
-    let primary_shape = post_as(&app, &admin, "/logins", &[("login_name", "ABC1234"), ("email", "x@acme.example"), ("password", INITIAL_PASSWORD)]).await;
+    let primary_shape = post_as(
+        &app,
+        &admin,
+        "/logins",
+        &[("login_name", "ABC1234"), ("email", "x@acme.example"), ("password", INITIAL_PASSWORD)],
+    )
+    .await;
     assert_eq!(primary_shape.status(), StatusCode::BAD_REQUEST);
 
-    let fields = [("login_name", "sam.lee"), ("email", "sam@acme.example"), ("phone", "+44 20 7946 0000"), ("authorized_contact", "on"), ("password", INITIAL_PASSWORD)];
+    let fields = [
+        ("login_name", "sam.lee"),
+        ("email", "sam@acme.example"),
+        ("phone", "+44 20 7946 0000"),
+        ("authorized_contact", "on"),
+        ("password", INITIAL_PASSWORD),
+    ];
     let created = post_as(&app, &admin, "/logins", &fields).await;
     assert_eq!(location(&created), "/logins/sam.lee?notice=login-created");
     let list = app.get_html(&admin, "/logins").await;
     assert!(list.contains("sam.lee") && list.contains("No password yet"));
 
-    let edited = post_as(&app, &admin, "/logins/sam.lee", &[("email", "sam.lee@acme.example"), ("phone", ""), ("password", INITIAL_PASSWORD)]).await;
+    let edited = post_as(
+        &app,
+        &admin,
+        "/logins/sam.lee",
+        &[("email", "sam.lee@acme.example"), ("phone", ""), ("password", INITIAL_PASSWORD)],
+    )
+    .await;
     assert_eq!(location(&edited), "/logins/sam.lee?notice=login-saved");
     let stored = app.portal.store.login_by_name(&sam).await.unwrap().unwrap();
-    assert_eq!((stored.email.as_str(), stored.phone.as_deref(), stored.authorized_contact), ("sam.lee@acme.example", None, false));
+    assert_eq!(
+        (stored.email.as_str(), stored.phone.as_deref(), stored.authorized_contact),
+        ("sam.lee@acme.example", None, false)
+    );
 
     let jane = app.signed_in_client(JANE, JANE_PASSWORD).await;
     let disabled = post_as(&app, &admin, "/logins/jane.doe/disable", &[("password", INITIAL_PASSWORD)]).await;
@@ -214,10 +261,14 @@ async fn the_administrator_creates_edits_disables_and_deletes_secondary_logins()
     post_as(&app, &admin, "/logins/jane.doe/enable", &[("password", INITIAL_PASSWORD)]).await;
     assert_eq!(app.sign_in(&app.client(), JANE, JANE_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 
-    let unconfirmed = post_as(&app, &admin, "/logins/sam.lee/delete", &[("confirm_name", "sam"), ("password", INITIAL_PASSWORD)]).await;
+    let unconfirmed =
+        post_as(&app, &admin, "/logins/sam.lee/delete", &[("confirm_name", "sam"), ("password", INITIAL_PASSWORD)])
+            .await;
     assert_eq!(unconfirmed.status(), StatusCode::BAD_REQUEST);
     assert!(app.portal.store.login_by_name(&sam).await.unwrap().is_some());
-    let deleted = post_as(&app, &admin, "/logins/sam.lee/delete", &[("confirm_name", "sam.lee"), ("password", INITIAL_PASSWORD)]).await;
+    let deleted =
+        post_as(&app, &admin, "/logins/sam.lee/delete", &[("confirm_name", "sam.lee"), ("password", INITIAL_PASSWORD)])
+            .await;
     assert_eq!(location(&deleted), "/logins?notice=login-deleted");
     assert!(app.portal.store.login_by_name(&sam).await.unwrap().is_none());
     for action in ["login_created", "login_updated", "login_disabled", "login_enabled", "login_deleted"] {
@@ -240,11 +291,36 @@ async fn another_account_s_logins_are_not_found() {
 #[tokio::test]
 async fn contacts_on_record_are_kept_only_when_valid() {
     let (app, primary, admin) = administered().await;
-    let bad = post_as(&app, &admin, "/account/contacts", &[("primary_name", "Ann Admin"), ("primary_phone", "call me"), ("primary_email", "ann@acme.example"), ("password", INITIAL_PASSWORD)]).await;
+    let bad = post_as(
+        &app,
+        &admin,
+        "/account/contacts",
+        &[
+            ("primary_name", "Ann Admin"),
+            ("primary_phone", "call me"),
+            ("primary_email", "ann@acme.example"),
+            ("password", INITIAL_PASSWORD),
+        ],
+    )
+    .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     let login = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
     assert!(app.portal.contacts_on_record(&login.account_id).await.unwrap().is_empty());
-    let saved = post_as(&app, &admin, "/account/contacts", &[("primary_name", "Ann Admin"), ("primary_phone", "+44 20 7946 0001"), ("primary_email", "ann@acme.example"), ("secondary_name", "Ben Backup"), ("secondary_phone", "+44 20 7946 0002"), ("secondary_email", "ben@acme.example"), ("password", INITIAL_PASSWORD)]).await;
+    let saved = post_as(
+        &app,
+        &admin,
+        "/account/contacts",
+        &[
+            ("primary_name", "Ann Admin"),
+            ("primary_phone", "+44 20 7946 0001"),
+            ("primary_email", "ann@acme.example"),
+            ("secondary_name", "Ben Backup"),
+            ("secondary_phone", "+44 20 7946 0002"),
+            ("secondary_email", "ben@acme.example"),
+            ("password", INITIAL_PASSWORD),
+        ],
+    )
+    .await;
     assert_eq!(location(&saved), "/account/contacts?notice=contacts-saved");
     let contacts = app.portal.contacts_on_record(&login.account_id).await.unwrap();
     assert_eq!(contacts.len(), 2);
