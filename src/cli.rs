@@ -14,6 +14,7 @@ use crate::domain::{EmailAddress, LoginName, Password, PhoneNumber, StaffRole};
 use crate::service::Portal;
 use crate::service::accounts::{AccountError, LoginDetails};
 use crate::service::password::ChangeError;
+use crate::service::staff::StaffAdminError;
 use crate::startup::{Application, shutdown_signal};
 use crate::telemetry::error_chain;
 
@@ -157,6 +158,16 @@ pub enum StaffCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Disable a staff member: every staff session of theirs ends at once.
+    Disable {
+        /// The staff user name.
+        username: String,
+    },
+    /// Enable a disabled staff member again.
+    Enable {
+        /// The staff user name.
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -234,6 +245,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("Created staff member {username} ({})", role.as_str());
             Ok(())
         }
+        Command::Staff(StaffCommand::Disable { username }) => set_staff_disabled(&settings, &username, true).await,
+        Command::Staff(StaffCommand::Enable { username }) => set_staff_disabled(&settings, &username, false).await,
         Command::Audit(AuditCommand::List { limit, json }) => audit_list(&settings, limit, json).await,
         Command::Mail(command) => mail(&settings, command).await,
         Command::Audit(AuditCommand::Verify) => {
@@ -243,6 +256,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+async fn set_staff_disabled(settings: &Settings, username: &str, disabled: bool) -> Result<(), CliError> {
+    let portal = portal(settings).await?;
+    let changed = portal.set_staff_disabled_by_operator(username, disabled).await.map_err(|e| match e {
+        StaffAdminError::NotFound => fail(format!("no staff member is named {username}")),
+        other => fail(other.to_string()),
+    })?;
+    let state = if disabled { "disabled" } else { "enabled" };
+    match changed {
+        true => println!("Staff member {username} {state}"),
+        false => println!("Staff member {username} was already {state}"),
+    }
+    Ok(())
 }
 
 async fn serve(settings: &Settings) -> Result<(), CliError> {

@@ -172,9 +172,29 @@ impl Portal {
         if member.id == active.staff.id && disabled {
             return Err(StaffAdminError::SelfDisable);
         }
+        self.change_staff_status(&member, disabled, active.actor(), source.ip.clone()).await
+    }
+
+    /// `portcullis staff disable|enable NAME`: the operator's way in when no staff admin can.
+    pub async fn set_staff_disabled_by_operator(
+        &self,
+        username: &str,
+        disabled: bool,
+    ) -> Result<bool, StaffAdminError> {
+        let member = self.store.staff_by_username(username).await?.ok_or(StaffAdminError::NotFound)?;
+        self.change_staff_status(&member, disabled, Actor::Operator, None).await
+    }
+
+    /// Disabling ends every session of the staff member at once.
+    async fn change_staff_status(
+        &self,
+        member: &StaffRecord,
+        disabled: bool,
+        actor: Actor,
+        address: Option<String>,
+    ) -> Result<bool, StaffAdminError> {
         let action = if disabled { AuditAction::StaffDisabled } else { AuditAction::StaffEnabled };
-        let event =
-            AuditEvent::new(action, active.actor()).subject(member.username.clone()).from_address(source.ip.clone());
+        let event = AuditEvent::new(action, actor).subject(member.username.clone()).from_address(address);
         Ok(self.store.set_staff_disabled(&member.id, disabled, &event, self.clock.now()).await?)
     }
 

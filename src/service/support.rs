@@ -10,7 +10,7 @@ use super::mail::SecretDelivery;
 use super::staff::ActiveStaff;
 use super::temporary::{IssueError, Issuer};
 use super::{Portal, RequestSource, new_id};
-use crate::domain::{Actor, AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, ContactRole, LoginKind, LoginName};
+use crate::domain::{AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, ContactRole, LoginKind, LoginName};
 use crate::store::{
     ApprovalRecord, CaseEntryRecord, CaseFilter, CaseRecord, CaseUpdate, Contact, LoginRecord, NewCase,
     NewVerification, StoreError, VerificationRecord,
@@ -344,7 +344,6 @@ impl Portal {
         if let Some(refusal) = self.reset_refusal(&case, &login, Some(active)).await? {
             return Err(self.refuse(active, &case, &login, refusal, source).await?);
         }
-        let author = Actor::Staff(active.staff.username.clone());
         let notice = self.opener_notice(&case, CaseStatus::AwaitingCustomer, "temporary_password_sent", None).await?;
         let update = CaseUpdate {
             case_id: case.id.clone(),
@@ -356,16 +355,6 @@ impl Portal {
             notice,
         };
         let issuer = Issuer::Support(active.staff.username.clone());
-        let mut update = update;
-        let how = match self.store.recipient_key(&login.id).await? {
-            Some(_) => "an encrypted email (or secure pickup if the key is no longer usable)",
-            None => "secure pickup",
-        };
-        update.entry = Some(entry(
-            "temporary_password",
-            &author,
-            format!("A temporary password was sent to the primary login {} by {how}.", login.name),
-        ));
         match self.issue_temporary_password(&login, &issuer, Some(update), source).await {
             Ok(delivery) => Ok(delivery),
             Err(IssueError::RateLimited) => Err(SupportError::Refused(Refusal::RateLimited)),

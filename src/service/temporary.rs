@@ -105,6 +105,15 @@ impl Portal {
                 "expires_at": expires_at.unix_timestamp(),
                 "case": case.as_ref().map(|c| c.case_id.clone()),
             }));
+        // The case records how it went, never the password.
+        let case = case.map(|update| {
+            let how = match delivery {
+                SecretDelivery::Encrypted => "an encrypted email",
+                SecretDelivery::Pickup { .. } => "secure pickup (the passcode was given to the agent)",
+            };
+            let body = format!("A temporary password was sent to the primary login {} by {how}.", target.name);
+            CaseUpdate { entry: Some(super::cases::entry("temporary_password", &issuer.actor(), body)), ..update }
+        });
         let issue = TemporaryIssue {
             temporary: NewTemporaryPassword {
                 id: new_id(),

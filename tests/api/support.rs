@@ -397,3 +397,27 @@ async fn staff_and_customer_sessions_are_separate_and_only_admins_administer_sta
     assert_eq!(location(&disabled), "/staff/admin?notice=staff-saved");
     assert_eq!(location(&app.get(&agent, "/staff").await), "/staff/login?notice=session-expired");
 }
+
+#[tokio::test]
+async fn the_operator_disables_and_enables_a_staff_member_from_the_command_line() {
+    use crate::cli::{assert_refused, portcullis, stderr, stdout};
+    let app = spawn_app().await;
+    let agent = staff_client(&app, AGENT, "support", AGENT_PASSWORD).await;
+
+    let disabled = portcullis(&app, &["staff", "disable", AGENT], None).await;
+    assert!(disabled.status.success(), "{}", stderr(&disabled));
+    assert!(stdout(&disabled).contains("Staff member alice disabled"));
+    assert_eq!(location(&app.get(&agent, "/staff").await), "/staff/login?notice=session-expired");
+    let client = app.client();
+    let csrf = csrf_token(&app.get_html(&client, "/staff/login").await);
+    let refused = app
+        .post_form(&client, "/staff/login", &[("csrf", &csrf), ("username", AGENT), ("password", AGENT_PASSWORD)])
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "a disabled member cannot sign in");
+    assert_refused(&app, &["staff", "disable", "nobody"], None, "no staff member is named nobody").await;
+
+    let enabled = portcullis(&app, &["staff", "enable", AGENT], None).await;
+    assert!(enabled.status.success(), "{}", stderr(&enabled));
+    staff_sign_in(&app, AGENT, AGENT_PASSWORD).await;
+    assert!(app.audit_actions().await.contains(&"staff_disabled".to_string()));
+}
