@@ -86,6 +86,7 @@ CREATE TABLE case_entries (
 CREATE INDEX case_entries_case ON case_entries (case_id, created_at, id);
 
 -- A call-back to a contact on record. The phone number is copied from the record at the time.
+-- used_at: a temporary password was sent on the strength of it; the next one needs a new call-back.
 CREATE TABLE case_verifications (
     id            TEXT PRIMARY KEY,
     case_id       TEXT NOT NULL REFERENCES support_cases (id) ON DELETE CASCADE,
@@ -96,7 +97,8 @@ CREATE TABLE case_verifications (
     outcome       TEXT NOT NULL CHECK (outcome IN ('verified', 'not_verified')),
     notes         TEXT NOT NULL,
     staff         TEXT NOT NULL,
-    created_at    BIGINT NOT NULL
+    created_at    BIGINT NOT NULL,
+    used_at       BIGINT
 );
 CREATE INDEX case_verifications_case ON case_verifications (case_id, created_at);
 

@@ -23,6 +23,7 @@ pub enum OutboundMessage {
     Test(TestMessage),
     RecoveryLink(RecoveryLink),
     CaseUpdate(CaseNotice),
+    LoginChanged(LoginChanged),
 }
 
 /// The emailed link of "Reset your password". The link holds a secret token: the outbox keeps
@@ -96,6 +97,20 @@ pub struct CaseNotice {
     pub comment: Option<String>,
 }
 
+/// Sent to a login's previous address when its account administrator changed its email: the
+/// person learns of it even if the new address is not theirs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginChanged {
+    pub version: u32,
+    pub login_name: String,
+    /// `email_changed`.
+    pub change: String,
+    /// The administrator's login name.
+    pub by: String,
+    /// Unix seconds.
+    pub changed_at: i64,
+}
+
 /// `portcullis mail test`: checks the relay and the recipient's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestMessage {
@@ -112,15 +127,18 @@ impl OutboundMessage {
             Self::Test(_) => "test",
             Self::RecoveryLink(_) => "recovery_link",
             Self::CaseUpdate(_) => "case_update",
+            Self::LoginChanged(_) => "login_changed",
         }
     }
 
     pub fn sensitivity(&self) -> Sensitivity {
         match self {
             Self::TemporaryPassword(_) => Sensitivity::MustEncrypt,
-            Self::PasswordChanged(_) | Self::Test(_) | Self::RecoveryLink(_) | Self::CaseUpdate(_) => {
-                Sensitivity::EncryptIfKey
-            }
+            Self::PasswordChanged(_)
+            | Self::Test(_)
+            | Self::RecoveryLink(_)
+            | Self::CaseUpdate(_)
+            | Self::LoginChanged(_) => Sensitivity::EncryptIfKey,
             Self::SecurePickup(_) => Sensitivity::Plain,
         }
     }
@@ -135,6 +153,7 @@ impl OutboundMessage {
             Self::Test(_) => format!("{product}: test message"),
             Self::RecoveryLink(_) => format!("{product}: reset your password"),
             Self::CaseUpdate(m) => format!("{product}: support case {} was updated", m.case_number),
+            Self::LoginChanged(_) => format!("{product}: the email address of your login was changed"),
         }
     }
 
@@ -146,6 +165,7 @@ impl OutboundMessage {
             Self::Test(m) => &m.login_name,
             Self::RecoveryLink(m) => &m.login_name,
             Self::CaseUpdate(m) => &m.login_name,
+            Self::LoginChanged(m) => &m.login_name,
         }
     }
 }

@@ -23,6 +23,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("recovery_link.html", include_str!("../../templates/email/recovery_link.html")),
     ("case_update.txt", include_str!("../../templates/email/case_update.txt")),
     ("case_update.html", include_str!("../../templates/email/case_update.html")),
+    ("login_changed.txt", include_str!("../../templates/email/login_changed.txt")),
+    ("login_changed.html", include_str!("../../templates/email/login_changed.html")),
     ("test.txt", include_str!("../../templates/email/test.txt")),
     ("test.html", include_str!("../../templates/email/test.html")),
 ];
@@ -116,6 +118,7 @@ fn times(message: &OutboundMessage) -> Vec<(String, serde_json::Value)> {
         OutboundMessage::SecurePickup(m) => show("expires_at", m.expires_at),
         OutboundMessage::TemporaryPassword(m) => show("expires_at", m.expires_at),
         OutboundMessage::RecoveryLink(m) => show("expires_at", m.expires_at),
+        OutboundMessage::LoginChanged(m) => show("changed_at", m.changed_at),
         OutboundMessage::Test(_) | OutboundMessage::CaseUpdate(_) => Vec::new(),
     }
 }

@@ -23,10 +23,10 @@ pub struct SignedIn {
 pub enum SignInError {
     #[error("the login name or password is incorrect")]
     Rejected,
-    /// The temporary password was right but has expired. `ask`: who issued it
-    /// (`administrator:NAME` or `support`).
-    #[error("the temporary password has expired")]
-    TemporaryExpired { ask: String },
+    /// The temporary password was right but has expired or was already used. `ask`: who
+    /// issued it (`administrator:NAME` or `support`).
+    #[error("the temporary password can no longer be used")]
+    TemporaryUnusable { ask: String },
     #[error("too many failed sign-ins from this address")]
     AddressThrottled { retry_after: Duration },
     #[error(transparent)]
@@ -62,7 +62,7 @@ impl Portal {
                 Some(TemporaryMatch::Started(token)) => {
                     return Ok(SignedIn { token, login: login.clone(), restricted: true });
                 }
-                Some(TemporaryMatch::Expired { ask }) => return Err(SignInError::TemporaryExpired { ask }),
+                Some(TemporaryMatch::Unusable { ask }) => return Err(SignInError::TemporaryUnusable { ask }),
                 None => {}
             }
         }

@@ -193,6 +193,7 @@ impl Portal {
             entry: None,
             verification: None,
             approval: None,
+            consume_verification: None,
             notice: None,
         });
         let update = CaseUpdate { new_status: next.or(base.new_status), entry: entry.or(base.entry), notice, ..base };

@@ -14,6 +14,7 @@ use crate::crypto::Overloaded;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, ContactRole, EmailAddress, LoginKind, LoginName, Password, PhoneNumber,
 };
+use crate::mail::message::{LoginChanged, OutboundMessage};
 use crate::store::{Contact, LoginEdit, LoginRecord, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +25,8 @@ pub enum AdminError {
     NotFound,
     #[error("your password is not correct")]
     WrongPassword,
+    #[error("your login is locked for a while after failed attempts; try again later")]
+    Locked,
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -53,7 +56,7 @@ impl From<IssueError> for AdminError {
             IssueError::RateLimited => Self::Refused(
                 "Too many temporary passwords were sent for this account in the last hour. Try again later.".into(),
             ),
-            IssueError::CaseMoved => Self::Refused("Something changed meanwhile; try again.".into()),
+            IssueError::Changed => Self::Refused("Something changed meanwhile; try again.".into()),
             IssueError::Store(e) => Self::Store(e),
         }
     }
@@ -112,13 +115,26 @@ impl Portal {
     }
 
     /// A secondary login of the administrator's account, by name; anything else is not found.
-    pub async fn managed_login(&self, admin: &LoginRecord, name: &str) -> Result<LoginRecord, AdminError> {
+    /// A name that exists in another account is "not found" too, but the attempt is audited.
+    pub async fn managed_login(
+        &self,
+        admin: &LoginRecord,
+        name: &str,
+        source: &RequestSource,
+    ) -> Result<LoginRecord, AdminError> {
         let name = LoginName::parse(name).map_err(|_| AdminError::NotFound)?;
-        self.store
-            .login_by_name(&name)
-            .await?
-            .filter(|l| l.kind == LoginKind::Secondary && l.account_id == admin.account_id)
-            .ok_or(AdminError::NotFound)
+        let found = self.store.login_by_name(&name).await?.ok_or(AdminError::NotFound)?;
+        if found.kind == LoginKind::Secondary && found.account_id == admin.account_id {
+            return Ok(found);
+        }
+        if found.account_id != admin.account_id {
+            let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(admin.name.to_string()))
+                .subject(found.name.to_string())
+                .from_address(source.ip.clone())
+                .details(json!({ "page": "logins", "reason": "other_account" }));
+            self.store.append_audit(&[event], self.clock.now()).await?;
+        }
+        Err(AdminError::NotFound)
     }
 
     pub async fn managed_logins(&self, admin: &LoginRecord) -> Result<Vec<ManagedLogin>, AdminError> {
@@ -148,6 +164,10 @@ impl Portal {
         what: &str,
         source: &RequestSource,
     ) -> Result<(), AdminError> {
+        // A lock says so, and is not made longer by the attempt.
+        if admin.is_locked(self.clock.now()) {
+            return Err(AdminError::Locked);
+        }
         if self.password_matches(admin, password).await? {
             return Ok(());
         }
@@ -185,19 +205,33 @@ impl Portal {
     ) -> Result<(), AdminError> {
         let (email, phone) = form.parse()?;
         self.confirm_administrator(admin, password, "update_login", source).await?;
+        let email_changed = !email.as_str().eq_ignore_ascii_case(&target.email);
+        let notice = OutboundMessage::LoginChanged(LoginChanged {
+            version: 1,
+            login_name: target.name.to_string(),
+            change: "email_changed".into(),
+            by: admin.name.to_string(),
+            changed_at: self.clock.now().unix_timestamp(),
+        });
         let edit = LoginEdit {
             login_id: target.id.clone(),
             email: email.to_string(),
             phone: phone.map(|p| p.to_string()),
             authorized_contact: form.authorized_contact,
+            // `target` still has the old address: that is where the notice goes.
+            email_notice: email_changed.then(|| self.new_mail(target, &notice)),
         };
         let event = self.admin_event(admin, AuditAction::LoginUpdated, target, source).details(json!({
-            "email_changed": edit.email != target.email,
+            "email_changed": email_changed,
+            "credentials_voided": email_changed,
             "phone_changed": edit.phone != target.phone,
             "authorized_contact": edit.authorized_contact,
         }));
         match self.store.update_login(&edit, &event, self.clock.now()).await? {
-            true => Ok(()),
+            true => {
+                self.wake_mail_worker();
+                Ok(())
+            }
             false => Err(AdminError::NotFound),
         }
     }

@@ -90,6 +90,7 @@ pub struct SupportPolicy {
     pub verification_validity: Duration,
     pub four_eyes: bool,
     pub temporary_per_account_per_hour: i64,
+    pub temporary_per_agent_per_hour: i64,
 }
 
 /// Everything the use cases need, built once from the settings and shared.
@@ -178,6 +179,7 @@ impl Portal {
                 verification_validity: Duration::hours(settings.support.verification_hours),
                 four_eyes: settings.support.four_eyes,
                 temporary_per_account_per_hour: settings.support.temporary_passwords_per_account_per_hour,
+                temporary_per_agent_per_hour: settings.support.temporary_passwords_per_agent_per_hour,
             },
             outbox_key: master.derive("outbox"),
             pickup_key: master.derive("secure-pickup"),

@@ -36,6 +36,7 @@ pub enum Refusal {
     LoginDisabled,
     RateLimited,
     WrongPassword,
+    Locked,
 }
 
 impl Refusal {
@@ -52,6 +53,7 @@ impl Refusal {
             Self::LoginDisabled => "login_disabled",
             Self::RateLimited => "rate_limited",
             Self::WrongPassword => "wrong_password",
+            Self::Locked => "staff_locked",
         }
     }
 
@@ -80,8 +82,11 @@ impl Refusal {
             Self::NeedsApproval => "A second agent must approve sending a temporary password on this case.".into(),
             Self::ApproverIsSender => "The approval must come from another agent than the one who sends.".into(),
             Self::LoginDisabled => "The primary login is disabled.".into(),
-            Self::RateLimited => "Too many temporary passwords were sent for this account in the last hour.".into(),
+            Self::RateLimited => {
+                "Too many temporary passwords were sent for this account, or by you, in the last hour.".into()
+            }
             Self::WrongPassword => "Your password is not correct.".into(),
+            Self::Locked => "Your staff sign-in is locked for a while after failed attempts; try again later.".into(),
         }
     }
 }
@@ -126,7 +131,7 @@ impl Portal {
         let case = self.store.case_by_number(number).await?.ok_or(CaseError::NotFound)?;
         let logins = self.store.logins_of_account(&case.account_id).await?;
         let blocker = match logins.iter().find(|l| l.kind == LoginKind::Primary) {
-            Some(primary) => self.reset_refusal(&case, primary, None).await?,
+            Some(primary) => self.reset_check(&case, primary, None).await?.err(),
             None => Some(Refusal::NotResetRequest),
         };
         Ok(StaffCaseView {
@@ -273,6 +278,7 @@ impl Portal {
             entry: Some(note),
             verification: Some(check),
             approval: None,
+            consume_verification: None,
             notice: None,
         };
         match self.store.update_case(&update, &[event], self.clock.now()).await? {
@@ -308,6 +314,7 @@ impl Portal {
             entry: Some(note),
             verification: None,
             approval: Some(active.staff.username.clone()),
+            consume_verification: None,
             notice: None,
         };
         match self.store.update_case(&update, &[event], self.clock.now()).await? {
@@ -333,6 +340,9 @@ impl Portal {
             Err(_) => None,
         };
         let login = login.ok_or_else(|| CaseError::Invalid("That login is not part of this case's account.".into()))?;
+        if active.staff.is_locked(self.clock.now()) {
+            return Err(SupportError::Refused(Refusal::Locked));
+        }
         let password_ok = self.staff_password_matches(active, password, source).await.map_err(|e| match e {
             super::auth::SignInError::Overloaded(o) => SupportError::Overloaded(o),
             super::auth::SignInError::Store(s) => SupportError::Store(s),
@@ -341,8 +351,14 @@ impl Portal {
         if !password_ok {
             return Err(SupportError::Refused(Refusal::WrongPassword));
         }
-        if let Some(refusal) = self.reset_refusal(&case, &login, Some(active)).await? {
-            return Err(self.refuse(active, &case, &login, refusal, source).await?);
+        let verification = match self.reset_check(&case, &login, Some(active)).await? {
+            Ok(verification) => verification,
+            Err(refusal) => return Err(self.refuse(active, &case, &login, refusal, source).await?),
+        };
+        let agent_key = format!("temporary-agent:{}", active.staff.id);
+        let sent_by_agent = self.store.count_event(&agent_key, time::Duration::hours(1), self.clock.now()).await?;
+        if sent_by_agent > self.support.temporary_per_agent_per_hour {
+            return Err(self.refuse(active, &case, &login, Refusal::RateLimited, source).await?);
         }
         let notice = self.opener_notice(&case, CaseStatus::AwaitingCustomer, "temporary_password_sent", None).await?;
         let update = CaseUpdate {
@@ -352,24 +368,26 @@ impl Portal {
             entry: None,
             verification: None,
             approval: None,
+            consume_verification: Some(verification.id.clone()),
             notice,
         };
         let issuer = Issuer::Support(active.staff.username.clone());
         match self.issue_temporary_password(&login, &issuer, Some(update), source).await {
             Ok(delivery) => Ok(delivery),
             Err(IssueError::RateLimited) => Err(SupportError::Refused(Refusal::RateLimited)),
-            Err(IssueError::CaseMoved) => Err(CaseError::Conflict.into()),
+            Err(IssueError::Changed) => Err(CaseError::Conflict.into()),
             Err(IssueError::Store(e)) => Err(e.into()),
         }
     }
 
-    /// The first rule of the procedure that `case` and `target` break, if any.
-    async fn reset_refusal(
+    /// The first rule of the procedure that `case` and `target` break, or else the call-back
+    /// that allows the sending (it is used up by it).
+    async fn reset_check(
         &self,
         case: &CaseRecord,
         target: &LoginRecord,
         sender: Option<&ActiveStaff>,
-    ) -> Result<Option<Refusal>, StoreError> {
+    ) -> Result<Result<VerificationRecord, Refusal>, StoreError> {
         if target.kind != LoginKind::Primary {
             let primary = self
                 .store
@@ -378,10 +396,10 @@ impl Portal {
                 .into_iter()
                 .find(|l| l.kind == LoginKind::Primary);
             let administrator = primary.map_or_else(|| "of the account".into(), |p| p.name.to_string());
-            return Ok(Some(Refusal::SecondaryLogin { administrator }));
+            return Ok(Err(Refusal::SecondaryLogin { administrator }));
         }
         if !case.channel.may_carry_reset() {
-            return Ok(Some(Refusal::PhoneChannel));
+            return Ok(Err(Refusal::PhoneChannel));
         }
         let opener = match &case.opened_by_login_id {
             Some(id) => self.store.login_by_id(id).await?,
@@ -389,41 +407,42 @@ impl Portal {
         };
         if !opener.as_ref().is_some_and(|o| o.account_id == case.account_id && !o.disabled && is_authorized_contact(o))
         {
-            return Ok(Some(Refusal::OpenerNotAuthorized { opener: case.opened_by_name.clone() }));
+            return Ok(Err(Refusal::OpenerNotAuthorized { opener: case.opened_by_name.clone() }));
         }
         if case.kind != CaseKind::PrimaryReset {
-            return Ok(Some(Refusal::NotResetRequest));
+            return Ok(Err(Refusal::NotResetRequest));
         }
         if !case.status.is_active() {
-            return Ok(Some(Refusal::CaseNotActive));
+            return Ok(Err(Refusal::CaseNotActive));
         }
         if target.disabled {
-            return Ok(Some(Refusal::LoginDisabled));
+            return Ok(Err(Refusal::LoginDisabled));
         }
         let Some(verification) = self.valid_verification(case).await? else {
-            return Ok(Some(Refusal::NoVerification));
+            return Ok(Err(Refusal::NoVerification));
         };
         if self.support.four_eyes {
             let approvals = self.store.case_approvals(&case.id).await?;
             let current: Vec<&ApprovalRecord> =
                 approvals.iter().filter(|a| a.created_at >= verification.created_at).collect();
             if current.is_empty() {
-                return Ok(Some(Refusal::NeedsApproval));
+                return Ok(Err(Refusal::NeedsApproval));
             }
             if let Some(sender) = sender
                 && current.iter().all(|a| a.staff == sender.staff.username)
             {
-                return Ok(Some(Refusal::ApproverIsSender));
+                return Ok(Err(Refusal::ApproverIsSender));
             }
         }
-        Ok(None)
+        Ok(Ok(verification))
     }
 
-    /// The case's latest call-back, when it verified the caller and is still within validity.
+    /// The case's latest call-back, when it verified the caller, is still within validity and
+    /// no temporary password was sent on it yet.
     async fn valid_verification(&self, case: &CaseRecord) -> Result<Option<VerificationRecord>, StoreError> {
         let latest = self.store.case_verifications(&case.id).await?.pop();
         let now = self.clock.now();
-        Ok(latest.filter(|v| v.verified && v.created_at + self.support.verification_validity >= now))
+        Ok(latest.filter(|v| v.verified && !v.used && v.created_at + self.support.verification_validity >= now))
     }
 
     async fn refuse(

@@ -14,7 +14,8 @@ use crate::crypto::token::fill_random;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, temporary};
 use crate::mail::message::{OutboundMessage, TemporaryPassword};
 use crate::store::{
-    CaseUpdate, LoginRecord, NewSession, NewTemporaryPassword, StoreError, TemporaryIssue, TemporaryPasswordRecord,
+    CaseUpdate, LoginRecord, NewSession, NewTemporaryPassword, SecretParcel, StoreError, TemporaryIssue,
+    TemporaryPasswordRecord,
 };
 
 /// Who sends a temporary password.
@@ -47,8 +48,9 @@ impl Issuer {
 pub enum IssueError {
     #[error("too many temporary passwords were sent for this account in the last hour")]
     RateLimited,
-    #[error("the case changed meanwhile")]
-    CaseMoved,
+    /// The login was disabled, or the case moved on, meanwhile: nothing was issued.
+    #[error("the login or the case changed meanwhile")]
+    Changed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -57,8 +59,9 @@ pub enum IssueError {
 pub enum TemporaryMatch {
     /// A restricted session started.
     Started(RandomToken),
-    /// It was right but has expired: whom to ask for a new one.
-    Expired { ask: String },
+    /// It was right but has expired, or was used by a change never finished: whom to ask for
+    /// a new one.
+    Unusable { ask: String },
 }
 
 impl Portal {
@@ -97,11 +100,16 @@ impl Portal {
             SecretDelivery::Encrypted => "encrypted_email",
             SecretDelivery::Pickup { .. } => "secure_pickup",
         };
+        let pickup = match &parcel {
+            SecretParcel::Pickup { message, .. } => Some(message.id.clone()),
+            SecretParcel::Mail(_) => None,
+        };
         let event = AuditEvent::new(AuditAction::TemporaryPasswordIssued, issuer.actor())
             .subject(target.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({
                 "delivery": how,
+                "pickup": pickup,
                 "expires_at": expires_at.unix_timestamp(),
                 "case": case.as_ref().map(|c| c.case_id.clone()),
             }));
@@ -127,7 +135,7 @@ impl Portal {
             audit: vec![event],
         };
         if !self.store.issue_temporary_password(&issue, now).await? {
-            return Err(IssueError::CaseMoved);
+            return Err(IssueError::Changed);
         }
         self.wake_mail_worker();
         Ok(delivery)
@@ -140,7 +148,11 @@ impl Portal {
         login: Option<&LoginRecord>,
     ) -> Result<Option<TemporaryPasswordRecord>, StoreError> {
         let id = login.map_or("", |l| l.id.as_str());
-        Ok(self.store.latest_temporary_password(id).await?.filter(TemporaryPasswordRecord::is_pending))
+        // A used one still counts while the login has no password: its forced change was
+        // never finished, and the person deserves to hear why the password stopped working.
+        let unfinished =
+            |t: &TemporaryPasswordRecord| t.used && !t.voided && login.is_some_and(|l| l.password_hash.is_none());
+        Ok(self.store.latest_temporary_password(id).await?.filter(|t| t.is_pending() || unfinished(t)))
     }
 
     /// Signs in with a temporary password: it is used up, the old password stops working,
@@ -158,12 +170,13 @@ impl Portal {
         }
         let now = self.clock.now();
         let actor = Actor::Login(login.name.to_string());
-        if candidate.expires_at < now {
+        if candidate.used || candidate.expires_at < now {
             let event = AuditEvent::new(AuditAction::TemporaryPasswordExpired, actor)
                 .subject(login.name.to_string())
-                .from_address(source.ip.clone());
+                .from_address(source.ip.clone())
+                .details(json!({ "already_used": candidate.used }));
             self.store.append_audit(&[event], now).await?;
-            return Ok(Some(TemporaryMatch::Expired { ask: candidate.issued_by.clone() }));
+            return Ok(Some(TemporaryMatch::Unusable { ask: candidate.issued_by.clone() }));
         }
         let token = RandomToken::generate();
         let session = NewSession {

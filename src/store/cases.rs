@@ -85,6 +85,8 @@ pub struct VerificationRecord {
     pub notes: String,
     pub staff: String,
     pub created_at: OffsetDateTime,
+    /// A temporary password was already sent on the strength of this call-back.
+    pub used: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +106,8 @@ pub struct CaseUpdate {
     pub verification: Option<NewVerification>,
     /// The approving agent (four-eyes).
     pub approval: Option<String>,
+    /// A call-back that this change uses up; the update fails when it was already used.
+    pub consume_verification: Option<String>,
     /// The email notice to the case's opener.
     pub notice: Option<NewMail>,
 }

@@ -23,6 +23,9 @@ pub struct LoginEdit {
     pub email: String,
     pub phone: Option<String>,
     pub authorized_contact: bool,
+    /// Sent to the previous address when the email changes; then the login's open links,
+    /// temporary passwords, secure messages and key (made for the old address) go too.
+    pub email_notice: Option<NewMail>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,13 +89,14 @@ pub trait PeopleStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     /// Changes a secondary login's email, phone and authorized-contact flag; false when no such
-    /// secondary login exists.
+    /// secondary login exists. With `email_notice`, everything bound to the old address is voided.
     async fn update_login(&self, edit: &LoginEdit, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
     /// Deletes a secondary login with its sessions, keys and credentials; false when none.
     async fn delete_login(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
 
     /// Voids the login's open temporary passwords, stores the new one, stores its parcel and,
-    /// with a case, applies the case's update. False (nothing written) when the case moved on.
+    /// with a case, applies the case's update. False (nothing written) when the login was
+    /// disabled or the case moved on meanwhile.
     async fn issue_temporary_password(&self, issue: &TemporaryIssue, now: OffsetDateTime) -> StoreResult<bool>;
     /// The login's newest temporary password, whatever its state.
     async fn latest_temporary_password(&self, login_id: &str) -> StoreResult<Option<TemporaryPasswordRecord>>;

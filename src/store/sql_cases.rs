@@ -69,6 +69,21 @@ macro_rules! sql_cases {
             if changed == 0 {
                 return Ok(false);
             }
+            if let Some(verification) = &update.consume_verification {
+                let consumed = sqlx::query(
+                    "UPDATE case_verifications SET used_at = $1 WHERE id = $2 AND case_id = $3 AND used_at IS NULL",
+                )
+                .bind(now.unix_timestamp())
+                .bind(verification)
+                .bind(&update.case_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+                if consumed == 0 {
+                    return Ok(false);
+                }
+            }
             if let Some(entry) = &update.entry {
                 insert_entry_in(tx, &update.case_id, entry, now).await?;
             }
@@ -216,7 +231,7 @@ macro_rules! sql_cases {
 
             async fn case_verifications(&self, case_id: &str) -> StoreResult<Vec<VerificationRecord>> {
                 let rows = sqlx::query(
-                    "SELECT id, contact_role, contact_name, phone, method, outcome, notes, staff, created_at \
+                    "SELECT id, contact_role, contact_name, phone, method, outcome, notes, staff, created_at, used_at \
                      FROM case_verifications WHERE case_id = $1 ORDER BY created_at, id",
                 )
                 .bind(case_id)
@@ -235,6 +250,7 @@ macro_rules! sql_cases {
                             notes: col(row, "notes")?,
                             staff: col(row, "staff")?,
                             created_at: time_from(col(row, "created_at")?)?,
+                            used: col::<Option<i64>>(row, "used_at")?.is_some(),
                         })
                     })
                     .collect()

@@ -105,6 +105,14 @@ macro_rules! sql_people {
                 if changed == 0 {
                     return rolled_back(tx).await;
                 }
+                if let Some(notice) = &edit.email_notice {
+                    void_open_credentials_in(&mut tx, &edit.login_id, now).await?;
+                    for sql in ["DELETE FROM secure_messages WHERE login_id = $1", "DELETE FROM recipient_keys WHERE login_id = $1"] {
+                        sqlx::query(sql).bind(&edit.login_id).execute(&mut *tx).await.map_err(unavailable)?;
+                    }
+                    let unthrottled = NewMail { throttle_per_hour: i64::MAX, ..notice.clone() };
+                    enqueue_mail_in(&mut tx, &unthrottled, now).await?;
+                }
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;
                 Ok(true)
@@ -119,6 +127,17 @@ macro_rules! sql_people {
 
             async fn issue_temporary_password(&self, issue: &TemporaryIssue, now: OffsetDateTime) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
+                // Takes the login's row lock and checks it is still enabled: a reset racing a
+                // disable either lands first (and is voided by it) or finds the login disabled.
+                let enabled = sqlx::query("UPDATE logins SET disabled = disabled WHERE id = $1 AND disabled = FALSE")
+                    .bind(&issue.temporary.login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?
+                    .rows_affected();
+                if enabled == 0 {
+                    return rolled_back(tx).await;
+                }
                 if let Some(update) = &issue.case {
                     if !update_case_in(&mut tx, update, now).await? {
                         return rolled_back(tx).await;

@@ -72,7 +72,7 @@ pub async fn submit(
             let errors = vec![SIGN_IN_FAILED.to_string()];
             Ok(login_page(&state, &headers, StatusCode::UNAUTHORIZED, None, errors, typed))
         }
-        Err(SignInError::TemporaryExpired { ask }) => {
+        Err(SignInError::TemporaryUnusable { ask }) => {
             let typed: String = form.login_name.chars().take(64).collect();
             let errors = vec![expired_message(&ask, &state.web.support_contact)];
             Ok(login_page(&state, &headers, StatusCode::UNAUTHORIZED, None, errors, typed))
@@ -108,7 +108,7 @@ fn expired_message(ask: &str, support: &str) -> String {
         Some(admin) => format!("your account administrator (the primary login {admin})"),
         None => support.to_string(),
     };
-    format!("This temporary password has expired. Ask {whom} for a new one.")
+    format!("This temporary password has expired or was already used. Ask {whom} for a new one.")
 }
 
 /// A redirect that removes the session cookie and asks the browser to forget cached pages.

@@ -37,9 +37,10 @@ fn outcome(result: Result<String, AdminError>) -> Result<Outcome, WebError> {
         Err(AdminError::NotFound) => Err(WebError::NotFound),
         Err(AdminError::Overloaded(_)) => Err(WebError::Overloaded),
         Err(AdminError::Store(error)) => Err(error.into()),
-        Err(problem @ (AdminError::WrongPassword | AdminError::Invalid(_) | AdminError::Refused(_))) => {
-            Ok(Outcome::Problem(problem.to_string()))
-        }
+        Err(
+            problem
+            @ (AdminError::WrongPassword | AdminError::Locked | AdminError::Invalid(_) | AdminError::Refused(_)),
+        ) => Ok(Outcome::Problem(problem.to_string())),
     }
 }
 
@@ -113,7 +114,10 @@ async fn list_page(
         .portal
         .managed_logins(&active.login)
         .await
-        .map_err(|_| WebError::Internal(anyhow::anyhow!("listing logins failed")))?
+        .map_err(|e| match e {
+            AdminError::Store(error) => WebError::from(error),
+            other => WebError::Internal(other.into()),
+        })?
         .into_iter()
         .map(|m| LoginRow {
             status: match (m.login.disabled, m.temporary_pending) {
@@ -258,7 +262,7 @@ async fn target(
     name: &str,
 ) -> Result<LoginRecord, WebError> {
     administrator(state, active, source).await?;
-    match state.portal.managed_login(&active.login, name).await {
+    match state.portal.managed_login(&active.login, name, source).await {
         Ok(login) => Ok(login),
         Err(AdminError::Store(error)) => Err(error.into()),
         Err(_) => Err(WebError::NotFound),

@@ -483,6 +483,10 @@ pub struct StaffNewCasePage {
     pub errors: Vec<String>,
     pub csrf: String,
     pub requester: String,
+    /// As typed before a refusal: nothing is pre-chosen, so a phone request is never recorded as
+    /// an email one by default.
+    pub channel: String,
+    pub title_choice: String,
     pub title: String,
     pub description: String,
     pub reset_title: &'static str,

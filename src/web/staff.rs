@@ -184,7 +184,10 @@ pub async fn record_case(
     WebForm(form): WebForm<NewCaseForm>,
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
-    let channel = Channel::parse(&form.channel).ok_or(WebError::BadRequest)?;
+    let Some(channel) = Channel::parse(&form.channel) else {
+        let message = "Choose the channel the request came by.".to_string();
+        return Ok(new_case_page(&state, &active, StatusCode::BAD_REQUEST, vec![message], &form));
+    };
     let title = match form.title_choice.as_str() {
         "reset" => crate::domain::case::PRIMARY_RESET_TITLE,
         _ => form.title.as_str(),
@@ -211,6 +214,8 @@ fn new_case_page(
         notice: None,
         csrf: active.token.derive(STAFF_PURPOSE),
         requester: form.requester.clone(),
+        channel: form.channel.clone(),
+        title_choice: form.title_choice.clone(),
         title: form.title.clone(),
         description: form.description.clone(),
         reset_title: crate::domain::case::PRIMARY_RESET_TITLE,

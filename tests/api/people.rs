@@ -153,7 +153,7 @@ async fn an_expired_temporary_password_says_whom_to_ask_and_the_old_one_keeps_wo
     let response = app.sign_in(&app.client(), JANE, &temporary).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let page = response.text().await.unwrap();
-    assert!(page.contains("This temporary password has expired"), "{page}");
+    assert!(page.contains("This temporary password has expired or was already used"), "{page}");
     assert!(page.contains(&format!("your account administrator (the primary login {primary})")));
     assert_eq!(app.sign_in(&app.client(), JANE, JANE_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }
