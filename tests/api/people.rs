@@ -286,6 +286,46 @@ async fn another_account_s_logins_are_not_found() {
     let reset = post_as(&app, &admin, "/logins/bob.other/reset", &[("password", INITIAL_PASSWORD)]).await;
     assert_eq!(reset.status(), StatusCode::NOT_FOUND);
     assert!(temporary_rows(&app, "bob.other").await.is_none());
+    let entries = app.portal.recent_audit(100).await.unwrap();
+    let probes = entries.iter().filter(|e| e.action == "access_denied" && e.details.contains("other_account")).count();
+    assert!(probes >= 2, "attempts on another account's logins are audited ({probes})");
+}
+
+#[tokio::test]
+async fn changing_an_email_voids_what_the_old_address_holds_and_tells_it() {
+    let (app, primary, admin) = administered().await;
+    let temporary = reset_jane(&app, &admin).await;
+    let fields = [("email", "jane.new@acme.example"), ("authorized_contact", "on"), ("password", INITIAL_PASSWORD)];
+    assert_eq!(post_as(&app, &admin, "/logins/jane.doe", &fields).await.status(), StatusCode::SEE_OTHER);
+
+    assert_eq!(app.sign_in(&app.client(), JANE, &temporary).await.status(), StatusCode::UNAUTHORIZED);
+    let mail = app.portal.list_mail(50).await.unwrap();
+    let notice = mail.iter().find(|m| m.kind == "login_changed").expect("a notice to the old address");
+    assert_eq!(notice.recipient, "jane@acme.example");
+    match app.portal.open_mail(notice).unwrap() {
+        portcullis::mail::message::OutboundMessage::LoginChanged(m) => assert_eq!(m.by, primary),
+        other => panic!("unexpected {other:?}"),
+    }
+    let same = [("email", "jane.new@acme.example"), ("phone", "+44 20 7946 0003"), ("password", INITIAL_PASSWORD)];
+    post_as(&app, &admin, "/logins/jane.doe", &same).await;
+    let notices = app.portal.list_mail(50).await.unwrap().iter().filter(|m| m.kind == "login_changed").count();
+    assert_eq!(notices, 1, "only an email change is announced");
+}
+
+#[tokio::test]
+async fn password_re_entry_while_locked_says_so_and_does_not_lengthen_the_lock() {
+    let (app, primary, admin) = administered().await;
+    for _ in 0..5 {
+        post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", "Wrong#Pass9")]).await;
+    }
+    let login = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    let locked_until = login.locked_until.expect("five wrong passwords lock the login");
+    let response = post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", INITIAL_PASSWORD)]).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("locked for a while"));
+    let after = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    assert_eq!(after.locked_until, Some(locked_until));
+    assert!(temporary_rows(&app, JANE).await.is_none());
 }
 
 #[tokio::test]

@@ -176,6 +176,32 @@ async fn without_a_key_the_agent_gets_a_passcode_once_and_the_pickup_holds_the_p
     let temporary = open_pickup(&app, &passcode_in(&page)).await;
     assert!(!page.contains(&temporary));
     assert_eq!(location(&app.sign_in(&app.client(), &primary, &temporary).await), "/password/new");
+
+    let again = send(&app, &staff, case, &primary).await;
+    assert_eq!(again.status(), StatusCode::FORBIDDEN, "one call-back allows one sending");
+    assert!(again.text().await.unwrap().contains("Record a successful call-back"));
+    let reused = app.sign_in(&app.client(), &primary, &temporary).await;
+    assert_eq!(reused.status(), StatusCode::UNAUTHORIZED, "the used temporary password does not sign in again");
+    assert!(reused.text().await.unwrap().contains("has expired or was already used"), "and the page says why");
+}
+
+#[tokio::test]
+async fn a_phone_request_is_never_recorded_as_an_email_one_by_default() {
+    let app = spawn_app().await;
+    account(&app).await;
+    let staff = staff_client(&app, AGENT, "support", AGENT_PASSWORD).await;
+    let form = app.get_html(&staff, "/staff/cases/new").await;
+    assert!(!form.contains("value=\"email\" required checked") && !form.contains("value=\"phone\" checked"));
+    let fields = [("requester", JANE), ("title_choice", "reset"), ("description", "")];
+    let refused = staff_post(&app, &staff, "/staff/cases", &fields).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.unwrap().contains("Choose the channel"));
+    let fields = [("requester", JANE), ("channel", "phone"), ("title_choice", "reset"), ("description", "")];
+    let again = staff_post(&app, &staff, "/staff/cases", &fields).await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    let page = again.text().await.unwrap();
+    assert!(page.contains("value=\"phone\" checked"), "the channel chosen is kept");
+    assert!(app.portal.case_queue(&Default::default()).await.unwrap().is_empty(), "nothing was recorded");
 }
 
 #[tokio::test]
