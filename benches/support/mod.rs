@@ -15,6 +15,9 @@ pub struct BenchPortal {
     pub base: String,
     /// The account's primary login.
     pub primary: String,
+    /// The running portal's use cases, for setting up what a benchmark needs.
+    #[allow(dead_code)]
+    pub portal: portcullis::service::Portal,
     _dir: tempfile::TempDir,
 }
 
@@ -32,8 +35,9 @@ pub async fn start(configure: impl FnOnce(&mut Settings)) -> BenchPortal {
     let base = format!("http://{}", app.local_addr().expect("address"));
     let email = EmailAddress::parse("bench@example.com").expect("email");
     let created = app.portal().create_account("Bench", email, Some(Password::new(PASSWORD))).await.expect("account");
+    let portal = app.portal().clone();
     tokio::spawn(app.run(std::future::pending()));
-    BenchPortal { base, primary: created.primary_login.to_string(), _dir: dir }
+    BenchPortal { base, primary: created.primary_login.to_string(), portal, _dir: dir }
 }
 
 /// The CSRF token of the first form on a page.

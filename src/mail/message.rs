@@ -24,6 +24,7 @@ pub enum OutboundMessage {
     RecoveryLink(RecoveryLink),
     CaseUpdate(CaseNotice),
     LoginChanged(LoginChanged),
+    TemporaryPasswordNotice(TemporaryPasswordNotice),
 }
 
 /// The emailed link of "Reset your password". The link holds a secret token: the outbox keeps
@@ -111,6 +112,19 @@ pub struct LoginChanged {
     pub changed_at: i64,
 }
 
+/// Tells the account's contacts on record that support sent a temporary password for the
+/// primary login: the owner hears of every reset on every address it gave. Holds no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemporaryPasswordNotice {
+    pub version: u32,
+    /// The login the password is for.
+    pub login_name: String,
+    pub contact_name: String,
+    pub case_number: Option<i64>,
+    /// Unix seconds.
+    pub issued_at: i64,
+}
+
 /// `portcullis mail test`: checks the relay and the recipient's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestMessage {
@@ -128,6 +142,7 @@ impl OutboundMessage {
             Self::RecoveryLink(_) => "recovery_link",
             Self::CaseUpdate(_) => "case_update",
             Self::LoginChanged(_) => "login_changed",
+            Self::TemporaryPasswordNotice(_) => "temporary_password_notice",
         }
     }
 
@@ -139,7 +154,7 @@ impl OutboundMessage {
             | Self::RecoveryLink(_)
             | Self::CaseUpdate(_)
             | Self::LoginChanged(_) => Sensitivity::EncryptIfKey,
-            Self::SecurePickup(_) => Sensitivity::Plain,
+            Self::SecurePickup(_) | Self::TemporaryPasswordNotice(_) => Sensitivity::Plain,
         }
     }
 
@@ -154,6 +169,9 @@ impl OutboundMessage {
             Self::RecoveryLink(_) => format!("{product}: reset your password"),
             Self::CaseUpdate(m) => format!("{product}: support case {} was updated", m.case_number),
             Self::LoginChanged(_) => format!("{product}: the email address of your login was changed"),
+            Self::TemporaryPasswordNotice(_) => {
+                format!("{product}: a temporary password was sent for your primary login")
+            }
         }
     }
 
@@ -166,6 +184,7 @@ impl OutboundMessage {
             Self::RecoveryLink(m) => &m.login_name,
             Self::CaseUpdate(m) => &m.login_name,
             Self::LoginChanged(m) => &m.login_name,
+            Self::TemporaryPasswordNotice(m) => &m.login_name,
         }
     }
 }

@@ -80,6 +80,21 @@ impl Portal {
         }
     }
 
+    /// An outbox row for someone who is not a login (a contact on record): never encrypted,
+    /// so it must hold nothing secret.
+    pub fn new_contact_mail(&self, recipient: &str, message: &OutboundMessage) -> NewMail {
+        let id = new_id();
+        let payload = self.outbox_key.seal(&serde_json::to_vec(message).unwrap_or_default(), &id);
+        NewMail {
+            id,
+            kind: message.kind().to_string(),
+            login_id: None,
+            recipient: recipient.to_string(),
+            payload,
+            throttle_per_hour: self.mail.throttle_per_hour,
+        }
+    }
+
     pub fn open_mail(&self, record: &OutboxRecord) -> Result<OutboundMessage, MailError> {
         let bytes = self.outbox_key.open(&record.payload, &record.id)?;
         serde_json::from_slice(&bytes).map_err(|e| MailError::Unreadable(e.to_string()))

@@ -12,9 +12,9 @@ use super::{Portal, RequestSource, new_id};
 use crate::crypto::RandomToken;
 use crate::crypto::token::fill_random;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, temporary};
-use crate::mail::message::{OutboundMessage, TemporaryPassword};
+use crate::mail::message::{OutboundMessage, TemporaryPassword, TemporaryPasswordNotice};
 use crate::store::{
-    CaseUpdate, LoginRecord, NewSession, NewTemporaryPassword, SecretParcel, StoreError, TemporaryIssue,
+    CaseUpdate, LoginRecord, NewMail, NewSession, NewTemporaryPassword, SecretParcel, StoreError, TemporaryIssue,
     TemporaryPasswordRecord,
 };
 
@@ -122,6 +122,10 @@ impl Portal {
             let body = format!("A temporary password was sent to the primary login {} by {how}.", target.name);
             CaseUpdate { entry: Some(super::cases::entry("temporary_password", &issuer.actor(), body)), ..update }
         });
+        let notices = match issuer {
+            Issuer::Support(_) => self.contact_notices(target, case.as_ref()).await?,
+            Issuer::Administrator(_) => Vec::new(),
+        };
         let issue = TemporaryIssue {
             temporary: NewTemporaryPassword {
                 id: new_id(),
@@ -132,6 +136,7 @@ impl Portal {
             },
             parcel,
             case,
+            notices,
             audit: vec![event],
         };
         if !self.store.issue_temporary_password(&issue, now).await? {
@@ -139,6 +144,36 @@ impl Portal {
         }
         self.wake_mail_worker();
         Ok(delivery)
+    }
+
+    /// A notice for each contact on record of the account whose address differs from the
+    /// login's: the owner hears of a reset by support on every address it gave.
+    async fn contact_notices(
+        &self,
+        target: &LoginRecord,
+        case: Option<&CaseUpdate>,
+    ) -> Result<Vec<NewMail>, StoreError> {
+        let case_number = match case {
+            Some(update) => self.store.case_by_id(&update.case_id).await?.map(|c| c.number),
+            None => None,
+        };
+        let mut seen = vec![target.email.to_lowercase()];
+        let mut notices = Vec::new();
+        for contact in self.store.contacts(&target.account_id).await? {
+            if seen.contains(&contact.email.to_lowercase()) {
+                continue;
+            }
+            seen.push(contact.email.to_lowercase());
+            let message = OutboundMessage::TemporaryPasswordNotice(TemporaryPasswordNotice {
+                version: 1,
+                login_name: target.name.to_string(),
+                contact_name: contact.name.clone(),
+                case_number,
+                issued_at: self.clock.now().unix_timestamp(),
+            });
+            notices.push(self.new_contact_mail(&contact.email, &message));
+        }
+        Ok(notices)
     }
 
     /// The login's temporary password, when `password` is it. Looked up for every sign-in,

@@ -135,6 +135,7 @@ pub trait CaseStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     async fn case_by_number(&self, number: i64) -> StoreResult<Option<CaseRecord>>;
+    async fn case_by_id(&self, id: &str) -> StoreResult<Option<CaseRecord>>;
     /// The account's cases, newest first.
     async fn cases_of_account(&self, account_id: &str) -> StoreResult<Vec<CaseRecord>>;
     /// The staff queue: active cases first, then by last update.

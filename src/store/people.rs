@@ -73,6 +73,8 @@ pub struct TemporaryIssue {
     pub parcel: SecretParcel,
     /// The support case it was sent on, when there is one.
     pub case: Option<CaseUpdate>,
+    /// Notices to the account's contacts on record (no secret in them).
+    pub notices: Vec<NewMail>,
     pub audit: Vec<AuditEvent>,
 }
 

@@ -180,6 +180,12 @@ macro_rules! sql_cases {
                 row.as_ref().map(case_from_row).transpose()
             }
 
+            async fn case_by_id(&self, id: &str) -> StoreResult<Option<CaseRecord>> {
+                let sql = format!("{CASE_COLUMNS} WHERE c.id = $1");
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await.map_err(unavailable)?;
+                row.as_ref().map(case_from_row).transpose()
+            }
+
             async fn cases_of_account(&self, account_id: &str) -> StoreResult<Vec<CaseRecord>> {
                 let sql = format!("{CASE_COLUMNS} WHERE c.account_id = $1 ORDER BY c.number DESC");
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).fetch_all(&self.pool).await.map_err(unavailable)?;

@@ -167,6 +167,9 @@ macro_rules! sql_people {
                 .await
                 .map_err(conflict("a temporary password with that id"))?;
                 store_parcel_in(&mut tx, &issue.parcel, now).await?;
+                for notice in &issue.notices {
+                    enqueue_mail_in(&mut tx, notice, now).await?;
+                }
                 let events: Vec<&AuditEvent> = issue.audit.iter().collect();
                 append_audit_in(&mut tx, &events, now).await?;
                 commit(tx).await?;

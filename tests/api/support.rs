@@ -123,7 +123,19 @@ async fn the_article_flow_resets_the_primary_login_through_a_verified_case() {
     assert_eq!(location(&sent), format!("/staff/cases/{case}?notice=temporary-sent"));
     assert_eq!(case_status(&app, case).await, "awaiting_customer");
 
-    let messages = relay.wait_for(3).await;
+    // Jane's case notices (opened, password sent), the password itself, and a notice to each
+    // contact on record.
+    let messages = relay.wait_for(5).await;
+    for contact in ["ann@acme.example", "ben@acme.example"] {
+        let notice = messages
+            .iter()
+            .find(|m| parse(m).to().unwrap().first().unwrap().address() == Some(contact))
+            .unwrap_or_else(|| panic!("a notice to the contact on record {contact}"));
+        assert_eq!(
+            parse(notice).subject(),
+            Some("Customer Portal: a temporary password was sent for your primary login")
+        );
+    }
     let to_admin = messages
         .iter()
         .find(|m| parse(m).subject() == Some("Customer Portal: sign-in information"))
