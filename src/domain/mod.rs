@@ -13,6 +13,7 @@ pub mod policy;
 pub mod secret;
 pub mod session;
 pub mod staff;
+pub mod support;
 pub mod temporary;
 
 pub use answer::SecurityAnswer;

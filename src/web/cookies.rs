@@ -82,6 +82,20 @@ impl PreSession {
         self.token.derive(super::csrf::SIGN_IN_PURPOSE)
     }
 
+    /// Renders a signed-out page whose form is bound to this browser's pre-session cookie:
+    /// `build` gets the form's CSRF token; the cookie is set when the browser had none.
+    pub fn page<P: askama::Template>(
+        headers: &HeaderMap,
+        web: &WebSettings,
+        status: axum::http::StatusCode,
+        build: impl FnOnce(String) -> P,
+    ) -> axum::response::Response {
+        let pre_session = Self::of(headers, web);
+        let mut response = super::pages::render(status, &build(pre_session.csrf()));
+        pre_session.attach(&mut response, web);
+        response
+    }
+
     /// Sets the cookie on `response` when the browser did not have it yet.
     pub fn attach(&self, response: &mut axum::response::Response, web: &WebSettings) {
         if self.is_new {

@@ -8,9 +8,10 @@ use serde::Deserialize;
 use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SESSION_PURPOSE, SIGN_IN_PURPOSE};
 use super::form::WebForm;
-use super::pages::{Layout, LoginPage, notice, render};
+use super::pages::{Layout, LoginPage, notice};
 use super::visitor::{AnySession, Source, Visitor};
 use super::{AppState, WebError};
+use crate::crypto::RandomToken;
 use crate::domain::Password;
 use crate::service::auth::SignInError;
 
@@ -61,11 +62,7 @@ pub async fn submit(
     match state.portal.sign_in(&form.login_name, &password, &source).await {
         Ok(signed_in) => {
             let next = if signed_in.restricted { super::visitor::FORCED_CHANGE } else { "/profile" };
-            let mut response = Redirect::to(next).into_response();
-            let cookies_out = response.headers_mut();
-            cookies_out.append(header::SET_COOKIE, cookies::set(CookieKind::Session, &signed_in.token, &state.web));
-            cookies_out.append(header::SET_COOKIE, cookies::clear(CookieKind::PreSession, &state.web));
-            Ok(response)
+            Ok(signed_in_redirect(&state, CookieKind::Session, &signed_in.token, next))
         }
         Err(SignInError::Rejected) => {
             let typed: String = form.login_name.chars().take(64).collect();
@@ -111,11 +108,26 @@ fn expired_message(ask: &str, support: &str) -> String {
     format!("This temporary password has expired or was already used. Ask {whom} for a new one.")
 }
 
+/// A redirect after signing in: the new session's cookie replaces the pre-session cookie, so
+/// nothing set before sign-in carries over.
+pub fn signed_in_redirect(state: &AppState, kind: CookieKind, token: &RandomToken, to: &str) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    let out = response.headers_mut();
+    out.append(header::SET_COOKIE, cookies::set(kind, token, &state.web));
+    out.append(header::SET_COOKIE, cookies::clear(CookieKind::PreSession, &state.web));
+    response
+}
+
 /// A redirect that removes the session cookie and asks the browser to forget cached pages.
 pub fn signed_out_redirect(state: &AppState, to: &str) -> Response {
+    signed_out_of(state, CookieKind::Session, to)
+}
+
+/// The same for a cookie of `kind` (a customer's or a staff member's session).
+pub fn signed_out_of(state: &AppState, kind: CookieKind, to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
     let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, cookies::clear(CookieKind::Session, &state.web));
+    headers.append(header::SET_COOKIE, cookies::clear(kind, &state.web));
     headers.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""));
     response
 }
@@ -129,10 +141,11 @@ fn login_page(
     errors: Vec<String>,
     login_name: String,
 ) -> Response {
-    let pre_session = PreSession::of(headers, &state.web);
-    let page =
-        LoginPage { layout: Layout::new(state, "Sign in", None), notice, errors, csrf: pre_session.csrf(), login_name };
-    let mut response = render(status, &page);
-    pre_session.attach(&mut response, &state.web);
-    response
+    PreSession::page(headers, &state.web, status, |csrf| LoginPage {
+        layout: Layout::new(state, "Sign in", None),
+        notice,
+        errors,
+        csrf,
+        login_name,
+    })
 }

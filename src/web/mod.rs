@@ -21,6 +21,8 @@ mod questions;
 mod recovery;
 mod security_headers;
 mod staff;
+mod staff_admin;
+mod staff_session;
 mod visitor;
 
 use std::sync::Arc;
@@ -92,14 +94,14 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/cases/{number}", get(cases::show))
         .route("/cases/{number}/reply", post(cases::reply))
         .route("/staff", get(staff::queue))
-        .route("/staff/login", get(staff::login_form).post(staff::login))
-        .route("/staff/logout", post(staff::logout))
+        .route("/staff/login", get(staff_session::login_form).post(staff_session::login))
+        .route("/staff/logout", post(staff_session::logout))
         .route("/staff/cases", post(staff::record_case))
         .route("/staff/cases/new", get(staff::new_case_form))
         .route("/staff/cases/{number}", get(staff::show_case))
         .route("/staff/cases/{number}/{action}", post(staff::case_action))
-        .route("/staff/admin", get(staff::admin).post(staff::add_staff))
-        .route("/staff/admin/{username}/{action}", post(staff::set_staff_status))
+        .route("/staff/admin", get(staff_admin::admin).post(staff_admin::add_staff))
+        .route("/staff/admin/{username}/{action}", post(staff_admin::set_staff_status))
         .route("/logins/{name}/encryption", get(login_keys::show).post(login_keys::upload))
         .route("/logins/{name}/encryption/remove", post(login_keys::remove))
         .route("/secure-message/{id}", get(pickup::show).post(pickup::open))

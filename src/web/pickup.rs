@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SIGN_IN_PURPOSE};
 use super::form::WebForm;
-use super::pages::{Layout, SecureMessagePage, render};
+use super::pages::{Layout, SecureMessagePage};
 use super::visitor::Source;
 use super::{AppState, WebError};
 use crate::service::mail::PickupError;
@@ -68,17 +68,14 @@ fn page(
     errors: Vec<String>,
     content: Option<String>,
 ) -> Response {
-    let pre_session = PreSession::of(headers, &state.web);
-    let page = SecureMessagePage {
+    let mut response = PreSession::page(headers, &state.web, status, |csrf| SecureMessagePage {
         layout: Layout::new(state, "Secure message", None),
         notice: None,
         errors,
-        csrf: pre_session.csrf(),
+        csrf,
         id: id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(64).collect(),
         content,
-    };
-    let mut response = render(status, &page);
+    });
     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    pre_session.attach(&mut response, &state.web);
     response
 }

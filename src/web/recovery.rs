@@ -208,18 +208,14 @@ fn password_page(
 }
 
 fn start_page(state: &AppState, headers: &HeaderMap, sent: bool, errors: Vec<String>) -> Response {
-    let pre_session = PreSession::of(headers, &state.web);
-    let page = RecoverStartPage {
+    no_referrer(PreSession::page(headers, &state.web, StatusCode::OK, |csrf| RecoverStartPage {
         layout: Layout::new(state, "Reset your password", None),
         notice: None,
         errors,
-        csrf: pre_session.csrf(),
+        csrf,
         sent,
         link_minutes: state.portal.recovery.link_lifetime.whole_minutes(),
-    };
-    let mut response = render(StatusCode::OK, &page);
-    pre_session.attach(&mut response, &state.web);
-    no_referrer(response)
+    }))
 }
 
 fn recovery_error(state: &AppState, error: RecoveryError) -> Result<Response, WebError> {

@@ -1,117 +1,30 @@
-//! The staff console (`/staff`): its own sign-in and cookie, the case queue, case pages with
-//! the account's contacts on record, call-back verifications, four-eyes approvals and sending
-//! a temporary password; staff administration for admins.
+//! The staff console (`/staff`): the case queue, case pages with the account's contacts on
+//! record, call-back verifications, four-eyes approvals and sending a temporary password.
+//! Staff sign-in is in `staff_session.rs`, staff administration in `staff_admin.rs`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::cookies::{self, CookieKind, PreSession};
-use super::csrf::{self, SIGN_IN_PURPOSE, STAFF_PURPOSE};
+use super::csrf::{self, STAFF_PURPOSE};
 use super::form::WebForm;
-use super::login::SIGN_IN_FAILED;
 use super::pages::{
-    CaseRow, ContactRow, EntryRow, Layout, NavStaff, PasscodePage, StaffAdminPage, StaffCasePage, StaffLoginPage,
-    StaffMemberRow, StaffNewCasePage, StaffQueuePage, VerificationRow, format_time, notice, render,
+    CaseRow, ContactRow, EntryRow, Layout, NavStaff, PasscodePage, StaffCasePage, StaffNewCasePage, StaffQueuePage,
+    VerificationRow, format_time, notice, render,
 };
 use super::profile::NoticeQuery;
 use super::visitor::{Source, StaffSignedIn};
 use super::{AppState, WebError};
-use crate::domain::{CaseKind, CaseStatus, Channel, ContactRole, LoginKind, Password, StaffRole};
-use crate::service::auth::SignInError;
+use crate::domain::{CaseKind, CaseStatus, Channel, ContactRole, LoginKind, Password};
 use crate::service::cases::CaseError;
 use crate::service::mail::SecretDelivery;
-use crate::service::staff::{ActiveStaff, StaffAdminError};
+use crate::service::staff::ActiveStaff;
 use crate::service::support::SupportError;
 use crate::store::CaseFilter;
 
-const ADMIN_ONLY: &str = "Staff administration is only for staff administrators.";
-
-fn nav(active: &ActiveStaff) -> NavStaff {
+pub(super) fn nav(active: &ActiveStaff) -> NavStaff {
     NavStaff { name: active.staff.username.clone(), csrf: active.token.derive(STAFF_PURPOSE), admin: active.is_admin() }
-}
-
-pub async fn login_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<NoticeQuery>,
-) -> Response {
-    login_page(&state, &headers, StatusCode::OK, notice(query.notice.as_deref()), Vec::new(), String::new())
-}
-
-#[derive(Deserialize)]
-pub struct StaffLoginForm {
-    csrf: String,
-    username: String,
-    password: String,
-}
-
-pub async fn login(
-    State(state): State<AppState>,
-    Source(source): Source,
-    headers: HeaderMap,
-    WebForm(form): WebForm<StaffLoginForm>,
-) -> Result<Response, WebError> {
-    let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
-    csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
-    match state.portal.staff_sign_in(&form.username, &Password::new(form.password), &source).await {
-        Ok((token, _)) => {
-            let mut response = Redirect::to("/staff").into_response();
-            let out = response.headers_mut();
-            out.append(header::SET_COOKIE, cookies::set(CookieKind::Staff, &token, &state.web));
-            out.append(header::SET_COOKIE, cookies::clear(CookieKind::PreSession, &state.web));
-            Ok(response)
-        }
-        Err(SignInError::AddressThrottled { retry_after }) => {
-            Err(WebError::TooManyAttempts { retry_after_seconds: retry_after.whole_seconds() })
-        }
-        Err(SignInError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(SignInError::Store(error)) => Err(error.into()),
-        Err(_) => {
-            let typed: String = form.username.chars().take(64).collect();
-            Ok(login_page(&state, &headers, StatusCode::UNAUTHORIZED, None, vec![SIGN_IN_FAILED.into()], typed))
-        }
-    }
-}
-
-fn login_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    status: StatusCode,
-    notice: Option<&'static str>,
-    errors: Vec<String>,
-    username: String,
-) -> Response {
-    let pre_session = PreSession::of(headers, &state.web);
-    let page = StaffLoginPage {
-        layout: Layout::new(state, "Staff sign in", None),
-        notice,
-        errors,
-        csrf: pre_session.csrf(),
-        username,
-    };
-    let mut response = render(status, &page);
-    pre_session.attach(&mut response, &state.web);
-    response
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf: String,
-}
-
-pub async fn logout(
-    State(state): State<AppState>,
-    StaffSignedIn(active): StaffSignedIn,
-    Source(source): Source,
-    WebForm(form): WebForm<CsrfOnly>,
-) -> Result<Response, WebError> {
-    csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
-    state.portal.staff_sign_out(&active, &source).await?;
-    let mut response = Redirect::to("/staff/login?notice=signed-out").into_response();
-    response.headers_mut().append(header::SET_COOKIE, cookies::clear(CookieKind::Staff, &state.web));
-    Ok(response)
 }
 
 #[derive(Deserialize, Default)]
@@ -380,100 +293,6 @@ async fn case_page(
             .iter()
             .filter(|s| view.case.status.can_move_to(**s))
             .map(|s| (s.as_str(), s.label()))
-            .collect(),
-    };
-    Ok(render(status, &page))
-}
-
-pub async fn admin(
-    State(state): State<AppState>,
-    StaffSignedIn(active): StaffSignedIn,
-    Source(source): Source,
-    Query(query): Query<NoticeQuery>,
-) -> Result<Response, WebError> {
-    admin_page(&state, &active, &source, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
-}
-
-#[derive(Deserialize)]
-pub struct NewStaffForm {
-    csrf: String,
-    username: String,
-    role: String,
-    password: String,
-}
-
-pub async fn add_staff(
-    State(state): State<AppState>,
-    StaffSignedIn(active): StaffSignedIn,
-    Source(source): Source,
-    WebForm(form): WebForm<NewStaffForm>,
-) -> Result<Response, WebError> {
-    csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
-    let role: StaffRole = form.role.parse().map_err(|_| WebError::BadRequest)?;
-    let result = state.portal.add_staff(&active, &form.username, role, &Password::new(form.password), &source).await;
-    admin_outcome(&state, &active, &source, result).await
-}
-
-pub async fn set_staff_status(
-    State(state): State<AppState>,
-    StaffSignedIn(active): StaffSignedIn,
-    Source(source): Source,
-    Path((username, action)): Path<(String, String)>,
-    WebForm(form): WebForm<CsrfOnly>,
-) -> Result<Response, WebError> {
-    csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
-    let disabled = match action.as_str() {
-        "disable" => true,
-        "enable" => false,
-        _ => return Err(WebError::NotFound),
-    };
-    let result = state.portal.set_staff_disabled(&active, &username, disabled, &source).await.map(drop);
-    admin_outcome(&state, &active, &source, result).await
-}
-
-async fn admin_outcome(
-    state: &AppState,
-    active: &ActiveStaff,
-    source: &crate::service::RequestSource,
-    result: Result<(), StaffAdminError>,
-) -> Result<Response, WebError> {
-    match result {
-        Ok(()) => Ok(Redirect::to("/staff/admin?notice=staff-saved").into_response()),
-        Err(StaffAdminError::NotAdmin) => Err(WebError::NotPermitted(ADMIN_ONLY)),
-        Err(StaffAdminError::NotFound) => Err(WebError::NotFound),
-        Err(StaffAdminError::Store(e)) => Err(e.into()),
-        Err(other) => admin_page(state, active, source, StatusCode::BAD_REQUEST, None, vec![other.to_string()]).await,
-    }
-}
-
-async fn admin_page(
-    state: &AppState,
-    active: &ActiveStaff,
-    source: &crate::service::RequestSource,
-    status: StatusCode,
-    notice: Option<&'static str>,
-    errors: Vec<String>,
-) -> Result<Response, WebError> {
-    let members = match state.portal.list_staff(active, source).await {
-        Ok(members) => members,
-        Err(StaffAdminError::NotAdmin) => return Err(WebError::NotPermitted(ADMIN_ONLY)),
-        Err(StaffAdminError::Store(e)) => return Err(e.into()),
-        Err(other) => return Err(WebError::Internal(other.into())),
-    };
-    let page = StaffAdminPage {
-        layout: Layout::staff(state, "Staff", nav(active)),
-        notice,
-        errors,
-        csrf: active.token.derive(STAFF_PURPOSE),
-        members: members
-            .into_iter()
-            .map(|m| StaffMemberRow {
-                myself: m.id == active.staff.id,
-                username: m.username,
-                role: m.role.as_str(),
-                disabled: m.disabled,
-                created: format_time(m.created_at),
-            })
             .collect(),
     };
     Ok(render(status, &page))

@@ -1,0 +1,87 @@
+//! Staff sign-in and sign-out: its own form, cookie and lockout, apart from customers'.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::cookies::{self, CookieKind, PreSession};
+use super::csrf::{self, SIGN_IN_PURPOSE, STAFF_PURPOSE};
+use super::form::WebForm;
+use super::login::{SIGN_IN_FAILED, signed_in_redirect, signed_out_of};
+use super::pages::{Layout, StaffLoginPage, notice};
+use super::profile::NoticeQuery;
+use super::visitor::{Source, StaffSignedIn};
+use super::{AppState, WebError};
+use crate::domain::Password;
+use crate::service::auth::SignInError;
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    login_page(&state, &headers, StatusCode::OK, notice(query.notice.as_deref()), Vec::new(), String::new())
+}
+
+#[derive(Deserialize)]
+pub struct StaffLoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    Source(source): Source,
+    headers: HeaderMap,
+    WebForm(form): WebForm<StaffLoginForm>,
+) -> Result<Response, WebError> {
+    let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
+    csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
+    match state.portal.staff_sign_in(&form.username, &Password::new(form.password), &source).await {
+        Ok((token, _)) => Ok(signed_in_redirect(&state, CookieKind::Staff, &token, "/staff")),
+        Err(SignInError::AddressThrottled { retry_after }) => {
+            Err(WebError::TooManyAttempts { retry_after_seconds: retry_after.whole_seconds() })
+        }
+        Err(SignInError::Overloaded(_)) => Err(WebError::Overloaded),
+        Err(SignInError::Store(error)) => Err(error.into()),
+        Err(_) => {
+            let typed: String = form.username.chars().take(64).collect();
+            Ok(login_page(&state, &headers, StatusCode::UNAUTHORIZED, None, vec![SIGN_IN_FAILED.into()], typed))
+        }
+    }
+}
+
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    errors: Vec<String>,
+    username: String,
+) -> Response {
+    PreSession::page(headers, &state.web, status, |csrf| StaffLoginPage {
+        layout: Layout::new(state, "Staff sign in", None),
+        notice,
+        errors,
+        csrf,
+        username,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    StaffSignedIn(active): StaffSignedIn,
+    Source(source): Source,
+    WebForm(form): WebForm<CsrfOnly>,
+) -> Result<Response, WebError> {
+    csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
+    state.portal.staff_sign_out(&active, &source).await?;
+    Ok(signed_out_of(&state, CookieKind::Staff, "/staff/login?notice=signed-out"))
+}
