@@ -3,6 +3,7 @@
 //! writes in it. Every change notifies the login that opened the case.
 
 use serde_json::json;
+use time::Duration;
 
 use super::{Portal, RequestSource, new_id};
 use crate::domain::case::{PRIMARY_RESET_TITLE, clean_text};
@@ -12,6 +13,8 @@ use crate::store::{CaseEntryRecord, CaseRecord, CaseUpdate, LoginRecord, NewCase
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_TEXT: usize = 5000;
+/// Enough for any real need; it keeps one login from flooding the queue and its own mailbox.
+const CASES_PER_LOGIN_PER_HOUR: i64 = 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
@@ -54,6 +57,13 @@ impl Portal {
     ) -> Result<i64, CaseError> {
         self.require_authorized_contact(login, "open_case", source).await?;
         let (title, description) = parse_case_text(title, description)?;
+        let opened =
+            self.store.count_event(&format!("case-open:{}", login.id), Duration::hours(1), self.clock.now()).await?;
+        if opened > CASES_PER_LOGIN_PER_HOUR {
+            return Err(CaseError::NotAllowed(format!(
+                "You opened {CASES_PER_LOGIN_PER_HOUR} cases in the last hour; add to one of them or try again later."
+            )));
+        }
         let kind = if title == PRIMARY_RESET_TITLE { CaseKind::PrimaryReset } else { CaseKind::General };
         let case = NewCase {
             id: new_id(),

@@ -30,6 +30,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OpenForm {
     csrf: String,
     title_choice: String,
@@ -102,6 +103,7 @@ pub async fn show(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReplyForm {
     csrf: String,
     #[serde(default)]

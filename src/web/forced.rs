@@ -25,6 +25,7 @@ pub async fn show(State(state): State<AppState>, AnySession(active): AnySession)
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ForcedForm {
     csrf: String,
     new_password: String,

@@ -1,5 +1,8 @@
 //! Form extraction that answers bad input (missing, duplicated or malformed fields) with a
-//! clear 400 page instead of axum's plain-text rejection.
+//! clear 400 page instead of axum's plain-text rejection. The forms of the administrator's,
+//! the support and the forced-change pages also refuse unknown fields
+//! (`#[serde(deny_unknown_fields)]`): nobody can slip in a value the form does not offer, such
+//! as a chosen password or a role.
 
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;

@@ -64,6 +64,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct NewLoginForm {
     #[serde(default)]
     csrf: String,
@@ -159,6 +160,7 @@ pub async fn show(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EditForm {
     csrf: String,
     email: String,
@@ -185,6 +187,7 @@ pub async fn update(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordOnlyForm {
     csrf: String,
     password: String,
@@ -318,6 +321,7 @@ pub async fn contacts(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContactsForm {
     csrf: String,
     primary_name: String,

@@ -75,6 +75,7 @@ pub async fn new_case_form(
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct NewCaseForm {
     #[serde(default)]
     csrf: String,
@@ -157,6 +158,7 @@ pub async fn show_case(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CaseActionForm {
     csrf: String,
     #[serde(default)]

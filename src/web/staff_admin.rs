@@ -29,6 +29,7 @@ pub async fn admin(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NewStaffForm {
     csrf: String,
     username: String,

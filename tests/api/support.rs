@@ -213,7 +213,8 @@ async fn a_phone_request_is_never_recorded_as_an_email_one_by_default() {
     assert_eq!(again.status(), StatusCode::BAD_REQUEST);
     let page = again.text().await.unwrap();
     assert!(page.contains("value=\"phone\" checked"), "the channel chosen is kept");
-    assert!(app.portal.case_queue(&Default::default()).await.unwrap().is_empty(), "nothing was recorded");
+    let all = portcullis::store::CaseFilter { limit: 100, ..Default::default() };
+    assert!(app.portal.case_queue(&all).await.unwrap().is_empty(), "nothing was recorded");
 }
 
 #[tokio::test]
@@ -458,4 +459,64 @@ async fn the_operator_disables_and_enables_a_staff_member_from_the_command_line(
     assert!(enabled.status.success(), "{}", stderr(&enabled));
     staff_sign_in(&app, AGENT, AGENT_PASSWORD).await;
     assert!(app.audit_actions().await.contains(&"staff_disabled".to_string()));
+}
+
+#[tokio::test]
+async fn forms_refuse_fields_they_do_not_offer_such_as_a_chosen_password() {
+    let app = spawn_app().await;
+    let (primary, admin) = account(&app).await;
+    let fields = [("password", INITIAL_PASSWORD), ("temporary_password", "Chosen#Pass1")];
+    let reset = post_as(&app, &admin, "/logins/jane.doe/reset", &fields).await;
+    assert_eq!(reset.status(), StatusCode::BAD_REQUEST);
+    nothing_issued(&app, JANE).await;
+
+    let case = open_reset_case(&app).await;
+    let staff = staff_client(&app, AGENT, "support", AGENT_PASSWORD).await;
+    verify(&app, &staff, case).await;
+    let fields = [("login", primary.as_str()), ("password", AGENT_PASSWORD), ("new_password", "Chosen#Pass1")];
+    let send = staff_post(&app, &staff, &format!("/staff/cases/{case}/send"), &fields).await;
+    assert_eq!(send.status(), StatusCode::BAD_REQUEST);
+    nothing_issued(&app, &primary).await;
+    assert_eq!(case_status(&app, case).await, "open");
+}
+
+#[tokio::test]
+async fn staff_sign_in_locks_after_repeated_failures_like_customer_sign_in() {
+    let app = spawn_app().await;
+    app.portal.create_staff(AGENT, StaffRole::Support, &Password::new(AGENT_PASSWORD)).await.unwrap();
+    let client = app.client();
+    let attempt = |password: &'static str| {
+        let (app, client) = (&app, &client);
+        async move {
+            let csrf = csrf_token(&app.get_html(client, "/staff/login").await);
+            app.post_form(client, "/staff/login", &[("csrf", &csrf), ("username", AGENT), ("password", password)])
+                .await
+                .status()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("Wrong#Guess1").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(attempt(AGENT_PASSWORD).await, StatusCode::UNAUTHORIZED, "locked: even the right password fails");
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(attempt(AGENT_PASSWORD).await, StatusCode::SEE_OTHER);
+    assert!(app.audit_actions().await.contains(&"staff_sign_in_failed".to_string()));
+}
+
+#[tokio::test]
+async fn one_login_cannot_flood_the_queue() {
+    let app = spawn_app().await;
+    account(&app).await;
+    let jane = app.signed_in_client(JANE, JANE_PASSWORD).await;
+    let open = || post_as(&app, &jane, "/cases", &[("title_choice", "other"), ("title", "Help"), ("description", "x")]);
+    for _ in 0..10 {
+        assert_eq!(open().await.status(), StatusCode::SEE_OTHER);
+    }
+    let refused = open().await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(refused.text().await.unwrap().contains("You opened 10 cases in the last hour"));
+    assert_eq!(
+        app.portal.case_queue(&portcullis::store::CaseFilter { limit: 100, ..Default::default() }).await.unwrap().len(),
+        10
+    );
 }
