@@ -115,25 +115,28 @@ impl Portal {
     }
 
     /// A secondary login of the administrator's account, by name; anything else is not found.
-    /// A name that exists in another account is "not found" too, but the attempt is audited.
+    /// Any other name is "not found" too, and the attempt is audited.
     pub async fn managed_login(
         &self,
         admin: &LoginRecord,
         name: &str,
         source: &RequestSource,
     ) -> Result<LoginRecord, AdminError> {
-        let name = LoginName::parse(name).map_err(|_| AdminError::NotFound)?;
-        let found = self.store.login_by_name(&name).await?.ok_or(AdminError::NotFound)?;
-        if found.kind == LoginKind::Secondary && found.account_id == admin.account_id {
-            return Ok(found);
+        let found = match LoginName::parse(name) {
+            Ok(name) => self.store.login_by_name(&name).await?,
+            Err(_) => None,
+        };
+        if let Some(login) = found.filter(|l| l.kind == LoginKind::Secondary && l.account_id == admin.account_id) {
+            return Ok(login);
         }
-        if found.account_id != admin.account_id {
-            let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(admin.name.to_string()))
-                .subject(found.name.to_string())
-                .from_address(source.ip.clone())
-                .details(json!({ "page": "logins", "reason": "other_account" }));
-            self.store.append_audit(&[event], self.clock.now()).await?;
-        }
+        // Every miss is audited alike, whether the name exists elsewhere or nowhere: the same
+        // work either way, so the answer's timing does not tell which.
+        let typed: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
+        let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(admin.name.to_string()))
+            .subject(typed)
+            .from_address(source.ip.clone())
+            .details(json!({ "page": "logins", "reason": "not_in_account" }));
+        self.store.append_audit(&[event], self.clock.now()).await?;
         Err(AdminError::NotFound)
     }
 
@@ -166,6 +169,11 @@ impl Portal {
     ) -> Result<(), AdminError> {
         // A lock says so, and is not made longer by the attempt.
         if admin.is_locked(self.clock.now()) {
+            let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(admin.name.to_string()))
+                .subject(admin.name.to_string())
+                .from_address(source.ip.clone())
+                .details(json!({ "action": what, "reason": "locked" }));
+            self.store.append_audit(&[event], self.clock.now()).await?;
             return Err(AdminError::Locked);
         }
         if self.password_matches(admin, password).await? {
@@ -219,7 +227,8 @@ impl Portal {
             phone: phone.map(|p| p.to_string()),
             authorized_contact: form.authorized_contact,
             // `target` still has the old address: that is where the notice goes.
-            email_notice: email_changed.then(|| self.new_mail(target, &notice)),
+            // Addressed to the old mailbox and never encrypted to a key uploaded later.
+            email_notice: email_changed.then(|| self.new_contact_mail(&target.email, &notice)),
         };
         let event = self.admin_event(admin, AuditAction::LoginUpdated, target, source).details(json!({
             "email_changed": email_changed,

@@ -267,7 +267,7 @@ impl Portal {
         };
         let login = login.ok_or_else(|| CaseError::Invalid("That login is not part of this case's account.".into()))?;
         if active.staff.is_locked(self.clock.now()) {
-            return Err(SupportError::Refused(Refusal::Locked));
+            return Err(self.refuse(active, &case, &login, Refusal::Locked, source).await?);
         }
         let password_ok = self.staff_password_matches(active, password, source).await.map_err(|e| match e {
             super::auth::SignInError::Overloaded(o) => SupportError::Overloaded(o),

@@ -134,6 +134,7 @@ impl Portal {
                 issued_by: issuer.stored(),
                 expires_at,
             },
+            recipient: target.email.clone(),
             parcel,
             case,
             notices,

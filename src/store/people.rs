@@ -70,6 +70,9 @@ pub enum SecretParcel {
 #[derive(Debug, Clone)]
 pub struct TemporaryIssue {
     pub temporary: NewTemporaryPassword,
+    /// The address the parcel was made for: nothing is written when the login's email
+    /// changed meanwhile.
+    pub recipient: String,
     pub parcel: SecretParcel,
     /// The support case it was sent on, when there is one.
     pub case: Option<CaseUpdate>,

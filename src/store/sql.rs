@@ -375,16 +375,22 @@ macro_rules! sql_store {
                 let mut events = vec![audit];
                 let lock_event;
                 if let Some(until) = locked_until {
-                    sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2")
+                    // A lock still running is not made longer by attempts that reach here anyway
+                    // (a password re-entered on a form while locked).
+                    let extended = sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2 AND (locked_until IS NULL OR locked_until <= $3)")
                         .bind(until.unix_timestamp())
                         .bind(login_id)
+                        .bind(now.unix_timestamp())
                         .execute(&mut *tx)
                         .await
-                        .map_err(unavailable)?;
-                    lock_event = AuditEvent { action: AuditAction::LoginLocked, ..audit.clone() }.details(
-                        serde_json::json!({ "failed_count": count, "locked_until": until.unix_timestamp() }),
-                    );
-                    events.push(&lock_event);
+                        .map_err(unavailable)?
+                        .rows_affected();
+                    if extended > 0 {
+                        lock_event = AuditEvent { action: AuditAction::LoginLocked, ..audit.clone() }.details(
+                            serde_json::json!({ "failed_count": count, "locked_until": until.unix_timestamp() }),
+                        );
+                        events.push(&lock_event);
+                    }
                 }
                 append_audit_in(&mut tx, &events, now).await?;
                 commit(tx).await?;

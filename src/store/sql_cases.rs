@@ -70,8 +70,13 @@ macro_rules! sql_cases {
                 return Ok(false);
             }
             if let Some(verification) = &update.consume_verification {
+                // Only while it is still the case's latest call-back and a successful one: a
+                // "not verified" recorded meanwhile by another agent stops the sending.
                 let consumed = sqlx::query(
-                    "UPDATE case_verifications SET used_at = $1 WHERE id = $2 AND case_id = $3 AND used_at IS NULL",
+                    "UPDATE case_verifications SET used_at = $1 WHERE id = $2 AND case_id = $3 AND used_at IS NULL \
+                     AND outcome = 'verified' AND NOT EXISTS (SELECT 1 FROM case_verifications n \
+                     WHERE n.case_id = $3 AND (n.created_at > case_verifications.created_at \
+                     OR (n.created_at = case_verifications.created_at AND n.id > case_verifications.id)))",
                 )
                 .bind(now.unix_timestamp())
                 .bind(verification)

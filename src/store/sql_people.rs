@@ -107,7 +107,14 @@ macro_rules! sql_people {
                 }
                 if let Some(notice) = &edit.email_notice {
                     void_open_credentials_in(&mut tx, &edit.login_id, now).await?;
-                    for sql in ["DELETE FROM secure_messages WHERE login_id = $1", "DELETE FROM recipient_keys WHERE login_id = $1"] {
+                    // Whoever reads the old mailbox keeps nothing: no session (a temporary
+                    // password from there may have opened one), no pickup, no queued mail.
+                    for sql in [
+                        "DELETE FROM secure_messages WHERE login_id = $1",
+                        "DELETE FROM recipient_keys WHERE login_id = $1",
+                        "DELETE FROM sessions WHERE login_id = $1",
+                        "DELETE FROM mail_outbox WHERE login_id = $1 AND status = 'queued'",
+                    ] {
                         sqlx::query(sql).bind(&edit.login_id).execute(&mut *tx).await.map_err(unavailable)?;
                     }
                     let unthrottled = NewMail { throttle_per_hour: i64::MAX, ..notice.clone() };
@@ -129,9 +136,12 @@ macro_rules! sql_people {
                 let mut tx = self.write().await?;
                 // Takes the login's row lock and checks it is still enabled: a reset racing a
                 // disable either lands first (and is voided by it) or finds the login disabled.
-                let enabled = sqlx::query("UPDATE logins SET disabled = disabled WHERE id = $1 AND disabled = FALSE")
-                    .bind(&issue.temporary.login_id)
-                    .execute(&mut *tx)
+                let enabled = sqlx::query(
+                    "UPDATE logins SET disabled = disabled WHERE id = $1 AND disabled = FALSE AND email = $2",
+                )
+                .bind(&issue.temporary.login_id)
+                .bind(&issue.recipient)
+                .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?
                     .rows_affected();
@@ -153,6 +163,12 @@ macro_rules! sql_people {
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
+                // A session opened by the previous temporary password ends with it.
+                sqlx::query("DELETE FROM sessions WHERE login_id = $1 AND restricted = TRUE")
+                    .bind(&temporary.login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
                 sqlx::query(
                     "INSERT INTO temporary_passwords (id, login_id, digest, issued_by, issued_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -196,6 +212,17 @@ macro_rules! sql_people {
                 now: OffsetDateTime,
             ) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
+                // The login's row first, as every writer of temporary passwords does: one lock
+                // order, no deadlock; and a login disabled meanwhile is refused.
+                let enabled = sqlx::query("UPDATE logins SET disabled = disabled WHERE id = $1 AND disabled = FALSE")
+                    .bind(&session.login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?
+                    .rows_affected();
+                if enabled == 0 {
+                    return rolled_back(tx).await;
+                }
                 let used = sqlx::query(
                     "UPDATE temporary_passwords SET used_at = $1 WHERE id = $2 AND login_id = $3 \
                      AND used_at IS NULL AND voided_at IS NULL AND expires_at >= $1",

@@ -97,6 +97,7 @@ async fn profile_page(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct KeyForm {
     pub csrf: String,
     pub key_material: String,
@@ -119,6 +120,7 @@ pub async fn upload_key(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RemoveKeyForm {
     pub csrf: String,
     pub password: String,

@@ -71,6 +71,7 @@ fn login_page(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CsrfOnly {
     pub csrf: String,
 }

@@ -287,14 +287,27 @@ async fn another_account_s_logins_are_not_found() {
     assert_eq!(reset.status(), StatusCode::NOT_FOUND);
     assert!(temporary_rows(&app, "bob.other").await.is_none());
     let entries = app.portal.recent_audit(100).await.unwrap();
-    let probes = entries.iter().filter(|e| e.action == "access_denied" && e.details.contains("other_account")).count();
-    assert!(probes >= 2, "attempts on another account's logins are audited ({probes})");
+    let probes = entries.iter().filter(|e| e.action == "access_denied" && e.details.contains("not_in_account")).count();
+    assert!(probes >= 3, "attempts on another account's logins are audited ({probes})");
+    assert_eq!(app.get(&admin, "/logins/no.such.login").await.status(), StatusCode::NOT_FOUND);
+    let after = app.portal.recent_audit(100).await.unwrap();
+    let all = after.iter().filter(|e| e.action == "access_denied" && e.details.contains("not_in_account")).count();
+    assert_eq!(all, probes + 1, "an unknown name is audited the same way");
 }
 
 #[tokio::test]
 async fn changing_an_email_voids_what_the_old_address_holds_and_tells_it() {
     let (app, primary, admin) = administered().await;
+    let first = reset_jane(&app, &admin).await;
+    // Whoever reads the old mailbox used the first temporary password and sits on the forced change.
+    let old_mailbox = app.client();
+    assert_eq!(location(&app.sign_in(&old_mailbox, JANE, &first).await), "/password/new");
     let temporary = reset_jane(&app, &admin).await;
+    assert_eq!(
+        location(&app.get(&old_mailbox, "/password/new").await),
+        "/login?notice=session-expired",
+        "a new temporary password ends the restricted session of the previous one"
+    );
     let fields = [("email", "jane.new@acme.example"), ("authorized_contact", "on"), ("password", INITIAL_PASSWORD)];
     assert_eq!(post_as(&app, &admin, "/logins/jane.doe", &fields).await.status(), StatusCode::SEE_OTHER);
 

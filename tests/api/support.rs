@@ -520,3 +520,36 @@ async fn one_login_cannot_flood_the_queue() {
         10
     );
 }
+
+#[tokio::test]
+async fn a_call_back_recorded_as_failed_meanwhile_stops_a_sending_in_flight() {
+    use portcullis::clock::Clock;
+    use portcullis::store::CaseUpdate;
+    let app = spawn_app().await;
+    account(&app).await;
+    let number = open_reset_case(&app).await;
+    let staff = staff_client(&app, AGENT, "support", AGENT_PASSWORD).await;
+    verify(&app, &staff, number).await;
+    let case = app.portal.store.case_by_number(number).await.unwrap().unwrap();
+    let verified = app.portal.store.case_verifications(&case.id).await.unwrap().pop().unwrap();
+    // Agent B recorded "not verified" after agent A's checks passed but before A's transaction.
+    let denied = [("contact", "secondary"), ("outcome", "not_verified"), ("notes", "Ben did not ask for this.")];
+    staff_post(&app, &staff, &format!("/staff/cases/{number}/verify"), &denied).await;
+
+    let update = CaseUpdate {
+        case_id: case.id.clone(),
+        expected_status: case.status,
+        new_status: None,
+        entry: None,
+        verification: None,
+        approval: None,
+        consume_verification: Some(verified.id.clone()),
+        notice: None,
+    };
+    assert!(
+        !app.portal.store.update_case(&update, &[], app.clock.now()).await.unwrap(),
+        "the older call-back no longer counts"
+    );
+    let latest = app.portal.store.case_verifications(&case.id).await.unwrap();
+    assert!(latest.iter().all(|v| !v.used), "nothing was used up");
+}
