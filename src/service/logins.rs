@@ -183,7 +183,7 @@ impl Portal {
             .subject(admin.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "action": what, "reason": "wrong_password" }));
-        self.store.record_sign_in_failure(&admin.id, &self.lockout, &event, self.clock.now()).await?;
+        self.record_reentry_failure(admin, &event).await?;
         Err(AdminError::WrongPassword)
     }
 

@@ -319,7 +319,7 @@ impl Portal {
                 .subject(actor.name.to_string())
                 .from_address(source.ip.clone())
                 .details(json!({ "reason": "wrong_password_for_key_change" }));
-            self.store.record_sign_in_failure(&actor.id, &self.lockout, &event, self.clock.now()).await?;
+            self.record_reentry_failure(actor, &event).await?;
             return Err(KeyChangeError::WrongPassword);
         }
         Ok(())

@@ -89,8 +89,7 @@ impl Portal {
             if existing_ok {
                 self.store.append_audit(&[failed], now).await?;
             } else {
-                // A wrong existing password counts towards the lockout like a failed sign-in.
-                self.store.record_sign_in_failure(&login.id, &self.lockout, &failed, now).await?;
+                self.record_reentry_failure(login, &failed).await?;
             }
             return Err(ChangeError::Refused(problems));
         }
@@ -112,6 +111,21 @@ impl Portal {
             .subject(login.name.to_string())
             .details(json!({ "sessions_ended": "all" }));
         self.store_new_password(&login, new, &event, "operator", &RequestSource::operator()).await
+    }
+
+    /// A wrong password re-entered on a form counts towards the lockout like a failed sign-in.
+    /// While the login is already locked the attempt is only recorded: as at sign-in, attempts
+    /// during a lock do not lengthen it.
+    pub(super) async fn record_reentry_failure(
+        &self,
+        login: &LoginRecord,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        match login.is_locked(now) {
+            true => self.store.append_audit(std::slice::from_ref(event), now).await,
+            false => self.store.record_sign_in_failure(&login.id, &self.lockout, event, now).await.map(drop),
+        }
     }
 
     /// Checks a signed-in login's own password, re-entered for a sensitive change. A locked login

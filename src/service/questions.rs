@@ -41,14 +41,13 @@ impl Portal {
         source: &RequestSource,
     ) -> Result<(), QuestionsError> {
         let answers = self.check_answers(login, chosen)?;
-        let password_ok =
-            self.hasher.verify(password, login.password_hash.as_ref()).await.map_err(ChangeError::from)?;
-        if !password_ok.matches {
+        let password_ok = self.password_matches(login, password).await.map_err(ChangeError::from)?;
+        if !password_ok {
             let event = AuditEvent::new(AuditAction::SignInFailed, Actor::Login(login.name.to_string()))
                 .subject(login.name.to_string())
                 .from_address(source.ip.clone())
                 .details(json!({ "reason": "wrong_password_for_security_questions" }));
-            self.store.record_sign_in_failure(&login.id, &self.lockout, &event, self.clock.now()).await?;
+            self.record_reentry_failure(login, &event).await?;
             return Err(QuestionsError::WrongPassword);
         }
         let mut stored = Vec::with_capacity(answers.len());

@@ -122,9 +122,13 @@ impl Portal {
         source: &RequestSource,
     ) -> Result<bool, SignInError> {
         let now = self.clock.now();
-        let stored = Some(&active.staff.password_hash).filter(|_| !active.staff.is_locked(now));
+        let locked = active.staff.is_locked(now);
+        let stored = Some(&active.staff.password_hash).filter(|_| !locked);
         if self.hasher.verify(password, stored).await?.matches {
             return Ok(true);
+        }
+        if locked {
+            return Ok(false);
         }
         let event = AuditEvent::new(AuditAction::AccessDenied, active.actor())
             .subject(active.staff.username.clone())

@@ -224,6 +224,25 @@ macro_rules! sql_store {
             Ok(true)
         }
 
+        /// Stores a new session; `restricted` when it was opened with a temporary password.
+        async fn insert_session_in(tx: &mut Tx, session: &NewSession, restricted: bool, now: OffsetDateTime) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO sessions (id, token_hash, login_id, created_at, last_seen_at, source_ip, user_agent, restricted) \
+                 VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
+            )
+            .bind(&session.id)
+            .bind(&session.token_hash)
+            .bind(&session.login_id)
+            .bind(now.unix_timestamp())
+            .bind(&session.source_ip)
+            .bind(&session.user_agent)
+            .bind(restricted)
+            .execute(&mut **tx)
+            .await
+            .map_err(conflict("a session with that token"))?;
+            Ok(())
+        }
+
         /// Voids the login's open recovery links and temporary passwords: after a password
         /// change, or when the login is disabled, none of them may still work.
         async fn void_open_credentials_in(tx: &mut Tx, login_id: &str, now: OffsetDateTime) -> StoreResult<()> {
@@ -375,22 +394,16 @@ macro_rules! sql_store {
                 let mut events = vec![audit];
                 let lock_event;
                 if let Some(until) = locked_until {
-                    // A lock still running is not made longer by attempts that reach here anyway
-                    // (a password re-entered on a form while locked).
-                    let extended = sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2 AND (locked_until IS NULL OR locked_until <= $3)")
+                    sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2")
                         .bind(until.unix_timestamp())
                         .bind(login_id)
-                        .bind(now.unix_timestamp())
                         .execute(&mut *tx)
                         .await
-                        .map_err(unavailable)?
-                        .rows_affected();
-                    if extended > 0 {
-                        lock_event = AuditEvent { action: AuditAction::LoginLocked, ..audit.clone() }.details(
-                            serde_json::json!({ "failed_count": count, "locked_until": until.unix_timestamp() }),
-                        );
-                        events.push(&lock_event);
-                    }
+                        .map_err(unavailable)?;
+                    lock_event = AuditEvent { action: AuditAction::LoginLocked, ..audit.clone() }.details(
+                        serde_json::json!({ "failed_count": count, "locked_until": until.unix_timestamp() }),
+                    );
+                    events.push(&lock_event);
                 }
                 append_audit_in(&mut tx, &events, now).await?;
                 commit(tx).await?;
@@ -457,19 +470,7 @@ macro_rules! sql_store {
                 if still_current == 0 {
                     return rolled_back(tx).await;
                 }
-                sqlx::query(
-                    "INSERT INTO sessions (id, token_hash, login_id, created_at, last_seen_at, source_ip, user_agent) \
-                     VALUES ($1, $2, $3, $4, $4, $5, $6)",
-                )
-                .bind(&session.id)
-                .bind(&session.token_hash)
-                .bind(&session.login_id)
-                .bind(now.unix_timestamp())
-                .bind(&session.source_ip)
-                .bind(&session.user_agent)
-                .execute(&mut *tx)
-                .await
-                .map_err(conflict("a session with that token"))?;
+                insert_session_in(&mut tx, session, false, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;
                 Ok(true)

@@ -3,9 +3,7 @@
 
 macro_rules! sql_people {
     ($store:ident, $row:ty) => {
-        use super::{
-            Contact, LoginEdit, PeopleStore, SecretParcel, TemporaryIssue, TemporaryPasswordRecord,
-        };
+        use super::{Contact, LoginEdit, PeopleStore, SecretParcel, TemporaryIssue, TemporaryPasswordRecord};
         use crate::domain::ContactRole;
 
         fn temporary_from_row(row: &$row) -> StoreResult<TemporaryPasswordRecord> {
@@ -30,6 +28,22 @@ macro_rules! sql_people {
                 }
                 SecretParcel::Pickup { message, notice } => insert_secure_message_in(tx, message, notice, now).await,
             }
+        }
+
+        /// Takes the login's row lock (every writer of temporary passwords takes it first: one
+        /// lock order, no deadlock) and says whether the login is still enabled and, when
+        /// `email` is given, still has that address.
+        async fn lock_enabled_login_in(tx: &mut Tx, login_id: &str, email: Option<&str>) -> StoreResult<bool> {
+            let locked = sqlx::query(
+                "UPDATE logins SET disabled = disabled WHERE id = $1 AND disabled = FALSE AND ($2 = '' OR email = $2)",
+            )
+            .bind(login_id)
+            .bind(email.unwrap_or_default())
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?
+            .rows_affected();
+            Ok(locked > 0)
         }
 
         #[async_trait]
@@ -88,7 +102,12 @@ macro_rules! sql_people {
                 commit(tx).await
             }
 
-            async fn update_login(&self, edit: &LoginEdit, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+            async fn update_login(
+                &self,
+                edit: &LoginEdit,
+                audit: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
                 let changed = sqlx::query(
                     "UPDATE logins SET email = $1, phone = $2, authorized_contact = $3 \
@@ -128,24 +147,21 @@ macro_rules! sql_people {
             async fn delete_login(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
                 // Sessions, keys, answers, tickets and temporary passwords go with the row
                 // (ON DELETE CASCADE); cases keep the opener's name.
-                self.change_audited("DELETE FROM logins WHERE id = $1 AND kind = 'secondary'", login_id, None, audit, now)
-                    .await
+                self.change_audited(
+                    "DELETE FROM logins WHERE id = $1 AND kind = 'secondary'",
+                    login_id,
+                    None,
+                    audit,
+                    now,
+                )
+                .await
             }
 
             async fn issue_temporary_password(&self, issue: &TemporaryIssue, now: OffsetDateTime) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
-                // Takes the login's row lock and checks it is still enabled: a reset racing a
-                // disable either lands first (and is voided by it) or finds the login disabled.
-                let enabled = sqlx::query(
-                    "UPDATE logins SET disabled = disabled WHERE id = $1 AND disabled = FALSE AND email = $2",
-                )
-                .bind(&issue.temporary.login_id)
-                .bind(&issue.recipient)
-                .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?
-                    .rows_affected();
-                if enabled == 0 {
+                // A reset racing a disable or an email change either lands first (and is voided
+                // by it) or finds the login changed and writes nothing.
+                if !lock_enabled_login_in(&mut tx, &issue.temporary.login_id, Some(&issue.recipient)).await? {
                     return rolled_back(tx).await;
                 }
                 if let Some(update) = &issue.case {
@@ -212,15 +228,7 @@ macro_rules! sql_people {
                 now: OffsetDateTime,
             ) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
-                // The login's row first, as every writer of temporary passwords does: one lock
-                // order, no deadlock; and a login disabled meanwhile is refused.
-                let enabled = sqlx::query("UPDATE logins SET disabled = disabled WHERE id = $1 AND disabled = FALSE")
-                    .bind(&session.login_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(unavailable)?
-                    .rows_affected();
-                if enabled == 0 {
+                if !lock_enabled_login_in(&mut tx, &session.login_id, None).await? {
                     return rolled_back(tx).await;
                 }
                 let used = sqlx::query(
@@ -262,27 +270,8 @@ macro_rules! sql_people {
                     .execute(&mut *tx)
                     .await
                     .map_err(unavailable)?;
-                sqlx::query(
-                    "UPDATE recovery_tickets SET voided_at = $1 WHERE login_id = $2 AND used_at IS NULL AND voided_at IS NULL",
-                )
-                .bind(now.unix_timestamp())
-                .bind(&session.login_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                sqlx::query(
-                    "INSERT INTO sessions (id, token_hash, login_id, created_at, last_seen_at, source_ip, user_agent, restricted) \
-                     VALUES ($1, $2, $3, $4, $4, $5, $6, TRUE)",
-                )
-                .bind(&session.id)
-                .bind(&session.token_hash)
-                .bind(&session.login_id)
-                .bind(now.unix_timestamp())
-                .bind(&session.source_ip)
-                .bind(&session.user_agent)
-                .execute(&mut *tx)
-                .await
-                .map_err(conflict("a session with that token"))?;
+                void_open_credentials_in(&mut tx, &session.login_id, now).await?;
+                insert_session_in(&mut tx, session, true, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;
                 Ok(true)

@@ -99,10 +99,9 @@ macro_rules! sql_staff {
                 .map_err(unavailable)?;
                 let count: i64 = col(&row, "failed_count")?;
                 if let Some(until) = policy.locked_until(count, now) {
-                    sqlx::query("UPDATE staff SET locked_until = $1 WHERE id = $2 AND (locked_until IS NULL OR locked_until <= $3)")
+                    sqlx::query("UPDATE staff SET locked_until = $1 WHERE id = $2")
                         .bind(until.unix_timestamp())
                         .bind(staff_id)
-                        .bind(now.unix_timestamp())
                         .execute(&mut *tx)
                         .await
                         .map_err(unavailable)?;

@@ -339,6 +339,15 @@ async fn password_re_entry_while_locked_says_so_and_does_not_lengthen_the_lock()
     let after = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
     assert_eq!(after.locked_until, Some(locked_until));
     assert!(temporary_rows(&app, JANE).await.is_none());
+    // Other forms that ask for the password again do not lengthen the lock either.
+    app.change_password(&admin, "Wrong#Pass9", "Changed#Pass2", "Changed#Pass2").await;
+    // The lock holds on the security-questions form too: even the right password is refused.
+    let answers = ["Rex the dog", "Paris", "Hillside"];
+    let refused = crate::recovery::set_questions(&app, &admin, INITIAL_PASSWORD, answers).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    assert!(app.portal.questions_of(&login).await.unwrap().is_empty(), "nothing was saved");
+    let still = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    assert_eq!(still.locked_until, Some(locked_until));
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ async fn app(relay: &SmtpSink) -> TestApp {
 }
 
 /// My Profile → Security questions, through the form.
-async fn set_questions(
+pub async fn set_questions(
     app: &TestApp,
     client: &reqwest::Client,
     password: &str,
