@@ -129,15 +129,25 @@ impl Portal {
         if let Some(login) = found.filter(|l| l.kind == LoginKind::Secondary && l.account_id == admin.account_id) {
             return Ok(login);
         }
-        // Every miss is audited alike, whether the name exists elsewhere or nowhere: the same
-        // work either way, so the answer's timing does not tell which.
+        self.audit_login_miss(admin, name, source).await?;
+        Err(AdminError::NotFound)
+    }
+
+    /// Records a request for a login the actor may not manage. Every miss is audited alike,
+    /// whether the name exists elsewhere or nowhere: the same work either way, so the answer's
+    /// timing does not tell which.
+    pub async fn audit_login_miss(
+        &self,
+        actor: &LoginRecord,
+        name: &str,
+        source: &RequestSource,
+    ) -> Result<(), StoreError> {
         let typed: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
-        let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(admin.name.to_string()))
+        let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(actor.name.to_string()))
             .subject(typed)
             .from_address(source.ip.clone())
             .details(json!({ "page": "logins", "reason": "not_in_account" }));
-        self.store.append_audit(&[event], self.clock.now()).await?;
-        Err(AdminError::NotFound)
+        self.store.append_audit(&[event], self.clock.now()).await
     }
 
     pub async fn managed_logins(&self, admin: &LoginRecord) -> Result<Vec<ManagedLogin>, AdminError> {

@@ -12,16 +12,18 @@ use super::profile::{KeyForm, NoticeQuery, RemoveKeyForm, key_error_message, nav
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
 use crate::domain::Password;
+use crate::service::RequestSource;
 use crate::service::sessions::ActiveSession;
 use crate::store::LoginRecord;
 
 pub async fn show(
     State(state): State<AppState>,
     SignedIn(active): SignedIn,
+    Source(source): Source,
     Path(name): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    let target = subject(&state, &active, &name).await?;
+    let target = subject(&state, &active, &source, &name).await?;
     page(&state, &active, &target, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
 }
 
@@ -33,7 +35,7 @@ pub async fn upload(
     WebForm(form): WebForm<KeyForm>,
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
-    let target = subject(&state, &active, &name).await?;
+    let target = subject(&state, &active, &source, &name).await?;
     let password = Password::new(form.password);
     match state.portal.set_encryption_key(&active.login, &target, &form.key_material, &password, &source).await {
         Ok(_) => {
@@ -53,7 +55,7 @@ pub async fn remove(
     WebForm(form): WebForm<RemoveKeyForm>,
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
-    let target = subject(&state, &active, &name).await?;
+    let target = subject(&state, &active, &source, &name).await?;
     let password = Password::new(form.password);
     match state.portal.remove_encryption_key(&active.login, &target, &password, &source).await {
         Ok(()) => {
@@ -65,8 +67,21 @@ pub async fn remove(
     }
 }
 
-async fn subject(state: &AppState, active: &ActiveSession, name: &str) -> Result<LoginRecord, WebError> {
-    state.portal.key_subject(&active.login, name).await?.ok_or(WebError::NotFound)
+/// The login whose key the request is about; anything the actor may not manage is "not found",
+/// and audited.
+async fn subject(
+    state: &AppState,
+    active: &ActiveSession,
+    source: &RequestSource,
+    name: &str,
+) -> Result<LoginRecord, WebError> {
+    match state.portal.key_subject(&active.login, name).await? {
+        Some(login) => Ok(login),
+        None => {
+            state.portal.audit_login_miss(&active.login, name, source).await?;
+            Err(WebError::NotFound)
+        }
+    }
 }
 
 async fn page(

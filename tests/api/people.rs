@@ -293,6 +293,10 @@ async fn another_account_s_logins_are_not_found() {
     let after = app.portal.recent_audit(100).await.unwrap();
     let all = after.iter().filter(|e| e.action == "access_denied" && e.details.contains("not_in_account")).count();
     assert_eq!(all, probes + 1, "an unknown name is audited the same way");
+    assert_eq!(app.get(&admin, "/logins/bob.other/encryption").await.status(), StatusCode::NOT_FOUND);
+    let with_keys = app.portal.recent_audit(100).await.unwrap();
+    let keys = with_keys.iter().filter(|e| e.action == "access_denied" && e.details.contains("not_in_account")).count();
+    assert_eq!(keys, all + 1, "the key pages audit a miss the same way");
 }
 
 #[tokio::test]
