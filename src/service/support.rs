@@ -281,11 +281,6 @@ impl Portal {
             Ok(verification) => verification,
             Err(refusal) => return Err(self.refuse(active, &case, &login, refusal, source).await?),
         };
-        let agent_key = format!("temporary-agent:{}", active.staff.id);
-        let sent_by_agent = self.store.count_event(&agent_key, time::Duration::hours(1), self.clock.now()).await?;
-        if sent_by_agent > self.support.temporary_per_agent_per_hour {
-            return Err(self.refuse(active, &case, &login, Refusal::RateLimited, source).await?);
-        }
         let notice = self.opener_notice(&case, CaseStatus::AwaitingCustomer, "temporary_password_sent", None).await?;
         let update = CaseUpdate {
             case_id: case.id.clone(),

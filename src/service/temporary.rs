@@ -14,8 +14,8 @@ use crate::crypto::token::fill_random;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, temporary};
 use crate::mail::message::{OutboundMessage, TemporaryPassword, TemporaryPasswordNotice};
 use crate::store::{
-    CaseUpdate, LoginRecord, NewMail, NewSession, NewTemporaryPassword, SecretParcel, StoreError, TemporaryIssue,
-    TemporaryPasswordRecord,
+    CaseUpdate, IssueOutcome, LoginRecord, NewMail, NewSession, NewTemporaryPassword, SecretParcel, StoreError,
+    TemporaryIssue, TemporaryPasswordRecord,
 };
 
 /// Who sends a temporary password.
@@ -76,16 +76,6 @@ impl Portal {
         source: &RequestSource,
     ) -> Result<SecretDelivery, IssueError> {
         let now = self.clock.now();
-        let key = format!("temporary:{}", target.account_id);
-        let count = self.store.count_event(&key, time::Duration::hours(1), now).await?;
-        if count > self.support.temporary_per_account_per_hour {
-            let refused = AuditEvent::new(AuditAction::TemporaryPasswordRefused, issuer.actor())
-                .subject(target.name.to_string())
-                .from_address(source.ip.clone())
-                .details(json!({ "reason": "rate_limited", "account": target.account_id }));
-            self.store.append_audit(&[refused], now).await?;
-            return Err(IssueError::RateLimited);
-        }
         let password =
             temporary::generate(&self.policy, &target.name, fill_random, |p| self.common_passwords.contains(p));
         let expires_at = now + self.support.temporary_lifetime;
@@ -138,13 +128,34 @@ impl Portal {
             parcel,
             case,
             notices,
+            limits: self.issue_limits(target, issuer),
             audit: vec![event],
         };
-        if !self.store.issue_temporary_password(&issue, now).await? {
-            return Err(IssueError::Changed);
+        match self.store.issue_temporary_password(&issue, now).await? {
+            IssueOutcome::Issued => {
+                self.wake_mail_worker();
+                Ok(delivery)
+            }
+            IssueOutcome::Changed => Err(IssueError::Changed),
+            IssueOutcome::Limited => {
+                let refused = AuditEvent::new(AuditAction::TemporaryPasswordRefused, issuer.actor())
+                    .subject(target.name.to_string())
+                    .from_address(source.ip.clone())
+                    .details(json!({ "reason": "rate_limited", "account": target.account_id }));
+                self.store.append_audit(&[refused], now).await?;
+                Err(IssueError::RateLimited)
+            }
         }
-        self.wake_mail_worker();
-        Ok(delivery)
+    }
+
+    /// The hourly limits a sending counts against: its account's, and a support agent's own.
+    fn issue_limits(&self, target: &LoginRecord, issuer: &Issuer) -> Vec<(String, i64)> {
+        let mut limits =
+            vec![(format!("temporary:{}", target.account_id), self.support.temporary_per_account_per_hour)];
+        if let Issuer::Support(agent) = issuer {
+            limits.push((format!("temporary-agent:{agent}"), self.support.temporary_per_agent_per_hour));
+        }
+        limits
     }
 
     /// A notice for each contact on record of the account whose address differs from the

@@ -78,7 +78,20 @@ pub struct TemporaryIssue {
     pub case: Option<CaseUpdate>,
     /// Notices to the account's contacts on record (no secret in them).
     pub notices: Vec<NewMail>,
+    /// Hourly limits this sending counts against: (counter key, limit). Counted only when the
+    /// sending is written, so refusals and conflicts use up nothing.
+    pub limits: Vec<(String, i64)>,
     pub audit: Vec<AuditEvent>,
+}
+
+/// How an attempt to issue a temporary password ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueOutcome {
+    Issued,
+    /// The login or the case changed meanwhile.
+    Changed,
+    /// One of the issue's hourly limits is reached.
+    Limited,
 }
 
 #[async_trait]
@@ -100,9 +113,9 @@ pub trait PeopleStore: Send + Sync {
     async fn delete_login(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
 
     /// Voids the login's open temporary passwords, stores the new one, stores its parcel and,
-    /// with a case, applies the case's update. False (nothing written) when the login was
-    /// disabled or the case moved on meanwhile.
-    async fn issue_temporary_password(&self, issue: &TemporaryIssue, now: OffsetDateTime) -> StoreResult<bool>;
+    /// with a case, applies the case's update. Nothing is written when the login was disabled
+    /// or re-addressed, the case moved on, or a limit is reached.
+    async fn issue_temporary_password(&self, issue: &TemporaryIssue, now: OffsetDateTime) -> StoreResult<IssueOutcome>;
     /// The login's newest temporary password, whatever its state.
     async fn latest_temporary_password(&self, login_id: &str) -> StoreResult<Option<TemporaryPasswordRecord>>;
     /// Uses the temporary password (once, only before it expires): the old password stops

@@ -3,7 +3,9 @@
 
 macro_rules! sql_people {
     ($store:ident, $row:ty) => {
-        use super::{Contact, LoginEdit, PeopleStore, SecretParcel, TemporaryIssue, TemporaryPasswordRecord};
+        use super::{
+            Contact, IssueOutcome, LoginEdit, PeopleStore, SecretParcel, TemporaryIssue, TemporaryPasswordRecord,
+        };
         use crate::domain::ContactRole;
 
         fn temporary_from_row(row: &$row) -> StoreResult<TemporaryPasswordRecord> {
@@ -157,16 +159,28 @@ macro_rules! sql_people {
                 .await
             }
 
-            async fn issue_temporary_password(&self, issue: &TemporaryIssue, now: OffsetDateTime) -> StoreResult<bool> {
+            async fn issue_temporary_password(
+                &self,
+                issue: &TemporaryIssue,
+                now: OffsetDateTime,
+            ) -> StoreResult<IssueOutcome> {
                 let mut tx = self.write().await?;
                 // A reset racing a disable or an email change either lands first (and is voided
                 // by it) or finds the login changed and writes nothing.
                 if !lock_enabled_login_in(&mut tx, &issue.temporary.login_id, Some(&issue.recipient)).await? {
-                    return rolled_back(tx).await;
+                    rolled_back(tx).await?;
+                    return Ok(IssueOutcome::Changed);
+                }
+                for (key, limit) in &issue.limits {
+                    if count_event_in(&mut tx, key, Duration::hours(1), now).await? > *limit {
+                        rolled_back(tx).await?;
+                        return Ok(IssueOutcome::Limited);
+                    }
                 }
                 if let Some(update) = &issue.case {
                     if !update_case_in(&mut tx, update, now).await? {
-                        return rolled_back(tx).await;
+                        rolled_back(tx).await?;
+                        return Ok(IssueOutcome::Changed);
                     }
                 }
                 let temporary = &issue.temporary;
@@ -205,7 +219,7 @@ macro_rules! sql_people {
                 let events: Vec<&AuditEvent> = issue.audit.iter().collect();
                 append_audit_in(&mut tx, &events, now).await?;
                 commit(tx).await?;
-                Ok(true)
+                Ok(IssueOutcome::Issued)
             }
 
             async fn latest_temporary_password(&self, login_id: &str) -> StoreResult<Option<TemporaryPasswordRecord>> {

@@ -19,6 +19,24 @@ macro_rules! sql_recovery {
             })
         }
 
+        /// Counts one event under `key` in a fixed window, inside `tx`; returns the count so far.
+        async fn count_event_in(tx: &mut Tx, key: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64> {
+            let row = sqlx::query(
+                "INSERT INTO rate_counters (key, window_start, count) VALUES ($1, $2, 1) \
+                 ON CONFLICT (key) DO UPDATE SET \
+                 count = CASE WHEN rate_counters.window_start < $3 THEN 1 ELSE rate_counters.count + 1 END, \
+                 window_start = CASE WHEN rate_counters.window_start < $3 THEN $2 ELSE rate_counters.window_start END \
+                 RETURNING count",
+            )
+            .bind(key)
+            .bind(now.unix_timestamp())
+            .bind((now - window).unix_timestamp())
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+            col(&row, "count")
+        }
+
         impl $store {
             async fn answers_set(&self, login_id: &str, answers: &[StoredAnswer], audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
                 let mut tx = self.write().await?;
@@ -219,20 +237,10 @@ macro_rules! sql_recovery {
             }
 
             async fn counter_hit(&self, key: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64> {
-                let row = sqlx::query(
-                    "INSERT INTO rate_counters (key, window_start, count) VALUES ($1, $2, 1) \
-                     ON CONFLICT (key) DO UPDATE SET \
-                     count = CASE WHEN rate_counters.window_start < $3 THEN 1 ELSE rate_counters.count + 1 END, \
-                     window_start = CASE WHEN rate_counters.window_start < $3 THEN $2 ELSE rate_counters.window_start END \
-                     RETURNING count",
-                )
-                .bind(key)
-                .bind(now.unix_timestamp())
-                .bind((now - window).unix_timestamp())
-                .fetch_one(&self.pool)
-                .await
-                .map_err(unavailable)?;
-                col(&row, "count")
+                let mut tx = self.write().await?;
+                let count = count_event_in(&mut tx, key, window, now).await?;
+                commit(tx).await?;
+                Ok(count)
             }
         }
     };

@@ -392,3 +392,26 @@ async fn contacts_on_record_are_kept_only_when_valid() {
     assert_eq!(contacts.len(), 2);
     assert!(app.get_html(&admin, "/account/contacts").await.contains("Ben Backup"));
 }
+
+#[tokio::test]
+async fn temporary_passwords_are_limited_per_account_and_only_sendings_count() {
+    let (app, _primary, admin) = administered().await;
+    // Refused attempts (a wrong password here) use up nothing.
+    for _ in 0..3 {
+        post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", "Wrong#Pass9")]).await;
+    }
+    for _ in 0..3 {
+        let sent = post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", INITIAL_PASSWORD)]).await;
+        assert_eq!(sent.status(), StatusCode::OK);
+    }
+    let third = temporary_rows(&app, JANE).await.unwrap();
+    let pickups = app.portal.list_mail(100).await.unwrap().iter().filter(|m| m.kind == "secure_pickup").count();
+
+    let fourth = post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", INITIAL_PASSWORD)]).await;
+    assert_eq!(fourth.status(), StatusCode::BAD_REQUEST);
+    assert!(fourth.text().await.unwrap().contains("Too many temporary passwords"));
+    assert_eq!(temporary_rows(&app, JANE).await.unwrap(), third, "the third one stays the valid one");
+    let after = app.portal.list_mail(100).await.unwrap().iter().filter(|m| m.kind == "secure_pickup").count();
+    assert_eq!(after, pickups, "nothing was sent");
+    assert!(app.audit_actions().await.contains(&"temporary_password_refused".to_string()));
+}
