@@ -43,11 +43,7 @@ impl Portal {
         source: &RequestSource,
     ) -> Result<SignedIn, SignInError> {
         let now = self.clock.now();
-        let address = source.ip.clone().unwrap_or_default();
-        let failures = self.store.address_failures(&address, self.address_limit.window, now).await?;
-        if failures >= self.address_limit.max_failures {
-            return Err(SignInError::AddressThrottled { retry_after: self.address_limit.window });
-        }
+        let address = self.sign_in_address(source).await?;
 
         let login = match LoginName::parse(typed_name) {
             Ok(name) => self.store.login_by_name(&name).await?,
@@ -97,6 +93,17 @@ impl Portal {
                 Err(SignInError::Rejected)
             }
         }
+    }
+
+    /// The address a sign-in comes from, unless it already failed too often in the window.
+    /// Customer and staff sign-ins share the budget: guessing at one does not refill the other.
+    pub(super) async fn sign_in_address(&self, source: &RequestSource) -> Result<String, SignInError> {
+        let address = source.ip.clone().unwrap_or_default();
+        let failures = self.store.address_failures(&address, self.address_limit.window, self.clock.now()).await?;
+        if failures >= self.address_limit.max_failures {
+            return Err(SignInError::AddressThrottled { retry_after: self.address_limit.window });
+        }
+        Ok(address)
     }
 
     async fn record_failure(

@@ -196,16 +196,7 @@ impl Portal {
             true => self.opener_notice(case, next.unwrap_or(case.status), event_kind, comment).await?,
             false => None,
         };
-        let base = extra.unwrap_or(CaseUpdate {
-            case_id: case.id.clone(),
-            expected_status: case.status,
-            new_status: None,
-            entry: None,
-            verification: None,
-            approval: None,
-            consume_verification: None,
-            notice: None,
-        });
+        let base = extra.unwrap_or_else(|| CaseUpdate::of(case));
         let update = CaseUpdate { new_status: next.or(base.new_status), entry: entry.or(base.entry), notice, ..base };
         let event = AuditEvent::new(action, author.clone())
             .subject(case.opened_by_name.clone())

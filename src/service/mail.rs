@@ -68,19 +68,10 @@ const PASSCODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 impl Portal {
     /// An outbox row for `message` to `login`'s address, its payload sealed.
     pub fn new_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> NewMail {
-        let id = new_id();
-        let payload = self.outbox_key.seal(&serde_json::to_vec(message).unwrap_or_default(), &id);
-        NewMail {
-            id,
-            kind: message.kind().to_string(),
-            login_id: Some(login.id.clone()),
-            recipient: login.email.clone(),
-            payload,
-            throttle_per_hour: self.mail.throttle_per_hour,
-        }
+        NewMail { login_id: Some(login.id.clone()), ..self.new_contact_mail(&login.email, message) }
     }
 
-    /// An outbox row for someone who is not a login (a contact on record): never encrypted,
+    /// An outbox row for an address that is not (or no longer) a login's: never encrypted,
     /// so it must hold nothing secret.
     pub fn new_contact_mail(&self, recipient: &str, message: &OutboundMessage) -> NewMail {
         let id = new_id();

@@ -18,7 +18,7 @@ pub struct ActiveSession {
 }
 
 /// `last_seen` is written at most this often, to keep reads cheap.
-const TOUCH_INTERVAL: Duration = Duration::seconds(60);
+pub(super) const TOUCH_INTERVAL: Duration = Duration::seconds(60);
 
 impl Portal {
     /// The live session for a presented token, if any. Expired sessions are removed.

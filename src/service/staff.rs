@@ -50,12 +50,7 @@ impl Portal {
         source: &RequestSource,
     ) -> Result<(RandomToken, StaffRecord), SignInError> {
         let now = self.clock.now();
-        let address = source.ip.clone().unwrap_or_default();
-        if self.store.address_failures(&address, self.address_limit.window, now).await?
-            >= self.address_limit.max_failures
-        {
-            return Err(SignInError::AddressThrottled { retry_after: self.address_limit.window });
-        }
+        let address = self.sign_in_address(source).await?;
         let typed: String = username.trim().chars().filter(|c| !c.is_control()).take(64).collect();
         let staff = self.store.staff_by_username(&typed).await?;
         let usable = staff.as_ref().filter(|s| !s.disabled && !s.is_locked(now));
@@ -100,7 +95,7 @@ impl Portal {
             self.store.end_staff_session(&session.id, &event, now).await?;
             return Ok(None);
         }
-        if now - session.last_seen_at >= time::Duration::seconds(60) {
+        if now - session.last_seen_at >= super::sessions::TOUCH_INTERVAL {
             self.store.touch_staff_session(&session.id, now).await?;
         }
         Ok(Some(ActiveStaff { token: token.clone(), session, staff }))

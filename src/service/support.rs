@@ -197,16 +197,7 @@ impl Portal {
             .details(
                 json!({ "case": case.number, "contact": role.as_str(), "outcome": outcome, "method": "call_back" }),
             );
-        let update = CaseUpdate {
-            case_id: case.id.clone(),
-            expected_status: case.status,
-            new_status: None,
-            entry: Some(note),
-            verification: Some(check),
-            approval: None,
-            consume_verification: None,
-            notice: None,
-        };
+        let update = CaseUpdate { entry: Some(note), verification: Some(check), ..CaseUpdate::of(&case) };
         match self.store.update_case(&update, &[event], self.clock.now()).await? {
             true => Ok(()),
             false => Err(CaseError::Conflict.into()),
@@ -233,16 +224,8 @@ impl Portal {
             .subject(case.opened_by_name.clone())
             .from_address(source.ip.clone())
             .details(json!({ "case": case.number }));
-        let update = CaseUpdate {
-            case_id: case.id.clone(),
-            expected_status: case.status,
-            new_status: None,
-            entry: Some(note),
-            verification: None,
-            approval: Some(active.staff.username.clone()),
-            consume_verification: None,
-            notice: None,
-        };
+        let update =
+            CaseUpdate { entry: Some(note), approval: Some(active.staff.username.clone()), ..CaseUpdate::of(&case) };
         match self.store.update_case(&update, &[event], self.clock.now()).await? {
             true => Ok(()),
             false => Err(CaseError::Conflict.into()),
@@ -283,14 +266,10 @@ impl Portal {
         };
         let notice = self.opener_notice(&case, CaseStatus::AwaitingCustomer, "temporary_password_sent", None).await?;
         let update = CaseUpdate {
-            case_id: case.id.clone(),
-            expected_status: case.status,
             new_status: Some(CaseStatus::AwaitingCustomer),
-            entry: None,
-            verification: None,
-            approval: None,
             consume_verification: Some(verification.id.clone()),
             notice,
+            ..CaseUpdate::of(&case)
         };
         let issuer = Issuer::Support(active.staff.username.clone());
         match self.issue_temporary_password(&login, &issuer, Some(update), source).await {

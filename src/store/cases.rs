@@ -112,6 +112,22 @@ pub struct CaseUpdate {
     pub notice: Option<NewMail>,
 }
 
+impl CaseUpdate {
+    /// A change to `case` as it is now, with nothing in it yet.
+    pub fn of(case: &CaseRecord) -> Self {
+        Self {
+            case_id: case.id.clone(),
+            expected_status: case.status,
+            new_status: None,
+            entry: None,
+            verification: None,
+            approval: None,
+            consume_verification: None,
+            notice: None,
+        }
+    }
+}
+
 /// The staff queue's filters; `None` means any.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
