@@ -390,3 +390,78 @@ export async function assertSignedOut(page, expectedNotice) {
   assert.ok(await page.getByRole('heading', { level: 1, name: 'Sign in' }).isVisible());
   if (expectedNotice) await assertNotice(page, expectedNotice);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The dev mailbox and gpg
+
+/** How long mail may take: a background worker polls the outbox about every 0.5 s. */
+export const MAIL_TIMEOUT_MS = 15_000;
+
+/** The dev mailbox's rows as { date, to, subject, encryption, href }, newest first. */
+export async function mailboxRows(page) {
+  const table = page.getByTestId('mailbox');
+  if ((await table.count()) === 0) return [];
+  const headers = (await table.locator('thead th').allInnerTexts()).map((t) => t.trim());
+  assert.deepEqual(headers, ['Date', 'To', 'Subject', 'Encryption']);
+  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => {
+    const cells = [...row.querySelectorAll('td')].map((td) => td.textContent.replace(/\s+/g, ' ').trim());
+    return {
+      date: cells[0], to: cells[1], subject: cells[2], encryption: cells[3],
+      href: row.querySelector('td:nth-child(3) a')?.getAttribute('href'),
+    };
+  }));
+}
+
+/**
+ * Reloads the dev mailbox until exactly `count` messages with `subject` (and, if given, to `to`)
+ * are listed; returns them, newest first.
+ */
+export async function waitForMail(page, { subject, to, count = 1 }) {
+  await page.goto(`${baseUrl}/dev/mailbox`);
+  return eventually(async () => {
+    await page.reload();
+    const found = (await mailboxRows(page)).filter((r) => r.subject === subject && (to === undefined || r.to === to));
+    assert.equal(found.length, count,
+      `${count} "${subject}" message(s)${to ? ` to ${to}` : ''} in the dev mailbox: ${JSON.stringify(found)}`);
+    return found;
+  }, MAIL_TIMEOUT_MS, 250);
+}
+
+/** Opens a message listed in the dev mailbox by its subject link. */
+export async function openMailboxMessage(page, row) {
+  assert.match(row.href, /^\/dev\/mailbox\/[A-Za-z0-9_.-]+\.eml$/, `subject links to /dev/mailbox/<file>: ${row.href}`);
+  await page.locator(`a[href="${row.href}"]`).click();
+  await page.waitForURL(`${baseUrl}${row.href}`);
+  assert.ok(await page.getByRole('heading', { level: 1, name: row.subject }).isVisible());
+}
+
+/**
+ * A throwaway GnuPG home: `gpg(args, stdin)` runs gpg in it, `makeKey(name, email)` makes a key
+ * (no passphrase, valid 1 year) and returns { armored, fingerprint }, `remove()` cleans up
+ * (KEEP_TMP=1 keeps it).
+ */
+export async function gnupgHome() {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'portcullis-gpg-'));
+  const env = { ...process.env, GNUPGHOME: home };
+  const gpg = (args, stdin) => run('gpg', ['--batch', '--no-tty', ...args], { stdin, env });
+  return {
+    gpg,
+    async makeKey(name, email) {
+      await gpg(['--passphrase', '', '--quick-gen-key', `${name} <${email}>`, 'future-default', 'default', '1y']);
+      const armored = await gpg(['--armor', '--export', `<${email}>`]);
+      assert.match(armored, /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+      const colons = await gpg(['--with-colons', '--fingerprint', `<${email}>`]);
+      // The first fpr line is the primary key's; field 10 holds the fingerprint.
+      const fpr = colons.split('\n').find((line) => line.startsWith('fpr:'));
+      assert.ok(fpr, `gpg lists a fingerprint for ${email}:\n${colons}`);
+      const fingerprint = fpr.split(':')[9];
+      assert.match(fingerprint, /^[0-9A-F]{40}$/);
+      return { armored, fingerprint };
+    },
+    async remove() {
+      await run('gpgconf', ['--kill', 'gpg-agent'], { env }).catch(() => {});
+      if (!process.env.KEEP_TMP) await rm(home, { recursive: true, force: true });
+      else console.log(`# kept ${home}`);
+    },
+  };
+}

@@ -21,8 +21,8 @@ import assert from 'node:assert/strict';
 
 import {
   TEXT as SHARED_TEXT, assertNotice, assertSignedInAs, assertSignedOut, baseUrl, checkAccessibility, createAccount,
-  errorTexts, eventually, mainPage, noBrowserErrorsStory, openMainPage, pathOf, screenshot, signIn, story,
-  submitSignIn, submitTo, textOf, usePortal,
+  errorTexts, mainPage, noBrowserErrorsStory, openMailboxMessage, openMainPage, pathOf, screenshot, signIn, story,
+  submitSignIn, submitTo, textOf, usePortal, waitForMail,
 } from './helpers.mjs';
 
 const PRIMARY_PASSWORD = 'Initial#Pass1';
@@ -57,8 +57,6 @@ const PASSCODE = /^[A-HJKMNP-Z2-9]{5}-[A-HJKMNP-Z2-9]{5}$/;
 // Four groups of four from the readable alphabet (no 0/O, 1/I/l), joined by hyphens.
 const TEMPORARY = /(?<![A-Za-z0-9-])[A-HJ-NP-Za-km-np-z2-9]{4}(?:-[A-HJ-NP-Za-km-np-z2-9]{4}){3}(?![A-Za-z0-9-])/g;
 
-// Mail leaves through a background worker that polls the outbox about every 0.5 s.
-const MAIL_TIMEOUT_MS = 15_000;
 
 // ---------------------------------------------------------------------------------------------
 // Shared state: the primary login's main browser (helpers' mainPage) carries the story from
@@ -112,38 +110,16 @@ async function setStatus(page, action, button) {
     form.getByRole('button', { name: button, exact: true }));
 }
 
-/** The dev mailbox's rows as { to, subject, encryption, href }, newest first. */
-async function mailboxRows(page) {
-  const table = page.getByTestId('mailbox');
-  if ((await table.count()) === 0) return [];
-  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => {
-    const cells = [...row.querySelectorAll('td')].map((td) => td.textContent.replace(/\s+/g, ' ').trim());
-    return {
-      to: cells[1], subject: cells[2], encryption: cells[3],
-      href: row.querySelector('td:nth-child(3) a')?.getAttribute('href'),
-    };
-  }));
-}
-
 /**
  * Reloads the dev mailbox until the secure-message email to sam.lee is listed; expects exactly
  * one, not encrypted and without the temporary password, and returns its /secure-message link.
  */
 async function secureMessageLink(page) {
-  await page.goto(`${baseUrl}/dev/mailbox`);
-  const row = await eventually(async () => {
-    await page.reload();
-    const found = (await mailboxRows(page)).filter((r) => r.subject === TEXT.subject);
-    assert.equal(found.length, 1, `one "${TEXT.subject}" message in the dev mailbox: ${JSON.stringify(found)}`);
-    return found[0];
-  }, MAIL_TIMEOUT_MS, 250);
+  const [row] = await waitForMail(page, { subject: TEXT.subject });
   assert.equal(row.to, SAM.email, 'the link goes to the login\'s own address');
   assert.equal(row.encryption, 'not encrypted');
 
-  assert.match(row.href, /^\/dev\/mailbox\/[A-Za-z0-9_.-]+\.eml$/, `subject links to /dev/mailbox/<file>: ${row.href}`);
-  await page.locator(`a[href="${row.href}"]`).click();
-  await page.waitForURL(`${baseUrl}${row.href}`);
-  assert.ok(await page.getByRole('heading', { level: 1, name: TEXT.subject }).isVisible());
+  await openMailboxMessage(page, row);
   const text = await page.getByTestId('text-part').innerText();
   assert.ok(text.includes(SAM.name), `the text names the login ${SAM.name}:\n${text}`);
   assert.deepEqual(text.match(TEMPORARY), null, `the email does not carry a temporary password:\n${text}`);

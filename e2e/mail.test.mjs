@@ -13,14 +13,11 @@
 // Env: PORTCULLIS_BIN (default ../target/debug/portcullis), KEEP_TMP=1 keeps the temp dir.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 
 import {
   TEXT as SHARED_TEXT, assertNotice, assertSignedInAs, baseUrl, checkAccessibility, createAccount, errorTexts,
-  eventually, mainPage, noBrowserErrorsStory, openMainPage, openMyProfile, pathOf, run, screenshot, signIn, story,
-  submitTo, textOf, usePortal,
+  eventually, gnupgHome, mainPage, noBrowserErrorsStory, openMailboxMessage, openMainPage, openMyProfile, pathOf,
+  screenshot, signIn, story, submitTo, textOf, usePortal, waitForMail,
 } from './helpers.mjs';
 
 const PASSWORDS = ['Initial#Pass1', 'Changed#Pass2', 'Again#Pass3'];
@@ -40,8 +37,6 @@ const TEXT = {
   clear: 'not encrypted',
 };
 
-// Mail leaves through a background worker that polls the outbox about every 0.5 s.
-const MAIL_TIMEOUT_MS = 15_000;
 
 // ---------------------------------------------------------------------------------------------
 // Shared state: the primary login's main browser (helpers' mainPage) carries the story from
@@ -49,30 +44,12 @@ const MAIL_TIMEOUT_MS = 15_000;
 
 let primary; // the login name generated for the account, e.g. ABC1234
 let password = PASSWORDS[0];
-let gnupgHome;
+let gnupg; // the throwaway GnuPG home (helpers' gnupgHome)
 let ownKey; // { armored, fingerprint } for PRIMARY_EMAIL
 let otherKey; // the same for OTHER_EMAIL
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-function gpg(args, stdin) {
-  return run('gpg', ['--batch', '--no-tty', ...args], { stdin, env: { ...process.env, GNUPGHOME: gnupgHome } });
-}
-
-/** Makes an OpenPGP key (no passphrase, valid 1 year) for `email`; returns it armoured. */
-async function makeKey(name, email) {
-  await gpg(['--passphrase', '', '--quick-gen-key', `${name} <${email}>`, 'future-default', 'default', '1y']);
-  const armored = await gpg(['--armor', '--export', `<${email}>`]);
-  assert.match(armored, /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
-  const colons = await gpg(['--with-colons', '--fingerprint', `<${email}>`]);
-  // The first fpr line is the primary key's; field 10 holds the fingerprint.
-  const fpr = colons.split('\n').find((line) => line.startsWith('fpr:'));
-  assert.ok(fpr, `gpg lists a fingerprint for ${email}:\n${colons}`);
-  const fingerprint = fpr.split(':')[9];
-  assert.match(fingerprint, /^[0-9A-F]{40}$/);
-  return { armored, fingerprint };
-}
 
 const keyField = (page) => page.locator('#key_material');
 const saveKey = (page) => page.getByRole('button', { name: 'Save key', exact: true });
@@ -135,41 +112,17 @@ async function changePassword(page, next) {
   await signIn(page, primary, password);
 }
 
-/** The dev mailbox's rows as { date, to, subject, encryption, href }, newest first. */
-async function mailboxRows(page) {
-  const table = page.getByTestId('mailbox');
-  if ((await table.count()) === 0) return [];
-  const headers = (await table.locator('thead th').allInnerTexts()).map((t) => t.trim());
-  assert.deepEqual(headers, ['Date', 'To', 'Subject', 'Encryption']);
-  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => {
-    const cells = [...row.querySelectorAll('td')].map((td) => td.textContent.replace(/\s+/g, ' ').trim());
-    return {
-      date: cells[0], to: cells[1], subject: cells[2], encryption: cells[3],
-      href: row.querySelector('td:nth-child(3) a')?.getAttribute('href'),
-    };
-  }));
-}
-
 /**
  * Reloads the dev mailbox until `count` password-changed notices to the primary address are
  * listed; returns them, newest first.
  */
 async function waitForNotices(page, count) {
-  await page.goto(`${baseUrl}/dev/mailbox`);
-  return eventually(async () => {
-    await page.reload();
-    const notices = (await mailboxRows(page)).filter((row) => row.subject === TEXT.subject && row.to === PRIMARY_EMAIL);
-    assert.equal(notices.length, count, `${count} "${TEXT.subject}" message(s) to ${PRIMARY_EMAIL} in the dev mailbox`);
-    return notices;
-  }, MAIL_TIMEOUT_MS, 250);
+  return waitForMail(page, { subject: TEXT.subject, to: PRIMARY_EMAIL, count });
 }
 
 /** Opens a message from the dev mailbox list by its subject link; checks the address. */
 async function openMessage(page, row) {
-  assert.match(row.href, /^\/dev\/mailbox\/[A-Za-z0-9_.-]+\.eml$/, `subject links to /dev/mailbox/<file>: ${row.href}`);
-  await page.locator(`a[href="${row.href}"]`).click();
-  await page.waitForURL(`${baseUrl}${row.href}`);
-  assert.ok(await page.getByRole('heading', { level: 1, name: TEXT.subject }).isVisible());
+  await openMailboxMessage(page, row);
   assert.ok(await page.getByRole('link', { name: '← Dev mailbox' }).isVisible());
 }
 
@@ -181,15 +134,12 @@ usePortal({
   ownFiles: ['my-profile-key.png', 'dev-mailbox.png'],
   prepare: async (cli) => {
     primary = await createAccount(cli, { name: 'Acme Ltd', email: PRIMARY_EMAIL, password });
-    gnupgHome = await mkdtemp(path.join(os.tmpdir(), 'portcullis-gpg-'));
-    ownKey = await makeKey('Acme IT', PRIMARY_EMAIL);
-    otherKey = await makeKey('Someone Else', OTHER_EMAIL);
+    gnupg = await gnupgHome();
+    ownKey = await gnupg.makeKey('Acme IT', PRIMARY_EMAIL);
+    otherKey = await gnupg.makeKey('Someone Else', OTHER_EMAIL);
   },
   cleanup: async () => {
-    if (!gnupgHome) return;
-    await run('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: gnupgHome } }).catch(() => {});
-    if (!process.env.KEEP_TMP) await rm(gnupgHome, { recursive: true, force: true });
-    else console.log(`# kept ${gnupgHome}`);
+    await gnupg?.remove();
   },
 });
 
@@ -269,7 +219,7 @@ story('2. a password change sends an OpenPGP-encrypted notice that the key opens
   const raw = await page.locator('details pre').textContent();
   assert.ok(!raw.includes('The password of your login'), 'the raw message does not carry the text in clear');
 
-  const plaintext = await gpg(['--decrypt'], `${ciphertext}\n`);
+  const plaintext = await gnupg.gpg(['--decrypt'], `${ciphertext}\n`);
   assert.ok(plaintext.includes('The password of your login'), `decrypted text mentions the password change:\n${plaintext}`);
   assert.ok(plaintext.includes(primary), `decrypted text names the login ${primary}:\n${plaintext}`);
 });

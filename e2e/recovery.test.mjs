@@ -18,8 +18,8 @@ import assert from 'node:assert/strict';
 
 import {
   TEXT as SHARED_TEXT, assertNotice, assertSignedInAs, baseUrl, checkAccessibility, createAccount, errorTexts,
-  eventually, mainPage, noBrowserErrorsStory, openMainPage, openMyProfile, pathOf, screenshot, signIn, story,
-  submitSignIn, submitTo, textOf, usePortal,
+  eventually, mainPage, noBrowserErrorsStory, openMailboxMessage, openMainPage, openMyProfile, pathOf, screenshot,
+  signIn, story, submitSignIn, submitTo, textOf, usePortal, waitForMail,
 } from './helpers.mjs';
 
 const INITIAL_PASSWORD = 'Initial#Pass1';
@@ -56,8 +56,6 @@ const TEXT = {
 
 // "Enter your username" answers after PORTCULLIS_RECOVERY__RESPONSE_MS.
 const RESPONSE_MS = 200;
-// Mail leaves through a background worker that polls the outbox about every 0.5 s.
-const MAIL_TIMEOUT_MS = 15_000;
 
 // ---------------------------------------------------------------------------------------------
 // Shared state: the primary login's main browser (helpers' mainPage) carries the story from
@@ -149,32 +147,13 @@ async function requestReset(page, username, { check = false } = {}) {
   assert.ok((await textOf(sent)).includes(TEXT.sent), `the status box says "${TEXT.sent}": ${await textOf(sent)}`);
 }
 
-/** The dev mailbox's rows as { to, subject, href }, newest first. */
-async function mailboxRows(page) {
-  const table = page.getByTestId('mailbox');
-  if ((await table.count()) === 0) return [];
-  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => {
-    const cells = [...row.querySelectorAll('td')].map((td) => td.textContent.replace(/\s+/g, ' ').trim());
-    return { to: cells[1], subject: cells[2], href: row.querySelector('td:nth-child(3) a')?.getAttribute('href') };
-  }));
-}
-
 /**
  * Opens the dev mailbox until the reset email to `to` is listed, opens it and returns the
  * recovery link from its text part.
  */
 async function emailedLink(page, to) {
-  await page.goto(`${baseUrl}/dev/mailbox`);
-  const row = await eventually(async () => {
-    await page.reload();
-    const found = (await mailboxRows(page)).filter((r) => r.subject === TEXT.subject && r.to === to);
-    assert.equal(found.length, 1, `one "${TEXT.subject}" message to ${to} in the dev mailbox`);
-    return found[0];
-  }, MAIL_TIMEOUT_MS, 250);
-  assert.match(row.href, /^\/dev\/mailbox\/[A-Za-z0-9_.-]+\.eml$/, `subject links to /dev/mailbox/<file>: ${row.href}`);
-  await page.locator(`a[href="${row.href}"]`).click();
-  await page.waitForURL(`${baseUrl}${row.href}`);
-  assert.ok(await page.getByRole('heading', { level: 1, name: TEXT.subject }).isVisible());
+  const [row] = await waitForMail(page, { subject: TEXT.subject, to });
+  await openMailboxMessage(page, row);
   const text = await page.getByTestId('text-part').innerText();
   const links = text.match(/https?:\/\/\S+\/recover\/\S+/g) ?? [];
   assert.equal(links.length, 1, `the text part holds one recovery link:\n${text}`);

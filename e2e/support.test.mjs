@@ -17,14 +17,11 @@
 // Env: PORTCULLIS_BIN (default ../target/debug/portcullis), KEEP_TMP=1 keeps the temp dir.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 
 import {
   TEXT as SHARED_TEXT, assertNotice, assertSignedInAs, baseUrl, checkAccessibility, createAccount, errorTexts,
-  eventually, mainPage, noBrowserErrorsStory, openMainPage, pathOf, run, screenshot, signIn, story, submitSignIn,
-  submitTo, textOf, usePortal,
+  gnupgHome, mainPage, noBrowserErrorsStory, openMailboxMessage, openMainPage, pathOf, screenshot, signIn, story,
+  submitSignIn, submitTo, textOf, usePortal, waitForMail,
 } from './helpers.mjs';
 
 const PRIMARY_PASSWORD = 'Initial#Pass1';
@@ -56,32 +53,18 @@ const TEXT = {
 // Four groups of four from the readable alphabet (no 0/O, 1/I/l), joined by hyphens.
 const TEMPORARY = /(?<![A-Za-z0-9-])[A-HJ-NP-Za-km-np-z2-9]{4}(?:-[A-HJ-NP-Za-km-np-z2-9]{4}){3}(?![A-Za-z0-9-])/g;
 
-// Mail leaves through a background worker that polls the outbox about every 0.5 s.
-const MAIL_TIMEOUT_MS = 15_000;
 
 // ---------------------------------------------------------------------------------------------
 // Shared state: the primary login's main browser (helpers' mainPage) carries the story from
 // test to test.
 
 let primary; // the login name generated for the account, e.g. ABC1234
-let gnupgHome;
+let gnupg; // the throwaway GnuPG home (helpers' gnupgHome)
 let primaryKey; // armoured public key for PRIMARY_EMAIL
 let caseNumber; // the case jane.doe opens
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-function gpg(args, stdin) {
-  return run('gpg', ['--batch', '--no-tty', ...args], { stdin, env: { ...process.env, GNUPGHOME: gnupgHome } });
-}
-
-/** Makes an OpenPGP key (no passphrase, valid 1 year) for `email`; returns it armoured. */
-async function makeKey(name, email) {
-  await gpg(['--passphrase', '', '--quick-gen-key', `${name} <${email}>`, 'future-default', 'default', '1y']);
-  const armored = await gpg(['--armor', '--export', `<${email}>`]);
-  assert.match(armored, /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
-  return armored;
-}
 
 /** Clicks a header link of the customer portal and waits for its page. */
 async function followNav(page, name, pathname) {
@@ -119,45 +102,23 @@ async function sendTemporaryPassword(page, login) {
     page.getByRole('button', { name: 'Send temporary password', exact: true }));
 }
 
-/** The dev mailbox's rows as { to, subject, encryption, href }, newest first. */
-async function mailboxRows(page) {
-  const table = page.getByTestId('mailbox');
-  if ((await table.count()) === 0) return [];
-  return table.locator('tbody tr').evaluateAll((rows) => rows.map((row) => {
-    const cells = [...row.querySelectorAll('td')].map((td) => td.textContent.replace(/\s+/g, ' ').trim());
-    return {
-      to: cells[1], subject: cells[2], encryption: cells[3],
-      href: row.querySelector('td:nth-child(3) a')?.getAttribute('href'),
-    };
-  }));
-}
-
 /**
  * Reloads the dev mailbox until the sign-in information message is listed; expects exactly one,
  * to the primary login's address, and returns the plaintext gpg decrypts from it.
  */
 async function decryptedSignInMail(page) {
-  await page.goto(`${baseUrl}/dev/mailbox`);
-  const row = await eventually(async () => {
-    await page.reload();
-    const found = (await mailboxRows(page)).filter((r) => r.subject === TEXT.subject);
-    assert.equal(found.length, 1, `one "${TEXT.subject}" message in the dev mailbox: ${JSON.stringify(found)}`);
-    return found[0];
-  }, MAIL_TIMEOUT_MS, 250);
+  const [row] = await waitForMail(page, { subject: TEXT.subject });
   assert.equal(row.to, PRIMARY_EMAIL, 'the temporary password goes to the primary login\'s address');
   assert.equal(row.encryption, TEXT.openpgp);
 
-  assert.match(row.href, /^\/dev\/mailbox\/[A-Za-z0-9_.-]+\.eml$/, `subject links to /dev/mailbox/<file>: ${row.href}`);
-  await page.locator(`a[href="${row.href}"]`).click();
-  await page.waitForURL(`${baseUrl}${row.href}`);
-  assert.ok(await page.getByRole('heading', { level: 1, name: TEXT.subject }).isVisible());
+  await openMailboxMessage(page, row);
   assert.equal(await textOf(page.getByTestId('encryption')), TEXT.openpgp);
   assert.equal(await page.getByTestId('text-part').count(), 0, 'no text part is shown for an encrypted message');
   const ciphertext = (await page.getByTestId('ciphertext').innerText()).trim();
   assert.match(ciphertext, /^-----BEGIN PGP MESSAGE-----\n[\s\S]+\n-----END PGP MESSAGE-----$/);
   const raw = await page.locator('details pre').textContent();
 
-  const plaintext = await gpg(['--decrypt'], `${ciphertext}\n`);
+  const plaintext = await gnupg.gpg(['--decrypt'], `${ciphertext}\n`);
   assert.ok(plaintext.includes(primary), `decrypted text names the login ${primary}:\n${plaintext}`);
   const found = [...new Set(plaintext.match(TEMPORARY) ?? [])];
   assert.equal(found.length, 1, `the decrypted text holds one temporary password:\n${plaintext}`);
@@ -181,14 +142,11 @@ usePortal({
     assert.equal(secondary.login, JANE.name);
     await cli.run(['staff', 'create', '--username', ALICE.username, '--role', 'support', '--password-stdin'],
       `${ALICE.password}\n`);
-    gnupgHome = await mkdtemp(path.join(os.tmpdir(), 'portcullis-gpg-'));
-    primaryKey = await makeKey('Acme IT', PRIMARY_EMAIL);
+    gnupg = await gnupgHome();
+    primaryKey = (await gnupg.makeKey('Acme IT', PRIMARY_EMAIL)).armored;
   },
   cleanup: async () => {
-    if (!gnupgHome) return;
-    await run('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME: gnupgHome } }).catch(() => {});
-    if (!process.env.KEEP_TMP) await rm(gnupgHome, { recursive: true, force: true });
-    else console.log(`# kept ${gnupgHome}`);
+    await gnupg?.remove();
   },
 });
 
