@@ -26,12 +26,20 @@ async fn staff_client(app: &TestApp, username: &str, role: &str, password: &str)
 
 async fn staff_sign_in(app: &TestApp, username: &str, password: &str) -> reqwest::Client {
     let client = app.client();
-    let csrf = csrf_token(&app.get_html(&client, "/staff/login").await);
-    let response = app
-        .post_form(&client, "/staff/login", &[("csrf", &csrf), ("username", username), ("password", password)])
-        .await;
+    let response = staff_login_form(app, &client, username, password).await;
     assert_eq!(location(&response), "/staff", "staff sign-in of {username}");
     client
+}
+
+/// Loads the staff sign-in page (for its CSRF token) and submits it.
+async fn staff_login_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let csrf = csrf_token(&app.get_html(client, "/staff/login").await);
+    app.post_form(client, "/staff/login", &[("csrf", &csrf), ("username", username), ("password", password)]).await
 }
 
 /// Posts a staff console form with the staff session's CSRF token.
@@ -421,15 +429,7 @@ async fn staff_and_customer_sessions_are_separate_and_only_admins_administer_sta
 
     assert_eq!(location(&app.get(&admin, "/staff").await), "/staff/login", "a customer session is not a staff one");
     assert_eq!(location(&app.get(&agent, "/profile").await), "/login", "a staff session is not a customer one");
-    let staff_login = app.client();
-    let csrf = csrf_token(&app.get_html(&staff_login, "/staff/login").await);
-    let as_customer = app
-        .post_form(
-            &staff_login,
-            "/staff/login",
-            &[("csrf", &csrf), ("username", &primary), ("password", INITIAL_PASSWORD)],
-        )
-        .await;
+    let as_customer = staff_login_form(&app, &app.client(), &primary, INITIAL_PASSWORD).await;
     assert_eq!(as_customer.status(), StatusCode::UNAUTHORIZED, "customer credentials do not open the console");
 
     let disabled = staff_post(&app, &boss, "/staff/admin/alice/disable", &[]).await;
@@ -447,11 +447,7 @@ async fn the_operator_disables_and_enables_a_staff_member_from_the_command_line(
     assert!(disabled.status.success(), "{}", stderr(&disabled));
     assert!(stdout(&disabled).contains("Staff member alice disabled"));
     assert_eq!(location(&app.get(&agent, "/staff").await), "/staff/login?notice=session-expired");
-    let client = app.client();
-    let csrf = csrf_token(&app.get_html(&client, "/staff/login").await);
-    let refused = app
-        .post_form(&client, "/staff/login", &[("csrf", &csrf), ("username", AGENT), ("password", AGENT_PASSWORD)])
-        .await;
+    let refused = staff_login_form(&app, &app.client(), AGENT, AGENT_PASSWORD).await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "a disabled member cannot sign in");
     assert_refused(&app, &["staff", "disable", "nobody"], None, "no staff member is named nobody").await;
 
@@ -487,12 +483,7 @@ async fn staff_sign_in_locks_after_repeated_failures_like_customer_sign_in() {
     let client = app.client();
     let attempt = |password: &'static str| {
         let (app, client) = (&app, &client);
-        async move {
-            let csrf = csrf_token(&app.get_html(client, "/staff/login").await);
-            app.post_form(client, "/staff/login", &[("csrf", &csrf), ("username", AGENT), ("password", password)])
-                .await
-                .status()
-        }
+        async move { staff_login_form(app, client, AGENT, password).await.status() }
     };
     for _ in 0..5 {
         assert_eq!(attempt("Wrong#Guess1").await, StatusCode::UNAUTHORIZED);
