@@ -131,7 +131,7 @@ impl Portal {
             _ => None,
         };
         let author = Actor::Login(login.name.to_string());
-        self.apply_case_change(&case, next, Some(entry("comment", &author, body)), None, &author, source).await
+        self.apply_case_change(&case, next, entry("comment", &author, body), &author, source).await
     }
 
     /// The customer marks the case resolved, or reopens a resolved one.
@@ -154,7 +154,7 @@ impl Portal {
         }
         let author = Actor::Login(login.name.to_string());
         let text = format!("Status changed to {}.", next.label());
-        self.apply_case_change(&case, Some(next), Some(entry("status", &author, text)), None, &author, source).await
+        self.apply_case_change(&case, Some(next), entry("status", &author, text), &author, source).await
     }
 
     async fn case_in_account(&self, login: &LoginRecord, number: i64) -> Result<CaseRecord, CaseError> {
@@ -178,35 +178,32 @@ impl Portal {
         Err(CaseError::NotAuthorizedContact)
     }
 
-    /// Applies one change to a case with its audit entry and the notice to the opener.
+    /// Applies one change to a case (its thread entry, and a status move when `next` is given)
+    /// with its audit entry and, for a visible staff entry, the notice to the opener.
     pub(super) async fn apply_case_change(
         &self,
         case: &CaseRecord,
         next: Option<CaseStatus>,
-        entry: Option<NewCaseEntry>,
-        extra: Option<CaseUpdate>,
+        entry: NewCaseEntry,
         author: &Actor,
         source: &RequestSource,
     ) -> Result<(), CaseError> {
-        let event_kind = entry.as_ref().map_or("status", |e| e.kind);
-        let comment = entry.as_ref().filter(|e| e.kind == "comment" && e.customer_visible).map(|e| e.body.clone());
+        let comment = (entry.kind == "comment" && entry.customer_visible).then(|| entry.body.clone());
         let action = if next.is_some() { AuditAction::CaseStatusChanged } else { AuditAction::CaseCommented };
-        let notify = entry.as_ref().is_none_or(|e| e.customer_visible) && !matches!(author, Actor::Login(_));
-        let notice = match notify {
-            true => self.opener_notice(case, next.unwrap_or(case.status), event_kind, comment).await?,
+        let notice = match entry.customer_visible && !matches!(author, Actor::Login(_)) {
+            true => self.opener_notice(case, next.unwrap_or(case.status), entry.kind, comment).await?,
             false => None,
         };
-        let base = extra.unwrap_or_else(|| CaseUpdate::of(case));
-        let update = CaseUpdate { new_status: next.or(base.new_status), entry: entry.or(base.entry), notice, ..base };
         let event = AuditEvent::new(action, author.clone())
             .subject(case.opened_by_name.clone())
             .from_address(source.ip.clone())
             .details(json!({
                 "case": case.number,
                 "from": case.status.as_str(),
-                "to": update.new_status.map(CaseStatus::as_str),
-                "entry": update.entry.as_ref().map(|e| e.kind),
+                "to": next.map(CaseStatus::as_str),
+                "entry": entry.kind,
             }));
+        let update = CaseUpdate { new_status: next, entry: Some(entry), notice, ..CaseUpdate::of(case) };
         match self.store.update_case(&update, &[event], self.clock.now()).await? {
             true => {
                 self.wake_mail_worker();

@@ -125,7 +125,7 @@ impl Portal {
         }
         let mut note = entry("comment", &active.actor(), body);
         note.customer_visible = !internal;
-        Ok(self.apply_case_change(&case, None, Some(note), None, &active.actor(), source).await?)
+        Ok(self.apply_case_change(&case, None, note, &active.actor(), source).await?)
     }
 
     pub async fn staff_set_status(
@@ -141,7 +141,7 @@ impl Portal {
             return Err(CaseError::NotAllowed(message).into());
         }
         let note = entry("status", &active.actor(), format!("Status changed to {}.", next.label()));
-        Ok(self.apply_case_change(&case, Some(next), Some(note), None, &active.actor(), source).await?)
+        Ok(self.apply_case_change(&case, Some(next), note, &active.actor(), source).await?)
     }
 
     /// Records a call-back to a contact on record. The number called is the one on record.
