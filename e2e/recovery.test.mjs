@@ -192,6 +192,54 @@ async function ruleState(page, code) {
   return item.evaluate((li) => (li.classList.contains('met') ? 'met' : li.classList.contains('broken') ? 'broken' : 'unmet'));
 }
 
+/** On the new-password page: the policy's rules, refusals, then RECOVERED_PASSWORD. */
+async function newPasswordUnderThePolicy(page, primary) {
+  assert.ok(await page.getByRole('heading', { level: 1, name: 'Reset your password' }).isVisible());
+  assert.ok((await textOf(page.locator('.lead'))).includes(primary), `the page names the login ${primary}`);
+  const fresh = page.getByLabel('Enter new password', { exact: true });
+  const confirm = page.getByLabel('Confirm new password', { exact: true });
+  const saveAndExit = page.getByRole('button', { name: 'Save and Exit', exact: true });
+  for (const field of [fresh, confirm]) assert.equal(await field.getAttribute('type'), 'password');
+  const codes = await page.locator('#policy-rules li[data-rule]').evaluateAll((items) => items.map((li) => li.dataset.rule));
+  for (const code of ['too_short', 'missing_upper', 'missing_lower', 'missing_digit', 'missing_symbol', 'contains_login_name', 'in_history']) {
+    assert.ok(codes.includes(code), `policy rule ${code} is listed (listed: ${codes.join(', ')})`);
+  }
+  await fresh.pressSequentially('abc');
+  await eventually(async () => {
+    assert.equal(await ruleState(page, 'missing_lower'), 'met');
+    assert.equal(await ruleState(page, 'too_short'), 'unmet');
+  });
+  await screenshot(page, 'recovery-new-password');
+  await checkAccessibility(page, 'Reset your password (new password)');
+
+  // A weak password is refused with the rule's message.
+  await fresh.fill('Ab1!');
+  await confirm.fill('Ab1!');
+  assert.equal(await submitTo(page, '/recover/password', saveAndExit), 400);
+  assert.deepEqual(await errorTexts(page), [TEXT.tooShort]);
+  assert.equal(await ruleState(page, 'too_short'), 'broken', 'the broken rule is marked in the list');
+  assert.equal(pathOf(page), '/recover/password');
+
+  // The current password is in the history.
+  await fresh.fill(INITIAL_PASSWORD);
+  await confirm.fill(INITIAL_PASSWORD);
+  assert.equal(await submitTo(page, '/recover/password', saveAndExit), 400);
+  const errors = await errorTexts(page);
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.match(errors[0], /^Do not reuse/);
+  assert.equal(await ruleState(page, 'in_history'), 'broken');
+
+  // Now a good one.
+  await fresh.fill(RECOVERED_PASSWORD);
+  await confirm.fill(RECOVERED_PASSWORD);
+  await eventually(async () => assert.equal(await textOf(page.locator('#confirm-status')), 'The passwords match.'));
+  await saveAndExit.click();
+  await page.waitForURL(`${baseUrl}/login?notice=password-reset`);
+  assert.ok(await page.getByRole('heading', { level: 1, name: 'Sign in' }).isVisible());
+  assert.equal(await page.getByTestId('notice').getAttribute('role'), 'status');
+  assert.equal(await textOf(page.getByTestId('notice')), TEXT.passwordReset);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Setup and teardown
 
@@ -260,54 +308,6 @@ story('2. Reset your password: the emailed link, two of the questions, then a ne
   assert.equal(again.status(), 410);
   assert.ok(await page.getByRole('heading', { level: 1, name: TEXT.invalidLink }).isVisible());
 }, { timeout: 60_000 });
-
-/** On the new-password page: the policy's rules, refusals, then RECOVERED_PASSWORD. */
-async function newPasswordUnderThePolicy(page, primary) {
-  assert.ok(await page.getByRole('heading', { level: 1, name: 'Reset your password' }).isVisible());
-  assert.ok((await textOf(page.locator('.lead'))).includes(primary), `the page names the login ${primary}`);
-  const fresh = page.getByLabel('Enter new password', { exact: true });
-  const confirm = page.getByLabel('Confirm new password', { exact: true });
-  const saveAndExit = page.getByRole('button', { name: 'Save and Exit', exact: true });
-  for (const field of [fresh, confirm]) assert.equal(await field.getAttribute('type'), 'password');
-  const codes = await page.locator('#policy-rules li[data-rule]').evaluateAll((items) => items.map((li) => li.dataset.rule));
-  for (const code of ['too_short', 'missing_upper', 'missing_lower', 'missing_digit', 'missing_symbol', 'contains_login_name', 'in_history']) {
-    assert.ok(codes.includes(code), `policy rule ${code} is listed (listed: ${codes.join(', ')})`);
-  }
-  await fresh.pressSequentially('abc');
-  await eventually(async () => {
-    assert.equal(await ruleState(page, 'missing_lower'), 'met');
-    assert.equal(await ruleState(page, 'too_short'), 'unmet');
-  });
-  await screenshot(page, 'recovery-new-password');
-  await checkAccessibility(page, 'Reset your password (new password)');
-
-  // A weak password is refused with the rule's message.
-  await fresh.fill('Ab1!');
-  await confirm.fill('Ab1!');
-  assert.equal(await submitTo(page, '/recover/password', saveAndExit), 400);
-  assert.deepEqual(await errorTexts(page), [TEXT.tooShort]);
-  assert.equal(await ruleState(page, 'too_short'), 'broken', 'the broken rule is marked in the list');
-  assert.equal(pathOf(page), '/recover/password');
-
-  // The current password is in the history.
-  await fresh.fill(INITIAL_PASSWORD);
-  await confirm.fill(INITIAL_PASSWORD);
-  assert.equal(await submitTo(page, '/recover/password', saveAndExit), 400);
-  const errors = await errorTexts(page);
-  assert.equal(errors.length, 1, JSON.stringify(errors));
-  assert.match(errors[0], /^Do not reuse/);
-  assert.equal(await ruleState(page, 'in_history'), 'broken');
-
-  // Now a good one.
-  await fresh.fill(RECOVERED_PASSWORD);
-  await confirm.fill(RECOVERED_PASSWORD);
-  await eventually(async () => assert.equal(await textOf(page.locator('#confirm-status')), 'The passwords match.'));
-  await saveAndExit.click();
-  await page.waitForURL(`${baseUrl}/login?notice=password-reset`);
-  assert.ok(await page.getByRole('heading', { level: 1, name: 'Sign in' }).isVisible());
-  assert.equal(await page.getByTestId('notice').getAttribute('role'), 'status');
-  assert.equal(await textOf(page.getByTestId('notice')), TEXT.passwordReset);
-}
 
 story('3. jane.doe: three wrong answers burn the link, show the guidance for a secondary login, and the link then answers 410', async ({ open }) => {
   await createSecondary(cli, await newAccount('acme@acme.example'), JANE);
