@@ -1,11 +1,13 @@
 // Shared machinery of the Portcullis end-to-end tests: one `portcullis serve` per test file
 // (its own port, temp dir and SQLite database), one headless Chromium, the `story` test
-// wrapper that saves screenshots on failure, axe-core, and page helpers that work through the
-// visible labels.
+// wrapper that saves screenshots on failure and fails a test whose pages logged errors,
+// axe-core, and page helpers that work through the visible labels.
 //
 // Each test file runs in its own process (node --test), so the live bindings below (baseUrl,
-// browser, tmp, mainPage) belong to that file alone. Test files run in parallel: each one
-// removes only its own artifacts and writes its own server log.
+// browser, tmp, cli) belong to that file alone. Test files run in parallel: each one removes
+// only its own artifacts and writes its own server log. Every test sets up what it needs (its
+// own account and logins, through the CLI or the pages) and opens its own browsers, so any
+// test runs alone (`--test-name-pattern`) and no test depends on another's outcome.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,11 +52,10 @@ export const TEXT = {
 export let tmp;
 export let baseUrl;
 export let browser;
-/** The test file's main browser page, opened by openMainPage(); carries the story along. */
-export let mainPage;
+/** The `portcullis` CLI against the test file's database (see cliFor). */
+export let cli;
 let server;
 let serverExit;
-const browserErrors = [];
 const storySlugs = new Set();
 
 // ---------------------------------------------------------------------------------------------
@@ -98,6 +99,16 @@ export async function run(command, args, { stdin, env, cwd } = {}) {
   return stdout;
 }
 
+/** Creates a secondary login with the CLI (`password` optional: none yet without it). */
+export async function createSecondary(cli, primary, { name, email, phone, password, authorizedContact = true }) {
+  const args = ['login', 'create', '--account', primary, '--name', name, '--email', email, '--json'];
+  if (phone) args.push('--phone', phone);
+  if (authorizedContact) args.push('--authorized-contact');
+  if (password) args.push('--password-stdin');
+  const created = await cli.json(args, password ? `${password}\n` : undefined);
+  assert.equal(created.login, name);
+}
+
 function jsonLine(stdout) {
   const line = stdout.split('\n').find((l) => l.trim().startsWith('{'));
   assert.ok(line, `expected a JSON line on stdout, got: ${stdout}`);
@@ -114,7 +125,7 @@ function cliFor(env) {
 }
 
 /** Creates an account with the CLI; returns its generated primary login name, e.g. ABC1234. */
-export async function createAccount(cli, { name, email, password }) {
+export async function createAccount(cli, { name = 'Acme Ltd', email, password }) {
   const account = await cli.json(
     ['account', 'create', '--name', name, '--email', email, '--password-stdin', '--json'], `${password}\n`);
   const primary = account.primary_login;
@@ -141,8 +152,8 @@ async function waitForHealthy(url, timeoutMs = 30_000) {
 
 /**
  * Registers the test file's before/after hooks: removes the file's own old artifacts (`ownFiles`
- * plus the failure artifacts of its stories), creates the temp dir, runs `prepare(cli)` (create
- * accounts and logins), starts `portcullis serve` with its output in artifacts/`serverLog`, and
+ * plus the failure artifacts of its stories), creates the temp dir, runs `prepare(cli)` (what
+ * every test of the file shares and none changes, e.g. a staff member or gpg keys), starts `portcullis serve` with its output in artifacts/`serverLog`, and
  * launches Chromium. `serverEnv` adds settings (PORTCULLIS_SECTION__KEY variables) for the
  * server only. `cleanup()` runs at the end, before the temp dir is removed.
  */
@@ -164,7 +175,8 @@ export function usePortal({ serverLog, ownFiles = [], serverEnv = {}, prepare, c
     baseUrl = `http://127.0.0.1:${port}`;
     const env = portcullisEnv(port);
 
-    await prepare?.(cliFor(env));
+    cli = cliFor(env);
+    await prepare?.(cli);
 
     const log = createWriteStream(path.join(ARTIFACTS, serverLog));
     server = spawn(BIN, ['serve'], { cwd: tmp, env: { ...env, ...serverEnv, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -211,50 +223,38 @@ function slug(name) {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
 }
 
-async function newPage() {
+async function newPage(errors) {
   const context = await browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
-  watch(page);
+  watch(page, errors);
   return page;
-}
-
-/** Opens the test file's main browser (a fresh context), kept across tests as `mainPage`. */
-export async function openMainPage() {
-  mainPage = await newPage();
-  return mainPage;
 }
 
 /**
  * Declares a test whose body gets `open()` for new pages (each in a fresh browser context,
- * closed afterwards). On failure every page the test touched (and the main page) is saved as
+ * closed afterwards). The test fails when any of its pages logged a console error, an uncaught
+ * exception or a failed request. On failure every page the test opened is saved as
  * artifacts/<test-name>[-N].png + .html before the error is rethrown.
  */
 export function story(name, body, { timeout = 30_000 } = {}) {
   storySlugs.add(slug(name));
   test(name, { timeout }, async () => {
     const pages = [];
+    const errors = [];
     const open = async () => {
-      const page = await newPage();
+      const page = await newPage(errors);
       pages.push(page);
       return page;
     };
     try {
       await body({ open, pages });
+      assert.deepEqual(errors, [], 'no console errors, uncaught exceptions or failed requests in any page');
     } catch (error) {
-      const all = [...pages];
-      if (mainPage && !all.includes(mainPage)) all.unshift(mainPage);
-      await saveFailure(slug(name), all);
+      await saveFailure(slug(name), pages);
       throw error;
     } finally {
       for (const page of pages) await page.context().close().catch(() => {});
     }
-  });
-}
-
-/** The closing test of a file: nothing went wrong in any page the browser loaded. */
-export function noBrowserErrorsStory(name) {
-  story(name, async () => {
-    assert.deepEqual(browserErrors, []);
   });
 }
 
@@ -276,7 +276,7 @@ async function saveFailure(base, pages) {
 }
 
 /** Records console errors (CSP violations land here), uncaught exceptions, failed sub-resources. */
-function watch(page) {
+function watch(page, browserErrors) {
   page.setDefaultTimeout(10_000);
   page.on('console', (msg) => {
     // Documents answered 400/401 on purpose (failed sign-in, refused password) are logged by

@@ -1,9 +1,9 @@
 // End-to-end test of the Portcullis customer portal in headless Chromium.
 //
 // Starts its own `portcullis serve` on a free port with a fresh SQLite database in a temp
-// dir, creates an account (primary login) and a secondary login with the CLI, then walks the
-// user story through the visible labels: sign in, My Profile, sessions, Create New Password,
-// sign out. axe-core checks the sign-in, My Profile and Create New Password pages.
+// dir; each test creates its own account (and secondary login) with the CLI, then walks its
+// part of the user story through the visible labels: sign in, My Profile, sessions, Create New
+// Password, sign out. axe-core checks the sign-in, My Profile and Create New Password pages.
 //
 // Run: cd e2e && npm ci && node --test
 // Env: PORTCULLIS_BIN (default ../target/debug/portcullis), KEEP_TMP=1 keeps the temp dir.
@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 
 import {
   PRODUCT, TEXT as SHARED_TEXT, assertNotice, assertSignedInAs, assertSignedOut, baseUrl, checkAccessibility,
-  createAccount, errorTexts, eventually, mainPage, noBrowserErrorsStory, openMainPage, openMyProfile, pathOf,
-  screenshot, sessionRows, signIn, story, submitSignIn, submitTo, textOf, usePortal,
+  cli, createAccount, createSecondary, errorTexts, eventually, openMyProfile, pathOf, screenshot, sessionRows,
+  signIn, story, submitSignIn, submitTo, textOf, usePortal,
 } from './helpers.mjs';
 
 const INITIAL_PASSWORD = 'Initial#Pass1';
@@ -32,14 +32,20 @@ const TEXT = {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Shared state: the primary login's main browser (helpers' mainPage) carries the story from
-// test to test.
-
-let primary; // the login name generated for the account, e.g. ABC1234
-let primaryPassword = INITIAL_PASSWORD;
-
-// ---------------------------------------------------------------------------------------------
 // Helpers
+
+/** A new account (returns its generated primary login name, e.g. ABC1234). */
+function newAccount() {
+  return createAccount(cli, { email: PRIMARY_EMAIL, password: INITIAL_PASSWORD });
+}
+
+/** A new account and a browser signed in as its primary login. */
+async function signedInPrimary(open) {
+  const primary = await newAccount();
+  const page = await open();
+  await signIn(page, primary, INITIAL_PASSWORD);
+  return { page, primary };
+}
 
 async function ruleState(page, code) {
   const item = page.locator(`#policy-rules li[data-rule="${code}"]`);
@@ -61,21 +67,14 @@ async function assertRules(page, expected) {
 usePortal({
   serverLog: 'server.log',
   ownFiles: ['sign-in.png', 'my-profile.png', 'create-new-password.png'],
-  prepare: async (cli) => {
-    primary = await createAccount(cli, { name: 'Acme Ltd', email: PRIMARY_EMAIL, password: INITIAL_PASSWORD });
-    const secondary = await cli.json(
-      ['login', 'create', '--account', primary, '--name', JANE.name, '--email', JANE.email,
-        '--authorized-contact', '--password-stdin', '--json'],
-      `${JANE.password}\n`);
-    assert.equal(secondary.login, JANE.name);
-  },
 });
 
 // ---------------------------------------------------------------------------------------------
 // The user story
 
-story('1. sign in: a wrong password shows the generic error, the right one opens My Profile', async () => {
-  const page = await openMainPage();
+story('1. sign in: a wrong password shows the generic error, the right one opens My Profile', async ({ open }) => {
+  const primary = await newAccount();
+  const page = await open();
 
   await page.goto(`${baseUrl}/`);
   assert.equal(pathOf(page), '/login', '/ redirects to /login when signed out');
@@ -99,15 +98,14 @@ story('1. sign in: a wrong password shows the generic error, the right one opens
   assert.equal(await submitSignIn(page, 'NOB0000', 'Wrong#Pass9'), 401);
   assert.equal(await textOf(page.getByRole('alert')), TEXT.signInFailed);
 
-  const status = await submitSignIn(page, primary, primaryPassword);
+  const status = await submitSignIn(page, primary, INITIAL_PASSWORD);
   assert.equal(status, 303);
   await page.waitForURL(`${baseUrl}/profile`);
   await assertSignedInAs(page, primary);
 });
 
 story('2. My Profile shows the login and its sessions; revoking a session signs that browser out', async ({ open }) => {
-  assert.ok(mainPage, 'test 1 signed in the main browser');
-  const page = mainPage;
+  const { page, primary } = await signedInPrimary(open);
   await openMyProfile(page);
   assert.equal(await page.title(), `My Profile · ${PRODUCT}`);
   assert.equal(await textOf(page.getByTestId('login-name')), primary);
@@ -127,7 +125,7 @@ story('2. My Profile shows the login and its sessions; revoking a session signs 
 
   // A second browser signs in as the same login.
   const second = await open();
-  await signIn(second, primary, primaryPassword);
+  await signIn(second, primary, INITIAL_PASSWORD);
 
   await page.reload();
   rows = await sessionRows(page);
@@ -148,12 +146,11 @@ story('2. My Profile shows the login and its sessions; revoking a session signs 
 });
 
 story('3. Create New Password: live checklist, errors, then success signs out every session', async ({ open }) => {
-  assert.ok(mainPage, 'test 1 signed in the main browser');
-  const page = mainPage;
+  const { page, primary } = await signedInPrimary(open);
 
   // A second browser signed in as the same login, to be signed out by the change.
   const second = await open();
-  await signIn(second, primary, primaryPassword);
+  await signIn(second, primary, INITIAL_PASSWORD);
 
   await openMyProfile(page);
   await page.getByRole('link', { name: 'Create New Password', exact: true }).click();
@@ -204,7 +201,7 @@ story('3. Create New Password: live checklist, errors, then success signs out ev
   await checkAccessibility(page, 'Create New Password with errors');
 
   // A weak new password is refused by the server with the rule's message.
-  await existing.fill(primaryPassword);
+  await existing.fill(INITIAL_PASSWORD);
   await fresh.fill('Ab1!');
   await confirm.fill('Ab1!');
   assert.equal(await submitTo(page, '/profile/password', saveAndExit), 400);
@@ -213,9 +210,9 @@ story('3. Create New Password: live checklist, errors, then success signs out ev
   assert.equal(await ruleState(page, 'too_short'), 'broken', 'the broken rule is marked in the list');
 
   // The current password is in the history.
-  await existing.fill(primaryPassword);
-  await fresh.fill(primaryPassword);
-  await confirm.fill(primaryPassword);
+  await existing.fill(INITIAL_PASSWORD);
+  await fresh.fill(INITIAL_PASSWORD);
+  await confirm.fill(INITIAL_PASSWORD);
   assert.equal(await submitTo(page, '/profile/password', saveAndExit), 400);
   errors = await errorTexts(page);
   assert.equal(errors.length, 1, JSON.stringify(errors));
@@ -223,7 +220,7 @@ story('3. Create New Password: live checklist, errors, then success signs out ev
   assert.equal(await ruleState(page, 'in_history'), 'broken');
 
   // Now correctly.
-  await existing.fill(primaryPassword);
+  await existing.fill(INITIAL_PASSWORD);
   await fresh.fill(NEW_PASSWORD);
   await confirm.fill(NEW_PASSWORD);
   await eventually(async () => assert.equal(await textOf(page.locator('#confirm-status')), 'The passwords match.'));
@@ -232,8 +229,7 @@ story('3. Create New Password: live checklist, errors, then success signs out ev
   assert.ok(await page.getByRole('heading', { level: 1, name: 'Sign in' }).isVisible());
   assert.equal(await page.getByTestId('notice').getAttribute('role'), 'status');
   await assertNotice(page, TEXT.passwordChanged);
-  const old = primaryPassword;
-  primaryPassword = NEW_PASSWORD;
+  const old = INITIAL_PASSWORD;
 
   // The other browser was signed out too.
   await assertSignedOut(second, TEXT.sessionEnded);
@@ -251,9 +247,8 @@ story('3. Create New Password: live checklist, errors, then success signs out ev
   assert.equal(await (await sessionRows(page)).count(), 1, 'only the new session is active');
 });
 
-story('4. sign out ends the session', async () => {
-  assert.ok(mainPage, 'test 1 signed in the main browser');
-  const page = mainPage;
+story('4. sign out ends the session', async ({ open }) => {
+  const { page } = await signedInPrimary(open);
   await openMyProfile(page);
   await page.getByRole('navigation', { name: 'Account' }).getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL(`${baseUrl}/login?notice=signed-out`);
@@ -267,6 +262,7 @@ story('4. sign out ends the session', async () => {
 });
 
 story('5. a secondary login sees "Secondary login" on My Profile', async ({ open }) => {
+  await createSecondary(cli, await newAccount(), JANE);
   const page = await open();
   await signIn(page, JANE.name, JANE.password);
   await openMyProfile(page);
@@ -278,5 +274,3 @@ story('5. a secondary login sees "Secondary login" on My Profile', async ({ open
   await page.waitForURL(`${baseUrl}/login?notice=signed-out`);
   await assertNotice(page, TEXT.signedOut);
 });
-
-noBrowserErrorsStory('6. no console errors, uncaught exceptions or failed requests in any page');

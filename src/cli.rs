@@ -1,6 +1,8 @@
 //! The `portcullis` command line. Every command parses all of its input before it touches the
 //! database, so bad input names what is wrong and writes nothing.
 
+mod audit;
+
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -179,7 +181,17 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check that no entry was changed or deleted.
+    /// Print every entry after a given one, oldest first, for shipping to a log collector (SIEM).
+    Export {
+        /// Only the entries after this seq (the last one already shipped); 0 for all.
+        #[arg(long, value_name = "SEQ", default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..))]
+        since: i64,
+        /// One JSON object per line: seq, at, actor, action, subject, source_ip, details,
+        /// prev_hash, hash.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check, with the secret key file, that no entry was changed, forged or deleted.
     Verify,
 }
 
@@ -247,14 +259,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Staff(StaffCommand::Disable { username }) => set_staff_disabled(&settings, &username, true).await,
         Command::Staff(StaffCommand::Enable { username }) => set_staff_disabled(&settings, &username, false).await,
-        Command::Audit(AuditCommand::List { limit, json }) => audit_list(&settings, limit, json).await,
+        Command::Audit(AuditCommand::List { limit, json }) => audit::list(&settings, limit, json).await,
+        Command::Audit(AuditCommand::Export { since, json }) => audit::export(&settings, since, json).await,
+        Command::Audit(AuditCommand::Verify) => audit::verify(&settings).await,
         Command::Mail(command) => mail(&settings, command).await,
-        Command::Audit(AuditCommand::Verify) => {
-            let portal = portal(&settings).await?;
-            let entries = portal.verify_audit().await.map_err(|e| fail(e.to_string()))?;
-            println!("audit log intact: {entries} entries verified");
-            Ok(())
-        }
     }
 }
 
@@ -308,28 +316,6 @@ async fn set_disabled(settings: &Settings, name: &str, disabled: bool) -> Result
         true if disabled => println!("{name} is disabled; its sessions have ended"),
         true => println!("{name} is enabled"),
         false => println!("{name} already was {state}"),
-    }
-    Ok(())
-}
-
-async fn audit_list(settings: &Settings, limit: i64, json: bool) -> Result<(), CliError> {
-    if limit <= 0 {
-        return Err(fail("--limit must be greater than 0"));
-    }
-    let portal = portal(settings).await?;
-    let entries = portal.recent_audit(limit).await.map_err(|e| fail(e.to_string()))?;
-    for e in &entries {
-        let at = time::OffsetDateTime::from_unix_timestamp(e.at).map_or_else(|_| e.at.to_string(), rfc3339);
-        if json {
-            println!(
-                "{}",
-                json!({ "seq": e.seq, "at": at, "action": e.action, "actor": e.actor, "subject": e.subject, "source_ip": e.source_ip, "details": serde_json::from_str::<serde_json::Value>(&e.details).unwrap_or_default() })
-            );
-        } else {
-            let subject = e.subject.as_deref().unwrap_or("-");
-            let ip = e.source_ip.as_deref().unwrap_or("-");
-            println!("{:>6}  {at}  {:<24} {:<20} {subject:<20} {ip:<15} {}", e.seq, e.action, e.actor, e.details);
-        }
     }
     Ok(())
 }

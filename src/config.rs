@@ -33,6 +33,7 @@ pub struct Settings {
     pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
     pub log: LogSettings,
+    pub audit: AuditSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -159,6 +160,12 @@ pub struct LogSettings {
     pub level: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    pub log_head_every: i64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read settings: {0}")]
@@ -244,6 +251,7 @@ impl Settings {
             "support.temporary_passwords_per_agent_per_hour",
             self.support.temporary_passwords_per_agent_per_hour,
         )?;
+        positive("audit.log_head_every", self.audit.log_head_every)?;
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(invalid("log.format", "must be \"pretty\" or \"json\""));
         }

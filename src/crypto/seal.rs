@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::token::fill_random;
 use crate::domain::Secret;
+use crate::domain::audit::ChainKey;
 
 /// The installation's secret key: 32 random bytes from the key file.
 #[derive(Clone)]
@@ -63,6 +64,13 @@ impl MasterKey {
         }
     }
 
+    /// Reads an existing key file; unlike `load_or_create`, a missing file is an error.
+    pub fn load(path: &std::path::Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        Self::from_hex(&text)
+            .ok_or_else(|| format!("{}: not a secret key (expected 64 hex characters)", path.display()))
+    }
+
     pub fn to_hex(&self) -> String {
         hex::encode(self.0.expose())
     }
@@ -80,6 +88,18 @@ impl MasterKey {
         hasher.update([0]);
         hasher.update(self.0.expose());
         SealingKey(Secret::new(hasher.finalize().into()))
+    }
+}
+
+impl MasterKey {
+    /// The key of the audit chain's HMACs: HKDF-SHA-256 of the secret key with a label of its
+    /// own, so it is unrelated to every sealing key.
+    pub fn audit_chain_key(&self) -> ChainKey {
+        let mut okm = [0u8; 32];
+        hkdf::Hkdf::<Sha256>::new(Some(b"portcullis"), self.0.expose())
+            .expand(b"audit chain hmac v1", &mut okm)
+            .expect("32 bytes is a valid HKDF-SHA-256 output length");
+        ChainKey::from_bytes(okm)
     }
 }
 

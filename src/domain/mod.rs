@@ -3,6 +3,8 @@
 
 pub mod answer;
 pub mod audit;
+pub mod audit_chain;
+pub mod audit_verify;
 pub mod case;
 pub mod email;
 pub mod lockout;

@@ -1,7 +1,7 @@
-//! Reading and verifying the audit log.
+//! Opening, reading, exporting and verifying the audit log.
 
 use super::Portal;
-use crate::domain::audit::{AuditEntry, ChainBreak, ChainVerifier};
+use crate::domain::audit::{AuditEntry, ChainBreak, ChainOpening, ChainVerifier, Verified};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,16 +15,47 @@ pub enum VerifyError {
 const PAGE: i64 = 1000;
 
 impl Portal {
+    /// At start: puts a new or an older, unkeyed chain under the key (never rewriting an
+    /// entry), then logs the head so that a copy of the logs kept elsewhere can later prove
+    /// that entries were cut off the end.
+    pub async fn open_audit_chain(&self) -> Result<ChainOpening, StoreError> {
+        let opening = self.store.open_audit_chain(self.clock.now()).await?;
+        let head = self.store.audit_chain_head().await?;
+        match &opening {
+            ChainOpening::Anchor(_) => tracing::warn!(
+                anchor = head.seq,
+                "the audit log was written before it was keyed: entries 1..{} stay under the old unkeyed rule; \
+                 entry {} anchors them under the secret key",
+                head.seq - 1,
+                head.seq
+            ),
+            ChainOpening::Broken => tracing::error!(
+                seq = head.seq,
+                "the audit log's head does not match the secret key: entries may have been cut off the end, \
+                 or the key file is not this installation's; every change that must be audited is refused. \
+                 Run `portcullis audit verify`"
+            ),
+            ChainOpening::Keyed | ChainOpening::StartKeyed => {}
+        }
+        tracing::info!(target: "portcullis::audit", seq = head.seq, hash = %head.hash, "audit head");
+        Ok(opening)
+    }
+
     /// The newest `limit` entries, oldest first.
     pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
         let head = self.store.audit_head().await?;
         self.store.audit_entries((head - limit).max(0), limit).await
     }
 
-    /// Walks the whole chain; returns the number of entries when it is intact.
-    pub async fn verify_audit(&self) -> Result<i64, VerifyError> {
-        let head = self.store.audit_head().await?;
-        let mut verifier = ChainVerifier::default();
+    /// Up to `limit` entries after `after`, oldest first (for paging through an export).
+    pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        self.store.audit_entries(after, limit).await
+    }
+
+    /// Walks the whole chain under the key, then checks the head row.
+    pub async fn verify_audit(&self) -> Result<Verified, VerifyError> {
+        let head = self.store.audit_chain_head().await?;
+        let mut verifier = ChainVerifier::new(self.audit_key.clone());
         let mut after = 0;
         loop {
             let page = self.store.audit_entries(after, PAGE).await?;
@@ -34,6 +65,6 @@ impl Portal {
                 verifier.check(entry).map_err(VerifyError::Broken)?;
             }
         }
-        verifier.finish(head).map_err(VerifyError::Broken)
+        verifier.finish(&head).map_err(VerifyError::Broken)
     }
 }

@@ -25,8 +25,9 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::crypto::seal::{MasterKey, SealingKey};
 use crate::crypto::{HashPool, HashingParams};
+use crate::domain::audit::ChainKey;
 use crate::domain::{LockoutPolicy, PasswordPolicy, SessionLifetime};
-use crate::store::{Store, StoreError};
+use crate::store::{AuditChain, Store, StoreError};
 pub use common_passwords::CommonPasswords;
 
 /// Where a request came from, for the audit log and per-address limits.
@@ -111,6 +112,8 @@ pub struct Portal {
     pub outbox_key: SealingKey,
     /// Seals secure-pickup messages (together with each message's passcode).
     pub pickup_key: SealingKey,
+    /// Checks the audit chain's HMACs.
+    pub audit_key: ChainKey,
     /// Wakes this instance's mail worker when a message is queued.
     pub mail_wake: Arc<tokio::sync::Notify>,
 }
@@ -127,8 +130,12 @@ pub enum BuildError {
 
 impl Portal {
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
-        let store = crate::store::connect(settings).await?;
-        Self::with_store(settings, store, clock)
+        let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
+        let chain = AuditChain { key: master.audit_chain_key(), log_head_every: settings.audit.log_head_every };
+        let store = crate::store::connect(settings, chain).await?;
+        let portal = Self::with_store(settings, store, clock)?;
+        portal.open_audit_chain().await?;
+        Ok(portal)
     }
 
     pub fn with_store(settings: &Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
@@ -183,6 +190,7 @@ impl Portal {
             },
             outbox_key: master.derive("outbox"),
             pickup_key: master.derive("secure-pickup"),
+            audit_key: master.audit_chain_key(),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }

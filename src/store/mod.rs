@@ -3,10 +3,12 @@
 //! with the same SQL (see `sql.rs`); only connection set-up, migrations and locking differ.
 
 mod cases;
+mod chain;
 mod people;
 mod postgres;
 mod records;
 mod sql;
+mod sql_audit;
 mod sql_cases;
 mod sql_mail;
 mod sql_people;
@@ -19,6 +21,7 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 pub use cases::*;
+pub use chain::AuditChain;
 pub use people::*;
 pub use postgres::PostgresStore;
 pub use records::*;
@@ -27,7 +30,7 @@ pub use staff::*;
 
 use crate::config::{Backend, Settings};
 use crate::crypto::PasswordHash;
-use crate::domain::audit::AuditEntry;
+use crate::domain::audit::{AuditEntry, AuditHead, ChainOpening};
 use crate::domain::{AuditEvent, LockoutPolicy, LoginName};
 
 #[derive(Debug, thiserror::Error)]
@@ -238,16 +241,21 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
     async fn audit_entries(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
     /// The sequence number of the last entry ever written.
     async fn audit_head(&self) -> StoreResult<i64>;
+    /// At start: vouches for a new chain's head, or anchors an unkeyed chain under the key;
+    /// returns what it found.
+    async fn open_audit_chain(&self, now: OffsetDateTime) -> StoreResult<ChainOpening>;
+    /// The head row, with the HMAC that vouches for it.
+    async fn audit_chain_head(&self) -> StoreResult<AuditHead>;
 }
 
 /// Connects to the database named in the settings and brings its schema up to date.
-pub async fn connect(settings: &Settings) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+pub async fn connect(settings: &Settings, chain: AuditChain) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     let db = &settings.database;
     let timeout = std::time::Duration::from_secs(db.acquire_timeout_seconds);
     match settings.backend() {
         Ok(Backend::Postgres) => {
-            Ok(std::sync::Arc::new(PostgresStore::connect(&db.url, db.max_connections, timeout).await?))
+            Ok(std::sync::Arc::new(PostgresStore::connect(&db.url, db.max_connections, timeout, chain).await?))
         }
-        _ => Ok(std::sync::Arc::new(SqliteStore::connect(&db.url, db.max_connections, timeout).await?)),
+        _ => Ok(std::sync::Arc::new(SqliteStore::connect(&db.url, db.max_connections, timeout, chain).await?)),
     }
 }

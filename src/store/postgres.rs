@@ -1,11 +1,14 @@
 //! PostgreSQL: any number of portal instances share one database. Row locks (`FOR UPDATE` on
 //! the audit head, the conditional UPDATEs) keep concurrent writers correct under READ COMMITTED.
 
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use super::chain::AuditChain;
 use super::sql::sql_store;
+use super::sql_audit::sql_audit;
 use super::sql_cases::sql_cases;
 use super::sql_mail::sql_mail;
 use super::sql_people::sql_people;
@@ -14,10 +17,16 @@ use super::sql_staff::sql_staff;
 
 pub struct PostgresStore {
     pool: PgPool,
+    chain: Arc<AuditChain>,
 }
 
 impl PostgresStore {
-    pub async fn connect(url: &str, max_connections: u32, acquire_timeout: StdDuration) -> Result<Self, StoreError> {
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: StdDuration,
+        chain: AuditChain,
+    ) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(acquire_timeout)
@@ -25,11 +34,12 @@ impl PostgresStore {
             .await
             .map_err(unavailable)?;
         sqlx::migrate!("migrations/postgres").run(&pool).await.map_err(StoreError::Migration)?;
-        Ok(Self { pool })
+        Ok(Self { pool, chain: Arc::new(chain) })
     }
 }
 
-sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, begin = "BEGIN", lock = " FOR UPDATE");
+sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, begin = "BEGIN");
+sql_audit!(PostgresStore, sqlx::postgres::PgRow, lock = " FOR UPDATE");
 sql_mail!(PostgresStore, sqlx::postgres::PgRow, skip_locked = " FOR UPDATE SKIP LOCKED");
 sql_recovery!(PostgresStore, sqlx::postgres::PgRow);
 sql_people!(PostgresStore, sqlx::postgres::PgRow);

@@ -2,7 +2,7 @@
 //! (`$n` parameters, `ON CONFLICT`, `RETURNING`), so the implementation is written once and
 //! instantiated per backend by `sql_store!`; the backends differ only in how a write
 //! transaction begins (`BEGIN IMMEDIATE` on SQLite takes the write lock up front) and in the
-//! row lock on the audit head (`FOR UPDATE` on PostgreSQL).
+//! row lock on the audit head (`FOR UPDATE` on PostgreSQL). The audit chain's part is `sql_audit!`.
 
 use time::OffsetDateTime;
 
@@ -29,7 +29,7 @@ pub(super) fn optional_time(seconds: Option<i64>) -> Result<Option<OffsetDateTim
 }
 
 macro_rules! sql_store {
-    ($store:ident, $db:ty, $row:ty, begin = $begin:literal, lock = $lock:literal) => {
+    ($store:ident, $db:ty, $row:ty, begin = $begin:literal) => {
         use async_trait::async_trait;
         use sqlx::Row as _;
         use time::{Duration, OffsetDateTime};
@@ -43,11 +43,12 @@ macro_rules! sql_store {
         use crate::domain::audit::AuditEntry;
         use crate::domain::{AuditAction, AuditEvent, LockoutPolicy, LoginKind, LoginName};
 
-        type Tx = sqlx::Transaction<'static, $db>;
+        type Tx = super::chain::ChainTx<$db>;
 
         impl $store {
             async fn write(&self) -> StoreResult<Tx> {
-                self.pool.begin_with($begin).await.map_err(unavailable)
+                let tx = self.pool.begin_with($begin).await.map_err(unavailable)?;
+                Ok(Tx::new(tx, self.chain.clone()))
             }
         }
 
@@ -88,58 +89,6 @@ macro_rules! sql_store {
                 user_agent: col(row, "session_user_agent")?,
                 restricted: col(row, "session_restricted")?,
             })
-        }
-
-        fn audit_from_row(row: &$row) -> StoreResult<AuditEntry> {
-            Ok(AuditEntry {
-                seq: col(row, "seq")?,
-                at: col(row, "at")?,
-                action: col(row, "action")?,
-                actor: col(row, "actor")?,
-                subject: col(row, "subject")?,
-                source_ip: col(row, "source_ip")?,
-                details: col(row, "details")?,
-                prev_hash: col(row, "prev_hash")?,
-                hash: col(row, "hash")?,
-            })
-        }
-
-        /// Appends events to the chain inside `tx`; the head row lock serialises writers.
-        async fn append_audit_in(tx: &mut Tx, events: &[&AuditEvent], now: OffsetDateTime) -> StoreResult<()> {
-            let head = sqlx::query(concat!("SELECT seq, hash FROM audit_head WHERE id = 1", $lock))
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(unavailable)?;
-            let mut seq: i64 = head.try_get("seq").map_err(unavailable)?;
-            let mut prev: String = head.try_get("hash").map_err(unavailable)?;
-            for event in events {
-                seq += 1;
-                let entry = AuditEntry::seal(event, seq, now, &prev);
-                sqlx::query(
-                    "INSERT INTO audit_log (seq, at, action, actor, subject, source_ip, details, prev_hash, hash) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(entry.seq)
-                .bind(entry.at)
-                .bind(&entry.action)
-                .bind(&entry.actor)
-                .bind(&entry.subject)
-                .bind(&entry.source_ip)
-                .bind(&entry.details)
-                .bind(&entry.prev_hash)
-                .bind(&entry.hash)
-                .execute(&mut **tx)
-                .await
-                .map_err(unavailable)?;
-                prev = entry.hash;
-            }
-            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                .bind(seq)
-                .bind(&prev)
-                .execute(&mut **tx)
-                .await
-                .map_err(unavailable)?;
-            Ok(())
         }
 
         async fn insert_login(tx: &mut Tx, login: &NewLogin, now: OffsetDateTime) -> StoreResult<()> {
@@ -760,6 +709,14 @@ macro_rules! sql_store {
                 .await
                 .map_err(unavailable)?;
                 rows.iter().map(audit_from_row).collect()
+            }
+
+            async fn open_audit_chain(&self, now: OffsetDateTime) -> StoreResult<ChainOpening> {
+                self.audit_open(now).await
+            }
+
+            async fn audit_chain_head(&self) -> StoreResult<AuditHead> {
+                self.audit_chain_head_row().await
             }
 
             async fn audit_head(&self) -> StoreResult<i64> {

@@ -3,11 +3,14 @@
 //! before reading, so a read-then-write never fails half-way with SQLITE_BUSY.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+use super::chain::AuditChain;
 use super::sql::sql_store;
+use super::sql_audit::sql_audit;
 use super::sql_cases::sql_cases;
 use super::sql_mail::sql_mail;
 use super::sql_people::sql_people;
@@ -16,10 +19,16 @@ use super::sql_staff::sql_staff;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    chain: Arc<AuditChain>,
 }
 
 impl SqliteStore {
-    pub async fn connect(url: &str, max_connections: u32, acquire_timeout: StdDuration) -> Result<Self, StoreError> {
+    pub async fn connect(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: StdDuration,
+        chain: AuditChain,
+    ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(unavailable)?
             .create_if_missing(true)
@@ -35,7 +44,7 @@ impl SqliteStore {
             .await
             .map_err(unavailable)?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await.map_err(StoreError::Migration)?;
-        Ok(Self { pool })
+        Ok(Self { pool, chain: Arc::new(chain) })
     }
 }
 
@@ -48,7 +57,8 @@ fn create_parent_dir(options: &SqliteConnectOptions) -> Result<(), StoreError> {
     Ok(())
 }
 
-sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, begin = "BEGIN IMMEDIATE", lock = "");
+sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, begin = "BEGIN IMMEDIATE");
+sql_audit!(SqliteStore, sqlx::sqlite::SqliteRow, lock = "");
 sql_mail!(SqliteStore, sqlx::sqlite::SqliteRow, skip_locked = "");
 sql_recovery!(SqliteStore, sqlx::sqlite::SqliteRow);
 sql_people!(SqliteStore, sqlx::sqlite::SqliteRow);

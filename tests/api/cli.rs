@@ -247,7 +247,7 @@ async fn audit_list_and_verify_report_the_log_and_its_tampering() {
     assert_eq!(lines[1]["action"], "sign_in_failed");
     let verify = portcullis(&app, &["audit", "verify"], None).await;
     assert!(verify.status.success());
-    assert!(stdout(&verify).contains("2 entries verified"));
+    assert!(stdout(&verify).contains("audit log intact: 2 entries verified"), "{}", stdout(&verify));
 
     let mut statements = app.drop_audit_guard().to_vec();
     statements.push("UPDATE audit_log SET subject = 'ZZZ9999' WHERE seq = 1");
@@ -255,6 +255,41 @@ async fn audit_list_and_verify_report_the_log_and_its_tampering() {
     let tampered = portcullis(&app, &["audit", "verify"], None).await;
     assert!(!tampered.status.success());
     assert!(stderr(&tampered).contains("tampered with: entry 1 was changed"));
+}
+
+#[tokio::test]
+async fn audit_export_since_prints_json_lines_that_parse_in_order() {
+    let app = spawn_app().await;
+    let primary = create_account_via_cli(&app).await;
+    for _ in 0..3 {
+        app.sign_in(&app.client(), &primary, "Wrong#Pass1").await;
+    }
+
+    let export = portcullis(&app, &["audit", "export", "--since", "1", "--json"], None).await;
+
+    assert!(export.status.success(), "{}", stderr(&export));
+    let lines: Vec<serde_json::Value> =
+        stdout(&export).lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect();
+    assert_eq!(lines.iter().map(|l| l["seq"].as_i64().unwrap()).collect::<Vec<_>>(), [2, 3, 4]);
+    let fields = ["seq", "at", "actor", "action", "subject", "source_ip", "details", "prev_hash", "hash"];
+    for (line, previous) in lines[1..].iter().zip(&lines) {
+        let mut keys: Vec<&str> = line.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, {
+            let mut f = fields;
+            f.sort_unstable();
+            f
+        });
+        assert_eq!(line["prev_hash"], previous["hash"], "each line follows the one before");
+    }
+    assert_eq!(lines[0]["action"], "sign_in_failed");
+    assert_eq!(lines[0]["source_ip"], "127.0.0.1");
+    assert_eq!(lines[0]["details"]["reason"], "wrong_password");
+    assert!(lines[0]["at"].as_str().unwrap().ends_with('Z'), "RFC 3339 in UTC");
+
+    let all = portcullis(&app, &["audit", "export"], None).await;
+    assert_eq!(stdout(&all).lines().count(), 4);
+    assert_refused(&app, &["audit", "export", "--since=-1"], None, "-1 is not in 0..").await;
 }
 
 #[tokio::test]

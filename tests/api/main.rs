@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod audit_chain;
 mod canary;
 mod change_password;
 mod cli;
