@@ -445,7 +445,7 @@ async fn futures_in_order(app: &TestApp, name: &LoginName, count: usize) -> Vec<
 
 #[tokio::test]
 async fn the_dev_mailbox_shows_what_the_file_transport_wrote_and_exists_only_then() {
-    let app = spawn_app_with(|_| {}).await;
+    let app = spawn_app_with(|s| s.http.public_url = "http://localhost".parse().unwrap()).await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
     app.portal.send_test_mail(&LoginName::parse(&primary).unwrap()).await.unwrap();
 
@@ -463,7 +463,11 @@ async fn the_dev_mailbox_shows_what_the_file_transport_wrote_and_exists_only_the
     assert!(message.contains("This is a test message"));
     assert_eq!(app.get(&app.client(), "/dev/mailbox/..%2F..%2Fetc%2Fpasswd").await.status(), StatusCode::NOT_FOUND);
 
-    let off = spawn_app_with(|s| s.http.dev_mailbox = false).await;
+    let off = spawn_app_with(|s| {
+        s.http.public_url = "http://localhost".parse().unwrap();
+        s.http.dev_mailbox = false;
+    })
+    .await;
     assert_eq!(off.get(&off.client(), "/dev/mailbox").await.status(), StatusCode::NOT_FOUND);
     let relay = SmtpSink::start().await;
     let smtp = app_with_relay(&relay).await;
