@@ -284,7 +284,10 @@ impl Settings {
             return Err(invalid("http.max_body_bytes", "must be at least 1024"));
         }
         if let Some(bad) = http.allowed_hosts.iter().find(|h| host_name(h).is_none()) {
-            return Err(invalid("http.allowed_hosts", format!("{bad:?} is not a bare host name such as portal.example")));
+            return Err(invalid(
+                "http.allowed_hosts",
+                format!("{bad:?} is not a bare host name such as portal.example"),
+            ));
         }
         positive_u64("http.header_read_timeout_seconds", http.header_read_timeout_seconds)?;
         positive_u64("http.request_timeout_seconds", http.request_timeout_seconds)?;

@@ -101,7 +101,9 @@ impl Application {
             let mut stopping = stopping.clone();
             server::stopped(&mut stopping).await;
             if tokio::time::timeout(limits.shutdown_grace, &mut worker.0).await.is_err() {
-                tracing::warn!("the mail worker was stopped mid-delivery; that message is taken again when its lease ends");
+                tracing::warn!(
+                    "the mail worker was stopped mid-delivery; that message is taken again when its lease ends"
+                );
             }
         };
         tokio::join!(public, admin, signal, mail);

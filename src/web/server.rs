@@ -69,7 +69,10 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
     // Closing the listener refuses new connections while the open ones finish.
     drop(listener);
     if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await.is_err() {
-        tracing::warn!(seconds = limits.shutdown_grace.as_secs(), "requests still open after the grace period were cut off");
+        tracing::warn!(
+            seconds = limits.shutdown_grace.as_secs(),
+            "requests still open after the grace period were cut off"
+        );
     }
 }
 

@@ -6,11 +6,7 @@ use crate::helpers::{TestApp, captured_logs, spawn_app_with};
 
 /// A client that reaches the app under another name, as a DNS-rebinding page would.
 fn client_naming(app: &TestApp, host: &str) -> reqwest::Client {
-    reqwest::Client::builder()
-        .resolve(host, app.socket)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().resolve(host, app.socket).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 async fn status(client: &reqwest::Client, url: String) -> StatusCode {
@@ -74,7 +70,9 @@ async fn a_forwarded_or_misnamed_request_never_reaches_the_dev_mailbox() {
     .await;
     assert_eq!(app.get(&app.client(), "/dev/mailbox").await.status(), StatusCode::OK, "direct and local: served");
 
-    for (name, value) in [("x-forwarded-for", "203.0.113.9"), ("forwarded", "for=203.0.113.9"), ("x-real-ip", "1.2.3.4")] {
+    for (name, value) in
+        [("x-forwarded-for", "203.0.113.9"), ("forwarded", "for=203.0.113.9"), ("x-real-ip", "1.2.3.4")]
+    {
         let request = app.client().get(app.url("/dev/mailbox")).header(name, value);
         assert_eq!(request.send().await.unwrap().status(), StatusCode::NOT_FOUND, "{name}");
     }
@@ -98,7 +96,11 @@ async fn metrics_are_served_on_the_admin_listener_only() {
         assert_eq!(status(&client, format!("{admin}{probe}")).await, StatusCode::OK, "{probe}");
         assert_eq!(app.get(&app.client(), probe).await.status(), StatusCode::OK, "{probe} on the public listener");
     }
-    assert_eq!(status(&client, format!("{admin}/login")).await, StatusCode::NOT_FOUND, "no pages on the admin listener");
+    assert_eq!(
+        status(&client, format!("{admin}/login")).await,
+        StatusCode::NOT_FOUND,
+        "no pages on the admin listener"
+    );
 }
 
 #[tokio::test]

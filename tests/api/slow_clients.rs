@@ -152,5 +152,9 @@ async fn sigterm_lets_a_slow_request_finish_stops_accepting_and_exits_0() {
     assert!(answer.text().await.unwrap().contains("An email has been sent"), "the usual answer");
     let status = tokio::time::timeout(Duration::from_secs(20), portal.wait()).await.expect("exits").unwrap();
     assert!(status.success(), "{status}");
-    assert!(stopped_at.elapsed() < Duration::from_secs(12), "stopped within the grace period: {:?}", stopped_at.elapsed());
+    assert!(
+        stopped_at.elapsed() < Duration::from_secs(12),
+        "stopped within the grace period: {:?}",
+        stopped_at.elapsed()
+    );
 }
