@@ -41,12 +41,25 @@ pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>, mut sto
     tracing::info!("mail worker stopped");
 }
 
-/// One pass over the due messages; returns how many were handled.
+/// One pass over the due messages; returns how many were handled. A stop during the pass hands
+/// the untried rest back at once and lets the message in hand finish.
 async fn deliver_due(portal: &Portal, mailer: &Mailer, stop: &watch::Receiver<bool>) -> Result<usize, StoreError> {
     let claimed = portal.store.claim_mail(portal.clock.now(), LEASE, BATCH).await?;
-    for record in &claimed {
-        let result =
-            if stopping(stop) { release(portal, record).await } else { deliver_one(portal, mailer, record).await };
+    for (index, record) in claimed.iter().enumerate() {
+        if stopping(stop) {
+            release(portal, &claimed[index..]).await;
+            break;
+        }
+        let delivery = deliver_one(portal, mailer, record);
+        tokio::pin!(delivery);
+        let mut watch = stop.clone();
+        let result = tokio::select! {
+            result = &mut delivery => result,
+            () = stop_requested(&mut watch) => {
+                release(portal, &claimed[index + 1..]).await;
+                delivery.await
+            }
+        };
         // One message's trouble must not strand the rest of the batch until the lease ends.
         if let Err(error) = result {
             tracing::warn!(id = %record.id, %error, "could not record a delivery; the message will be retried");
@@ -59,11 +72,20 @@ fn stopping(stop: &watch::Receiver<bool>) -> bool {
     *stop.borrow()
 }
 
-/// Hands a claimed message back untried, due now, for the next worker to take.
-async fn release(portal: &Portal, record: &OutboxRecord) -> Result<(), StoreError> {
+async fn stop_requested(stop: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns must not be held across an await.
+    drop(stop.wait_for(|stopping| *stopping).await);
+}
+
+/// Hands claimed messages back untried, due now, for the next worker to take.
+async fn release(portal: &Portal, records: &[OutboxRecord]) {
     let now = portal.clock.now();
-    let outcome = MailOutcome::Retry { error: "not attempted: the portal was stopping".into(), at: now };
-    portal.store.finish_mail(&record.id, &outcome, None, now).await
+    for record in records {
+        let outcome = MailOutcome::Retry { error: "not attempted: the portal was stopping".into(), at: now };
+        if let Err(error) = portal.store.finish_mail(&record.id, &outcome, None, now).await {
+            tracing::warn!(id = %record.id, %error, "could not hand a message back; it is taken again when its lease ends");
+        }
+    }
 }
 
 async fn deliver_one(portal: &Portal, mailer: &Mailer, record: &OutboxRecord) -> Result<(), StoreError> {

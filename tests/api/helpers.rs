@@ -31,6 +31,8 @@ pub struct TestApp {
     pub db_url: String,
     pub settings: Settings,
     server: tokio::task::JoinHandle<()>,
+    /// Resolves the app's shutdown future, as SIGTERM does for the binary.
+    stop: Arc<tokio::sync::Notify>,
     _dir: tempfile::TempDir,
 }
 
@@ -107,11 +109,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://{host}:{}", socket.port());
     let admin_address = app.admin_addr().map(|admin| format!("http://{admin}"));
     let portal = app.portal().clone();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
     let server = tokio::spawn(async move {
-        let _ = app.run(std::future::pending()).await;
+        let _ = app.run(async move { stopped.notified().await }).await;
     });
     let db_url = settings.database.url.clone();
-    TestApp { address, socket, admin_address, clock, portal, db_url, settings, server, _dir: dir }
+    TestApp { address, socket, admin_address, clock, portal, db_url, settings, server, stop, _dir: dir }
 }
 
 impl TestApp {
@@ -119,6 +123,14 @@ impl TestApp {
     pub async fn kill(&self) {
         self.server.abort();
         tokio::task::yield_now().await;
+    }
+
+    /// Stops the app gracefully, as SIGTERM would, and waits until it has stopped.
+    pub async fn stop(&self) {
+        self.stop.notify_one();
+        while !self.server.is_finished() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects (tests assert them).

@@ -2,13 +2,16 @@
 //! number of connections is capped, and SIGTERM lets requests in flight finish.
 
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use portcullis::domain::LoginName;
 use reqwest::StatusCode;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::helpers::{TestApp, csrf_token, spawn_app, spawn_app_with};
+use crate::helpers::{INITIAL_PASSWORD, TestApp, csrf_token, spawn_app, spawn_app_with};
 
 const HEADER: &[u8] = b"GET /login HTTP/1.1\r\nHost: portal.test\r\nUser-Agent: slow\r\nAccept: text/html\r\n\r\n";
 
@@ -157,4 +160,54 @@ async fn sigterm_lets_a_slow_request_finish_stops_accepting_and_exits_0() {
         "stopped within the grace period: {:?}",
         stopped_at.elapsed()
     );
+}
+
+/// A relay that accepts connections and never says a word.
+async fn silent_relay() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    (url, accepted)
+}
+
+#[tokio::test]
+async fn a_stopping_portal_hands_untried_mail_back_and_waits_no_longer_than_the_grace() {
+    // Three messages wait while no worker runs ...
+    let first = spawn_app().await;
+    first.kill().await;
+    let name = LoginName::parse(&first.create_account(INITIAL_PASSWORD).await).unwrap();
+    for _ in 0..3 {
+        assert!(first.portal.send_test_mail(&name).await.unwrap());
+    }
+    // ... then a portal on the same database takes them all and hangs on the first.
+    let (relay, accepted) = silent_relay().await;
+    let (db, key) = (first.db_url.clone(), first.settings.secrets.key_file.clone());
+    let app = spawn_app_with(move |s| {
+        (s.database.url, s.secrets.key_file) = (db, key);
+        (s.mail.transport, s.mail.smtp_url) = ("smtp".into(), relay);
+        s.http.shutdown_grace_seconds = 3;
+    })
+    .await;
+    while accepted.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let queued = app.portal.list_mail(10).await.unwrap().len();
+
+    let started = Instant::now();
+    app.stop().await;
+
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(2500) && took < Duration::from_secs(8), "stopped after {took:?}");
+    let handed_back =
+        app.portal.store.claim_mail(app.portal.clock.now(), time::Duration::minutes(5), 10).await.unwrap();
+    assert_eq!(handed_back.len(), queued - 1, "every untried message can be taken again at once");
+    assert!(handed_back.iter().all(|m| m.last_error.as_deref().is_some_and(|e| e.contains("not attempted"))));
 }
