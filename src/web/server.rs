@@ -4,6 +4,7 @@
 //! listen queue until a connection closes; on stop, no new connection is taken and requests
 //! in flight get the grace period to finish.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tower::ServiceExt;
 
 /// How a listener treats its connections.
@@ -41,7 +42,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
             () = stopped(&mut stop) => break,
         };
         let Ok(permit) = permit else { break };
-        let (stream, peer) = tokio::select! {
+        let accepted = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
@@ -52,19 +53,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
             },
             () = stopped(&mut stop) => break,
         };
-        let router = router.clone();
-        // Handlers see the peer as axum's `ConnectInfo`, as with `into_make_service_with_connect_info`.
-        let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(request)
-        });
-        let connection = graceful.watch(http.serve_connection(io(stream), service));
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %peer, "connection ended with an error");
-            }
-            drop(permit);
-        });
+        spawn_connection(&http, &graceful, router.clone(), accepted, permit);
     }
     // Closing the listener refuses new connections while the open ones finish.
     drop(listener);
@@ -74,6 +63,28 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ConnectionLimi
             "requests still open after the grace period were cut off"
         );
     }
+}
+
+/// Serves one connection on its own task; the permit is held until the connection ends.
+fn spawn_connection(
+    http: &http1::Builder,
+    graceful: &GracefulShutdown,
+    router: Router,
+    (stream, peer): (TcpStream, SocketAddr),
+    permit: OwnedSemaphorePermit,
+) {
+    // Handlers see the peer as axum's `ConnectInfo`, as with `into_make_service_with_connect_info`.
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        router.clone().oneshot(request)
+    });
+    let connection = graceful.watch(http.serve_connection(io(stream), service));
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::debug!(%error, %peer, "connection ended with an error");
+        }
+        drop(permit);
+    });
 }
 
 /// Resolves once `stop` is true (or its sender is gone).
