@@ -1,8 +1,9 @@
 //! The HTTP edge: which hosts are answered, where the dev mailbox and the metrics can be reached.
 
 use reqwest::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{TestApp, captured_logs, spawn_app_with};
+use crate::helpers::{INITIAL_PASSWORD, TestApp, captured_logs, csrf_token, set_cookies, spawn_app_with};
 
 /// A client that reaches the app under another name, as a DNS-rebinding page would.
 fn client_naming(app: &TestApp, host: &str) -> reqwest::Client {
@@ -109,4 +110,38 @@ async fn without_admin_listen_no_admin_listener_is_opened() {
 
     assert_eq!(app.admin_address, None);
     assert_eq!(app.get(&app.client(), "/metrics").await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_reset_request_with_a_poisoned_host_is_refused_and_sends_nothing() {
+    let app = spawn_app_with(|s| s.recovery.response_ms = 100).await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+    let page = app.get(&app.client_builder().build().unwrap(), "/recover").await;
+    let cookies: Vec<String> =
+        set_cookies(page.headers()).iter().map(|c| c.split(';').next().unwrap().to_string()).collect();
+    let form = format!("csrf={}&username={primary}", csrf_token(&page.text().await.unwrap()));
+    let post = |host: &str| {
+        format!(
+            "POST /recover HTTP/1.1\r\nHost: {host}\r\nX-Forwarded-Host: evil.example\r\nCookie: {}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            cookies.join("; "),
+            form.len()
+        )
+    };
+
+    let answer = raw_exchange(&app, &post("www.example:dr.frankenstein@evil.tld")).await;
+
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(!answer.contains("evil"), "{answer}");
+    assert!(app.portal.list_mail(10).await.unwrap().is_empty(), "no mail was queued");
+    let control = raw_exchange(&app, &post("portal.test")).await;
+    assert!(control.starts_with("HTTP/1.1 200"), "the same request for the served host is answered: {control}");
+}
+
+async fn raw_exchange(app: &TestApp, request: &str) -> String {
+    let mut stream = tokio::net::TcpStream::connect(app.socket).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    answer
 }
