@@ -53,6 +53,9 @@ impl Application {
             Some(address) => Some((bind(address).await?, web::admin_router(state.clone()))),
             None => None,
         };
+        if let Some(address) = admin.as_ref().and_then(|(listener, _)| listener.local_addr().ok()) {
+            tracing::info!(%address, "admin listener (metrics, health) listening");
+        }
         if let Some(dir) = &state.web.dev_mailbox {
             tracing::warn!(dir = %dir.display(), "the dev mailbox is on at /dev/mailbox: it shows every message sent");
         }

@@ -70,3 +70,26 @@ fn foreign_host() -> Response {
     );
     (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(raw: &str) -> Option<String> {
+        host_of(&raw.parse().ok()?)
+    }
+
+    #[test]
+    fn a_host_is_compared_without_port_case_or_trailing_dot() {
+        assert_eq!(host("Portal.Example.:443"), Some("portal.example".into()));
+        assert_eq!(host("[::1]:8080"), Some("[::1]".into()));
+        assert_eq!(host("127.0.0.1"), Some("127.0.0.1".into()));
+    }
+
+    #[test]
+    fn a_host_with_a_user_part_is_malformed() {
+        assert_eq!(host("www.example:dr.frankenstein@evil.tld"), None);
+        assert_eq!(host("user@portal.example"), None);
+        assert_eq!(host(""), None);
+    }
+}
