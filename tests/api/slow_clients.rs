@@ -87,6 +87,7 @@ async fn a_request_whose_body_takes_longer_than_the_request_timeout_is_answered_
 async fn connections_beyond_the_cap_wait_until_one_closes() {
     let app = spawn_app_with(|s| s.http.max_connections = 2).await;
     let mut idle = vec![TcpStream::connect(app.socket).await.unwrap(), TcpStream::connect(app.socket).await.unwrap()];
+    let app = &app;
     let probe = |wait: u64| async move {
         let client = app.client_builder().timeout(Duration::from_millis(wait)).build().unwrap();
         client.get(app.url("/healthz")).send().await
