@@ -437,6 +437,11 @@ fn positive_u64(key: &'static str, value: u64) -> Result<(), ConfigError> {
 /// A bare host name (or IP address) as a URL carries it: lower-cased, IDNA-encoded, without a
 /// trailing dot; None for anything with a scheme, port, path, query or user part.
 pub fn host_name(raw: &str) -> Option<String> {
+    // A URL drops a scheme's default port (`:80`) without a trace: refuse any port here.
+    let outside_brackets = raw.rsplit_once(']').map_or(raw, |(_, rest)| rest);
+    if outside_brackets.contains(':') {
+        return None;
+    }
     let url = Url::parse(&format!("http://{raw}/")).ok()?;
     let bare = url.port().is_none()
         && url.username().is_empty()
@@ -516,7 +521,15 @@ mod tests {
         assert_eq!(host_name("Portal.Example"), Some("portal.example".into()));
         assert_eq!(host_name("[::1]"), Some("[::1]".into()));
         assert_eq!(host_name("portal.example."), Some("portal.example".into()));
-        for bad in ["portal.example:8080", "https://portal.example", "portal.example/x", "a@portal.example", ""] {
+        for bad in [
+            "portal.example:8080",
+            "portal.example:80",
+            "[::1]:80",
+            "https://portal.example",
+            "portal.example/x",
+            "a@portal.example",
+            "",
+        ] {
             assert_eq!(host_name(bad), None, "{bad}");
         }
         let mut settings = Settings::defaults().unwrap();
