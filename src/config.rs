@@ -52,6 +52,36 @@ pub struct HttpSettings {
     pub trusted_proxies: Vec<IpAddr>,
     pub max_body_bytes: usize,
     pub dev_mailbox: bool,
+    /// Host names answered besides `public_url`'s host.
+    pub allowed_hosts: Vec<String>,
+    /// Where /metrics, /healthz and /readyz are served for the operator; None: nowhere.
+    #[serde(with = "optional_address")]
+    pub admin_listen: Option<SocketAddr>,
+    pub header_read_timeout_seconds: u64,
+    pub request_timeout_seconds: u64,
+    pub max_connections: usize,
+    pub shutdown_grace_seconds: u64,
+}
+
+/// An address setting where the empty string means "off".
+mod optional_address {
+    use std::net::SocketAddr;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<SocketAddr>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&value.map(|a| a.to_string()).unwrap_or_default())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SocketAddr>, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        match raw.trim() {
+            "" => Ok(None),
+            text => text.parse().map(Some).map_err(|_| {
+                serde::de::Error::custom(format!("{text:?} is not an address such as 127.0.0.1:9464 (or \"\" for off)"))
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -219,9 +249,7 @@ impl Settings {
         if !matches!(self.http.public_url.scheme(), "http" | "https") || self.http.public_url.host().is_none() {
             return Err(invalid("http.public_url", "must be an http:// or https:// address with a host"));
         }
-        if self.http.max_body_bytes < 1024 {
-            return Err(invalid("http.max_body_bytes", "must be at least 1024"));
-        }
+        self.validate_http()?;
         self.policy_profile()?;
         positive("session.idle_timeout_minutes", self.session.idle_timeout_minutes)?;
         positive("session.absolute_timeout_hours", self.session.absolute_timeout_hours)?;
@@ -256,6 +284,34 @@ impl Settings {
             return Err(invalid("log.format", "must be \"pretty\" or \"json\""));
         }
         Ok(())
+    }
+
+    fn validate_http(&self) -> Result<(), ConfigError> {
+        let http = &self.http;
+        if http.max_body_bytes < 1024 {
+            return Err(invalid("http.max_body_bytes", "must be at least 1024"));
+        }
+        if let Some(bad) = http.allowed_hosts.iter().find(|h| host_name(h).is_none()) {
+            return Err(invalid(
+                "http.allowed_hosts",
+                format!("{bad:?} is not a bare host name such as portal.example"),
+            ));
+        }
+        positive_u64("http.header_read_timeout_seconds", http.header_read_timeout_seconds)?;
+        positive_u64("http.request_timeout_seconds", http.request_timeout_seconds)?;
+        positive_u64("http.shutdown_grace_seconds", http.shutdown_grace_seconds)?;
+        positive_u64("http.max_connections", u64::try_from(http.max_connections).unwrap_or(u64::MAX))?;
+        // Every answer to a recovery request waits `response_ms`: the request timeout must outlast it.
+        if http.request_timeout_seconds.saturating_mul(1000) <= self.recovery.response_ms {
+            return Err(invalid("http.request_timeout_seconds", "must be longer than recovery.response_ms"));
+        }
+        Ok(())
+    }
+
+    /// Every host name the public listener answers to: `public_url`'s host, then `allowed_hosts`.
+    pub fn served_hosts(&self) -> Vec<String> {
+        let public = self.http.public_url.host_str().and_then(host_name);
+        public.into_iter().chain(self.http.allowed_hosts.iter().filter_map(|h| host_name(h))).collect()
     }
 
     fn validate_mail(&self) -> Result<(), ConfigError> {
@@ -308,10 +364,23 @@ impl Settings {
         positive("recovery.answers_per_address_per_hour", recovery.answers_per_address_per_hour)
     }
 
-    /// The dev mailbox exists only with the file transport, the setting on, and the portal
-    /// listening on a loopback address: it shows every message to anyone who can reach it.
+    /// The dev mailbox shows every message to anyone who can reach it, so it exists only in a
+    /// set-up that cannot be production: the file transport, a plain-http public URL on a loopback
+    /// host, the portal listening on loopback, and no reverse proxy trusted in front of it.
     pub fn dev_mailbox_enabled(&self) -> bool {
-        self.http.dev_mailbox && self.mail.transport == "file" && self.http.listen.ip().is_loopback()
+        let public = &self.http.public_url;
+        let loopback_host = match public.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        self.http.dev_mailbox
+            && self.mail.transport == "file"
+            && public.scheme() == "http"
+            && loopback_host
+            && self.http.listen.ip().is_loopback()
+            && self.http.trusted_proxies.is_empty()
     }
 
     pub fn backend(&self) -> Result<Backend, ConfigError> {
@@ -369,6 +438,29 @@ fn positive(key: &'static str, value: i64) -> Result<(), ConfigError> {
     Ok(())
 }
 
+fn positive_u64(key: &'static str, value: u64) -> Result<(), ConfigError> {
+    positive(key, i64::try_from(value).unwrap_or(i64::MAX))
+}
+
+/// A bare host name (or IP address) as a URL carries it: lower-cased, IDNA-encoded, without a
+/// trailing dot; None for anything with a scheme, port, path, query or user part.
+pub fn host_name(raw: &str) -> Option<String> {
+    // A URL drops a scheme's default port (`:80`) without a trace: refuse any port here.
+    let outside_brackets = raw.rsplit_once(']').map_or(raw, |(_, rest)| rest);
+    if outside_brackets.contains(':') {
+        return None;
+    }
+    let url = Url::parse(&format!("http://{raw}/")).ok()?;
+    let bare = url.port().is_none()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    let host = url.host_str()?.trim_end_matches('.');
+    (bare && !host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
 fn redact_url_password(raw: &str) -> String {
     match Url::parse(raw) {
         Ok(mut url) if url.password().is_some() => {
@@ -411,6 +503,53 @@ mod tests {
         assert!(settings.dev_mailbox_enabled());
         settings.http.listen = "0.0.0.0:8080".parse().unwrap();
         assert!(!settings.dev_mailbox_enabled());
+    }
+
+    #[test]
+    fn the_dev_mailbox_is_off_behind_a_proxy_or_with_a_public_address() {
+        let on = Settings::defaults().unwrap();
+        let changes: [fn(&mut Settings); 4] = [
+            |s| s.http.public_url = "https://127.0.0.1:8080".parse().unwrap(),
+            |s| s.http.public_url = "http://portal.example".parse().unwrap(),
+            |s| s.http.trusted_proxies = vec!["127.0.0.1".parse().unwrap()],
+            |s| s.mail.transport = "smtp".into(),
+        ];
+        for change in changes {
+            let mut settings = on.clone();
+            change(&mut settings);
+            assert!(!settings.dev_mailbox_enabled(), "{:?}", settings.http);
+        }
+        let mut named = on;
+        named.http.public_url = "http://localhost:8080".parse().unwrap();
+        assert!(named.dev_mailbox_enabled());
+    }
+
+    #[test]
+    fn allowed_hosts_are_bare_host_names() {
+        assert_eq!(host_name("Portal.Example"), Some("portal.example".into()));
+        assert_eq!(host_name("[::1]"), Some("[::1]".into()));
+        assert_eq!(host_name("portal.example."), Some("portal.example".into()));
+        for bad in [
+            "portal.example:8080",
+            "portal.example:80",
+            "[::1]:80",
+            "https://portal.example",
+            "portal.example/x",
+            "a@portal.example",
+            "",
+        ] {
+            assert_eq!(host_name(bad), None, "{bad}");
+        }
+        let mut settings = Settings::defaults().unwrap();
+        settings.http.allowed_hosts = vec!["portal.example:443".into()];
+        assert!(settings.validate().is_err());
+    }
+
+    #[test]
+    fn an_empty_admin_listen_means_no_admin_listener() {
+        let settings = Settings::defaults().unwrap();
+        assert_eq!(settings.http.admin_listen, None);
+        assert!(settings.redacted_toml().contains("admin_listen = \"\""));
     }
 
     #[test]

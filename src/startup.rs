@@ -6,17 +6,22 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::mail::render::Renderer;
 use crate::mail::{Mailer, worker};
 use crate::service::Portal;
+use crate::web::server::{self, ConnectionLimits};
 use crate::web::{self, AppState, WebSettings};
 
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    /// The operator's listener (metrics and probes), when `http.admin_listen` is set.
+    admin: Option<(TcpListener, axum::Router)>,
+    limits: ConnectionLimits,
     portal: Portal,
     mailer: Arc<Mailer>,
 }
@@ -29,8 +34,6 @@ pub enum StartError {
     Listen { address: SocketAddr, source: std::io::Error },
     #[error("{0}")]
     Mail(String),
-    #[error("the server stopped: {0}")]
-    Serve(std::io::Error),
 }
 
 /// How often expired sessions and closed address windows are swept from the database.
@@ -40,36 +43,87 @@ impl Application {
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let portal = Portal::build(settings, clock).await?;
         let mailer = Arc::new(Mailer::from_settings(settings).map_err(StartError::Mail)?);
-        let address = settings.http.listen;
-        let listener = TcpListener::bind(address).await.map_err(|source| StartError::Listen { address, source })?;
+        let listener = bind(settings.http.listen).await?;
         let state = AppState {
             portal: portal.clone(),
             web: Arc::new(WebSettings::from_settings(settings)),
             renderer: Arc::new(Renderer::from_settings(settings)),
         };
+        let admin = match settings.http.admin_listen {
+            Some(address) => Some((bind(address).await?, web::admin_router(state.clone()))),
+            None => None,
+        };
+        if let Some(address) = admin.as_ref().and_then(|(listener, _)| listener.local_addr().ok()) {
+            tracing::info!(%address, "admin listener (metrics, health) listening");
+        }
+        if let Some(dir) = &state.web.dev_mailbox {
+            tracing::warn!(dir = %dir.display(), "the dev mailbox is on at /dev/mailbox: it shows every message sent");
+        }
         let router = web::router(state, settings);
-        Ok(Self { listener, router, portal, mailer })
+        Ok(Self { listener, router, admin, limits: limits(settings), portal, mailer })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
+    /// Where the admin listener is bound, when there is one.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
     pub fn portal(&self) -> &Portal {
         &self.portal
     }
 
-    /// Serves until `shutdown` resolves (or forever).
+    /// Serves until `shutdown` resolves (or forever), then stops gracefully: no new connections,
+    /// requests in flight and the mail worker's current message get the grace period to finish.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+        let (stop, stopping) = watch::channel(false);
         // The background tasks end with the server, also when this future is dropped.
         let _sweeper = AbortOnDrop(tokio::spawn(sweep_expired_sessions(self.portal.clone())));
-        let _worker = AbortOnDrop(tokio::spawn(worker::run(
+        let mut worker = AbortOnDrop(tokio::spawn(worker::run(
             self.portal.clone(),
             self.mailer.clone(),
             self.portal.mail_wake.clone(),
+            stopping.clone(),
         )));
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await.map_err(StartError::Serve)
+        let limits = self.limits;
+        let public = server::serve(self.listener, self.router, limits, stopping.clone());
+        let admin = async {
+            if let Some((listener, router)) = self.admin {
+                server::serve(listener, router, limits, stopping.clone()).await;
+            }
+        };
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("stopping: no new connections; finishing requests in flight");
+            let _ = stop.send(true);
+        };
+        let mail = async {
+            let mut stopping = stopping.clone();
+            server::stopped(&mut stopping).await;
+            if tokio::time::timeout(limits.shutdown_grace, &mut worker.0).await.is_err() {
+                tracing::warn!(
+                    "the mail worker was stopped mid-delivery; that message is taken again when its lease ends"
+                );
+            }
+        };
+        tokio::join!(public, admin, signal, mail);
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn bind(address: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(address).await.map_err(|source| StartError::Listen { address, source })
+}
+
+fn limits(settings: &Settings) -> ConnectionLimits {
+    ConnectionLimits {
+        header_read_timeout: StdDuration::from_secs(settings.http.header_read_timeout_seconds),
+        max_connections: settings.http.max_connections,
+        shutdown_grace: StdDuration::from_secs(settings.http.shutdown_grace_seconds),
     }
 }
 

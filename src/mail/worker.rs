@@ -1,14 +1,15 @@
 //! The outbox worker. It claims due messages with a lease (so several instances can share the
 //! queue, each message going to one of them), delivers them, and records the outcome: sent,
 //! retry later with doubling delay, or given up (audited). A crash leaves the lease to expire
-//! and the message to be taken again; nothing is lost.
+//! and the message to be taken again; nothing is lost. On a graceful stop the worker finishes
+//! the message in hand and hands the rest of its batch back at once.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
 
 use super::{DeliveryError, Mailer};
 use crate::domain::{Actor, AuditAction, AuditEvent};
@@ -23,10 +24,10 @@ const BATCH: i64 = 5;
 /// How often the worker looks at the queue when nobody wakes it.
 const IDLE_POLL: StdDuration = StdDuration::from_millis(500);
 
-/// Runs until the task is dropped.
-pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>) {
-    loop {
-        match deliver_due(&portal, &mailer).await {
+/// Runs until `stop` turns true (or the task is dropped).
+pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+    while !stopping(&stop) {
+        match deliver_due(&portal, &mailer, &stop).await {
             Ok(0) => {}
             Ok(_) => continue,
             Err(error) => tracing::warn!(%error, "the mail queue could not be read; retrying"),
@@ -34,20 +35,57 @@ pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>) {
         tokio::select! {
             () = wake.notified() => {},
             () = tokio::time::sleep(IDLE_POLL) => {},
+            changed = stop.changed() => if changed.is_err() { break },
         }
     }
+    tracing::info!("mail worker stopped");
 }
 
-/// One pass over the due messages; returns how many were handled.
-pub async fn deliver_due(portal: &Portal, mailer: &Mailer) -> Result<usize, StoreError> {
+/// One pass over the due messages; returns how many were handled. A stop during the pass hands
+/// the untried rest back at once and lets the message in hand finish.
+async fn deliver_due(portal: &Portal, mailer: &Mailer, stop: &watch::Receiver<bool>) -> Result<usize, StoreError> {
     let claimed = portal.store.claim_mail(portal.clock.now(), LEASE, BATCH).await?;
-    for record in &claimed {
+    for (index, record) in claimed.iter().enumerate() {
+        if stopping(stop) {
+            release(portal, &claimed[index..]).await;
+            break;
+        }
+        let delivery = deliver_one(portal, mailer, record);
+        tokio::pin!(delivery);
+        let mut watch = stop.clone();
+        let result = tokio::select! {
+            result = &mut delivery => result,
+            () = stop_requested(&mut watch) => {
+                release(portal, &claimed[index + 1..]).await;
+                delivery.await
+            }
+        };
         // One message's trouble must not strand the rest of the batch until the lease ends.
-        if let Err(error) = deliver_one(portal, mailer, record).await {
+        if let Err(error) = result {
             tracing::warn!(id = %record.id, %error, "could not record a delivery; the message will be retried");
         }
     }
     Ok(claimed.len())
+}
+
+fn stopping(stop: &watch::Receiver<bool>) -> bool {
+    *stop.borrow()
+}
+
+async fn stop_requested(stop: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns must not be held across an await.
+    drop(stop.wait_for(|stopping| *stopping).await);
+}
+
+/// Hands claimed messages back untried, due now, for the next worker to take.
+async fn release(portal: &Portal, records: &[OutboxRecord]) {
+    let now = portal.clock.now();
+    for record in records {
+        let outcome = MailOutcome::Retry { error: "not attempted: the portal was stopping".into(), at: now };
+        if let Err(error) = portal.store.finish_mail(&record.id, &outcome, None, now).await {
+            tracing::warn!(id = %record.id, %error, "could not hand a message back; it is taken again when its lease ends");
+        }
+    }
 }
 
 async fn deliver_one(portal: &Portal, mailer: &Mailer, record: &OutboxRecord) -> Result<(), StoreError> {

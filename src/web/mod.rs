@@ -6,10 +6,12 @@ mod cases;
 mod context;
 mod cookies;
 mod csrf;
+mod deadline;
 mod error;
 mod forced;
 mod form;
 mod health;
+mod host;
 mod login;
 mod login_keys;
 mod logins;
@@ -20,6 +22,7 @@ mod profile;
 mod questions;
 mod recovery;
 mod security_headers;
+pub mod server;
 mod staff;
 mod staff_admin;
 mod staff_session;
@@ -59,6 +62,12 @@ pub struct WebSettings {
     pub recovery_response: std::time::Duration,
     /// The file transport's folder when the dev mailbox is on; None otherwise.
     pub dev_mailbox: Option<std::path::PathBuf>,
+    /// The public URL's host, lower-cased.
+    pub public_host: String,
+    /// Host names requests may name: the public URL's host and `http.allowed_hosts`.
+    pub served_hosts: Vec<String>,
+    /// How long one request may take in all.
+    pub request_timeout: std::time::Duration,
 }
 
 impl WebSettings {
@@ -71,6 +80,9 @@ impl WebSettings {
             trusted_proxies: settings.http.trusted_proxies.clone(),
             recovery_response: std::time::Duration::from_millis(settings.recovery.response_ms),
             dev_mailbox: settings.dev_mailbox_enabled().then(|| settings.mail.dir.clone()),
+            public_host: settings.served_hosts().first().cloned().unwrap_or_default(),
+            served_hosts: settings.served_hosts(),
+            request_timeout: std::time::Duration::from_secs(settings.http.request_timeout_seconds),
         }
     }
 }
@@ -113,19 +125,31 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/recover/{token}", get(recovery::open_link))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
         .route("/static/{file}", get(assets::serve));
     if state.web.dev_mailbox.is_some() {
-        router = router
+        let mailbox = Router::new()
             .route("/dev/mailbox", get(mailbox::list))
             .route("/dev/mailbox/{file}", get(mailbox::show))
-            .route("/dev/mailbox/{file}/html", get(mailbox::html_part));
+            .route("/dev/mailbox/{file}/html", get(mailbox::html_part))
+            .route_layer(middleware::from_fn_with_state(state.clone(), host::direct_only));
+        router = router.merge(mailbox);
     }
     router
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::reject_cross_site))
+        .layer(middleware::from_fn_with_state(state.clone(), deadline::limit))
+        .layer(middleware::from_fn_with_state(state.clone(), host::refuse_foreign_host))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers::apply))
         .layer(middleware::from_fn_with_state(state.clone(), context::request_context))
         .layer(DefaultBodyLimit::max(settings.http.max_body_bytes))
+        .with_state(state)
+}
+
+/// The operator's listener: metrics and the probes, never the portal's pages.
+pub fn admin_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(health::metrics))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .with_state(state)
 }

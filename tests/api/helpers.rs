@@ -1,6 +1,7 @@
 //! Test harness: every test gets its own application on port 0 with its own fresh database
 //! (SQLite file, or a new PostgreSQL database when TEST_DATABASE=postgres), a clock it can move,
-//! and cookie-keeping clients.
+//! and cookie-keeping clients. Clients reach the app by the public URL's host name, resolved to
+//! the bound port, so every request names the host the portal serves, as a browser's would.
 
 use std::sync::Arc;
 
@@ -19,12 +20,19 @@ pub const PUBLIC_ORIGIN: &str = "http://portal.test";
 pub const INITIAL_PASSWORD: &str = "Initial#Pass1";
 
 pub struct TestApp {
+    /// `http://PUBLIC-HOST:PORT`: the public URL's host on the bound port.
     pub address: String,
+    /// The bound socket of the public listener.
+    pub socket: std::net::SocketAddr,
+    /// `http://127.0.0.1:PORT` of the admin listener (metrics and probes).
+    pub admin_address: Option<String>,
     pub clock: Arc<ManualClock>,
     pub portal: Portal,
     pub db_url: String,
     pub settings: Settings,
     server: tokio::task::JoinHandle<()>,
+    /// Resolves the app's shutdown future, as SIGTERM does for the binary.
+    stop: Arc<tokio::sync::Notify>,
     _dir: tempfile::TempDir,
 }
 
@@ -90,17 +98,24 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.database.max_connections = 5;
     settings.http.listen = "127.0.0.1:0".parse().expect("address");
     settings.http.public_url = PUBLIC_ORIGIN.parse().expect("url");
+    settings.http.admin_listen = Some("127.0.0.1:0".parse().expect("address"));
     settings.secrets.key_file = dir.path().join("secret.key");
     settings.mail.dir = dir.path().join("mail");
     configure(&mut settings);
     let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc().replace_nanosecond(0).expect("time")));
     let app = Application::build(&settings, clock.clone()).await.expect("application builds");
-    let address = format!("http://{}", app.local_addr().expect("bound"));
+    let socket = app.local_addr().expect("bound");
+    let host = settings.http.public_url.host_str().expect("public host");
+    let address = format!("http://{host}:{}", socket.port());
+    let admin_address = app.admin_addr().map(|admin| format!("http://{admin}"));
     let portal = app.portal().clone();
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopped = stop.clone();
     let server = tokio::spawn(async move {
-        let _ = app.run(std::future::pending()).await;
+        let _ = app.run(async move { stopped.notified().await }).await;
     });
-    TestApp { address, clock, portal, db_url: settings.database.url.clone(), settings, server, _dir: dir }
+    let db_url = settings.database.url.clone();
+    TestApp { address, socket, admin_address, clock, portal, db_url, settings, server, stop, _dir: dir }
 }
 
 impl TestApp {
@@ -110,13 +125,25 @@ impl TestApp {
         tokio::task::yield_now().await;
     }
 
+    /// Stops the app gracefully, as SIGTERM would, and waits until it has stopped.
+    pub async fn stop(&self) {
+        self.stop.notify_one();
+        while !self.server.is_finished() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// A browser-like client: keeps cookies, does not follow redirects (tests assert them).
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
+        self.client_builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    }
+
+    /// A client builder whose look-ups of the public host name find this app.
+    pub fn client_builder(&self) -> reqwest::ClientBuilder {
+        match self.settings.http.public_url.host() {
+            Some(url::Host::Domain(name)) => reqwest::Client::builder().resolve(name, self.socket),
+            _ => reqwest::Client::builder(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -197,8 +224,10 @@ impl TestApp {
         self.get(client, "/profile").await.status() == StatusCode::OK
     }
 
+    /// A counter as the admin listener's /metrics shows it.
     pub async fn metric(&self, name: &str) -> u64 {
-        let text = reqwest::get(self.url("/metrics")).await.expect("metrics").text().await.expect("body");
+        let admin = self.admin_address.as_ref().expect("an admin listener");
+        let text = reqwest::get(format!("{admin}/metrics")).await.expect("metrics").text().await.expect("body");
         text.lines()
             .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
             .unwrap_or_else(|| panic!("metric {name} missing"))

@@ -78,6 +78,8 @@ async fn the_password_changed_notice_arrives_over_smtp_with_text_and_html_parts(
     assert!(text.contains("If you did not make this change"));
     let html = message.body_html(0).unwrap();
     assert!(html.contains("data-testid=\"sign-in-link\"") && html.contains("portal.test"));
+    // The relay has the message before the worker records the delivery.
+    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].status != "queued" }).await;
     let listed = app.portal.list_mail(10).await.unwrap();
     assert_eq!((listed[0].status.as_str(), listed[0].encryption.as_deref()), ("sent", Some("plain")));
 }
@@ -445,7 +447,7 @@ async fn futures_in_order(app: &TestApp, name: &LoginName, count: usize) -> Vec<
 
 #[tokio::test]
 async fn the_dev_mailbox_shows_what_the_file_transport_wrote_and_exists_only_then() {
-    let app = spawn_app_with(|_| {}).await;
+    let app = spawn_app_with(|s| s.http.public_url = "http://localhost".parse().unwrap()).await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
     app.portal.send_test_mail(&LoginName::parse(&primary).unwrap()).await.unwrap();
 
@@ -463,7 +465,11 @@ async fn the_dev_mailbox_shows_what_the_file_transport_wrote_and_exists_only_the
     assert!(message.contains("This is a test message"));
     assert_eq!(app.get(&app.client(), "/dev/mailbox/..%2F..%2Fetc%2Fpasswd").await.status(), StatusCode::NOT_FOUND);
 
-    let off = spawn_app_with(|s| s.http.dev_mailbox = false).await;
+    let off = spawn_app_with(|s| {
+        s.http.public_url = "http://localhost".parse().unwrap();
+        s.http.dev_mailbox = false;
+    })
+    .await;
     assert_eq!(off.get(&off.client(), "/dev/mailbox").await.status(), StatusCode::NOT_FOUND);
     let relay = SmtpSink::start().await;
     let smtp = app_with_relay(&relay).await;

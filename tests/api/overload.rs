@@ -25,7 +25,7 @@ async fn a_sign_in_flood_beyond_the_hash_queue_gets_503_with_retry_after_while_c
             tokio::spawn(async move { request.send().await.expect("response") })
         })
         .collect();
-    let health = tokio::time::timeout(Duration::from_secs(5), reqwest::get(app.url("/healthz"))).await;
+    let health = tokio::time::timeout(Duration::from_secs(5), app.client().get(app.url("/healthz")).send()).await;
     let mut statuses = Vec::new();
     let mut retry_after = Vec::new();
     for request in flood {
