@@ -34,6 +34,16 @@ pub enum PickupError {
     Store(#[from] StoreError),
 }
 
+/// Why a secret could not be prepared for sending; nothing was stored or queued.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The login's key passed its checks but encrypting to it failed.
+    #[error("the login's encryption key cannot encrypt it")]
+    Encryption(#[from] KeyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum KeyChangeError {
     #[error("the password is not correct")]
@@ -67,23 +77,23 @@ const PASSCODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
 impl Portal {
     /// An outbox row for `message` to `login`'s address, its payload sealed.
-    pub fn new_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> NewMail {
-        NewMail { login_id: Some(login.id.clone()), ..self.new_contact_mail(&login.email, message) }
+    pub fn new_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> Result<NewMail, StoreError> {
+        Ok(NewMail { login_id: Some(login.id.clone()), ..self.new_contact_mail(&login.email, message)? })
     }
 
     /// An outbox row for an address that is not (or no longer) a login's: never encrypted,
     /// so it must hold nothing secret.
-    pub fn new_contact_mail(&self, recipient: &str, message: &OutboundMessage) -> NewMail {
+    pub fn new_contact_mail(&self, recipient: &str, message: &OutboundMessage) -> Result<NewMail, StoreError> {
         let id = new_id();
-        let payload = self.outbox_key.seal(&serde_json::to_vec(message).unwrap_or_default(), &id);
-        NewMail {
+        let payload = self.outbox_key.seal(&serialise(message)?, &id).map_err(unsealable)?;
+        Ok(NewMail {
             id,
             kind: message.kind().to_string(),
             login_id: None,
             recipient: recipient.to_string(),
             payload,
             throttle_per_hour: self.mail.throttle_per_hour,
-        }
+        })
     }
 
     pub fn open_mail(&self, record: &OutboxRecord) -> Result<OutboundMessage, MailError> {
@@ -98,7 +108,7 @@ impl Portal {
 
     /// Queues a message on its own; false when the throttle dropped it.
     pub async fn queue_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> Result<bool, StoreError> {
-        let queued = self.store.enqueue_mail(&self.new_mail(login, message), None, self.clock.now()).await?;
+        let queued = self.store.enqueue_mail(&self.new_mail(login, message)?, None, self.clock.now()).await?;
         self.wake_mail_worker();
         Ok(queued)
     }
@@ -110,53 +120,28 @@ impl Portal {
         Ok(self.queue_mail(&login, &message).await?)
     }
 
-    /// Sends a message that may only travel encrypted: to the login's key when one is on file
-    /// and usable, otherwise sealed for secure pickup with a passcode returned to the issuer.
-    pub async fn send_secret(
-        &self,
-        login: &LoginRecord,
-        message: &OutboundMessage,
-        issuer: &Actor,
-    ) -> Result<SecretDelivery, StoreError> {
-        let now = self.clock.now();
-        let (parcel, delivery) = self.seal_secret(login, message).await?;
-        match parcel {
-            SecretParcel::Mail(mail) => {
-                self.store.enqueue_mail(&mail, None, now).await?;
-            }
-            SecretParcel::Pickup { message: sealed, notice } => {
-                let event = AuditEvent::new(AuditAction::SecureMessageIssued, issuer.clone())
-                    .subject(login.name.to_string())
-                    .details(json!({ "pickup": sealed.id, "kind": message.kind(), "expires_at": sealed.expires_at.unix_timestamp() }));
-                self.store.create_secure_message(&sealed, &notice, &event, now).await?;
-            }
-        }
-        self.wake_mail_worker();
-        Ok(delivery)
-    }
-
     /// Prepares a must-encrypt message for storing: an outbox row when the login has a usable
     /// key (the worker encrypts it), else a sealed pickup message and its notice, with the
-    /// passcode for the issuer. Nothing is written here.
+    /// passcode for the issuer. Nothing is written here; any failure is an error, so that the
+    /// caller stores nothing rather than an empty or unreadable secret.
     pub async fn seal_secret(
         &self,
         login: &LoginRecord,
         message: &OutboundMessage,
-    ) -> Result<(SecretParcel, SecretDelivery), StoreError> {
+    ) -> Result<(SecretParcel, SecretDelivery), SecretError> {
         let now = self.clock.now();
         let key = self.store.recipient_key(&login.id).await?;
-        if key.as_ref().is_some_and(|k| keys::check(&k.material, &login.email, now).is_ok()) {
-            return Ok((SecretParcel::Mail(self.new_mail(login, message)), SecretDelivery::Encrypted));
+        if let Some(key) = key.filter(|k| keys::check(&k.material, &login.email, now).is_ok()) {
+            self.try_encryption(&key, message)?;
+            return Ok((SecretParcel::Mail(self.new_mail(login, message)?), SecretDelivery::Encrypted));
         }
         let passcode = new_passcode();
         let mut salt = [0u8; 16];
         fill_random(&mut salt);
         let id = new_id();
-        let sealed_key = self
-            .pickup_key
-            .with_passcode(&normalize_passcode(&passcode), &salt)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let sealed = sealed_key.seal(&serde_json::to_vec(message).unwrap_or_default(), &id);
+        let sealed_key =
+            self.pickup_key.with_passcode(&normalize_passcode(&passcode), &salt).map_err(unsealable)?;
+        let sealed = sealed_key.seal(&serialise(message)?, &id).map_err(unsealable)?;
         let expires_at = now + self.mail.pickup_lifetime;
         let record = NewSecureMessage {
             id: id.clone(),
@@ -171,8 +156,17 @@ impl Portal {
             pickup_id: id,
             expires_at: expires_at.unix_timestamp(),
         });
-        let parcel = SecretParcel::Pickup { message: record, notice: self.new_mail(login, &notice) };
+        let parcel = SecretParcel::Pickup { message: record, notice: self.new_mail(login, &notice)? };
         Ok((parcel, SecretDelivery::Pickup { passcode }))
+    }
+
+    /// Encrypts the message once to the stored key and throws the result away: a key that
+    /// passes its checks but cannot encrypt stops the sending now, before anything is stored,
+    /// instead of leaving a secret in the queue that can never be sent.
+    fn try_encryption(&self, key: &StoredKey, message: &OutboundMessage) -> Result<(), SecretError> {
+        let kind = keys::KeyKind::parse(&key.kind).ok_or(KeyError::Encrypt)?;
+        keys::encrypt(kind, &key.material, &serialise(message)?, self.clock.now(), self.mail.smime_gcm)?;
+        Ok(())
     }
 
     /// Opens a secure-pickup message once; wrong passcodes count, and the last one destroys it.
@@ -185,6 +179,9 @@ impl Portal {
         let now = self.clock.now();
         let record = self.store.secure_message(id).await?.filter(|r| r.expires_at > now).ok_or(PickupError::Gone)?;
         let salt = hex::decode(&record.salt).map_err(|_| PickupError::Gone)?;
+        let max = self.mail.pickup_max_attempts;
+        // The attempt is taken before the passcode is checked: parallel guesses cannot exceed it.
+        let attempts = self.store.reserve_pickup_attempt(id, max, now).await?.ok_or(PickupError::Gone)?;
         let candidate = normalize_passcode(passcode);
         let key = self.pickup_key.clone();
         // Stretching the passcode is Argon2 work: it goes through the bounded pool.
@@ -196,25 +193,15 @@ impl Portal {
             .await?;
         let event =
             |action| AuditEvent::new(action, Actor::Anonymous).subject(id.to_string()).from_address(source.ip.clone());
-        match opened {
-            Some(bytes) => {
-                if !self.store.consume_secure_message(id, &event(AuditAction::SecureMessageOpened), now).await? {
-                    return Err(PickupError::Gone);
-                }
-                serde_json::from_slice(&bytes).map_err(|_| PickupError::Gone)
-            }
-            None => {
-                let max = self.mail.pickup_max_attempts;
-                let attempts = self
-                    .store
-                    .count_pickup_failure(id, max, &event(AuditAction::SecureMessageWrongPasscode), now)
-                    .await?;
-                match max - attempts {
-                    remaining if remaining > 0 => Err(PickupError::WrongPasscode { remaining }),
-                    _ => Err(PickupError::Gone),
-                }
-            }
+        let Some(bytes) = opened else {
+            let last = attempts >= max;
+            self.store.record_pickup_failure(id, last, &event(AuditAction::SecureMessageWrongPasscode), now).await?;
+            return Err(if last { PickupError::Gone } else { PickupError::WrongPasscode { remaining: max - attempts } });
+        };
+        if !self.store.consume_secure_message(id, &event(AuditAction::SecureMessageOpened), now).await? {
+            return Err(PickupError::Gone);
         }
+        serde_json::from_slice(&bytes).map_err(|_| PickupError::Gone)
     }
 
     /// The secondary logins whose keys `admin` (a primary login) manages, each with its key.
@@ -327,6 +314,14 @@ impl Portal {
         self.wake_mail_worker();
         Ok(requeued)
     }
+}
+
+fn serialise(message: &OutboundMessage) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(message).map_err(|e| StoreError::Unsealable(e.to_string()))
+}
+
+fn unsealable(error: SealError) -> StoreError {
+    StoreError::Unsealable(error.to_string())
 }
 
 /// Ten characters from an alphabet that reads unambiguously aloud, as `ABCDE-FGHJK`.

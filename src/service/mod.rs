@@ -58,6 +58,8 @@ pub struct MailPolicy {
     pub give_up_after: Duration,
     pub pickup_lifetime: Duration,
     pub pickup_max_attempts: i64,
+    /// S/MIME with AES-256-GCM (else AES-256-CBC), as the mail worker will encrypt.
+    pub smime_gcm: bool,
 }
 
 impl MailPolicy {
@@ -162,6 +164,7 @@ impl Portal {
                 give_up_after: Duration::hours(settings.mail.give_up_after_hours),
                 pickup_lifetime: Duration::hours(settings.pickup.lifetime_hours),
                 pickup_max_attempts: settings.pickup.max_attempts,
+                smime_gcm: settings.mail.smime_cipher == "aes-256-gcm",
             },
             recovery: Arc::new(RecoveryPolicy {
                 catalogue: settings.recovery.questions.clone(),
