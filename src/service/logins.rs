@@ -83,7 +83,7 @@ pub struct SecondaryForm<'a> {
 
 impl SecondaryForm<'_> {
     fn parse(&self) -> Result<(EmailAddress, Option<PhoneNumber>), AdminError> {
-        let email = EmailAddress::parse(self.email).map_err(|e| AdminError::Invalid(e.to_string()))?;
+        let email = EmailAddress::parse(self.email).map_err(|e| AdminError::Invalid(format!("Email address: {e}.")))?;
         let phone = match self.phone.trim() {
             "" => None,
             typed => Some(PhoneNumber::parse(typed).map_err(|e| AdminError::Invalid(e.to_string()))?),
@@ -211,7 +211,7 @@ impl Portal {
         form: &SecondaryForm<'_>,
         source: &RequestSource,
     ) -> Result<LoginRecord, AdminError> {
-        let name = LoginName::parse_secondary(name).map_err(|e| AdminError::Invalid(e.to_string()))?;
+        let name = LoginName::parse_secondary(name).map_err(|e| AdminError::Invalid(format!("Login name: {e}.")))?;
         let (email, phone) = form.parse()?;
         self.confirm_administrator(admin, password, "create_login", source).await?;
         let details = LoginDetails { name, email, phone, authorized_contact: form.authorized_contact, password: None };

@@ -5,6 +5,7 @@
 mod cases;
 mod people;
 mod postgres;
+mod migrate;
 mod records;
 mod sql;
 mod sql_cases;

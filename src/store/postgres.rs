@@ -5,6 +5,7 @@ use std::time::Duration as StdDuration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use super::migrate::migrate_checked;
 use super::sql::sql_store;
 use super::sql_cases::sql_cases;
 use super::sql_mail::sql_mail;
@@ -24,7 +25,7 @@ impl PostgresStore {
             .connect(url)
             .await
             .map_err(unavailable)?;
-        sqlx::migrate!("migrations/postgres").run(&pool).await.map_err(StoreError::Migration)?;
+        migrate_checked!(&pool, "migrations/postgres")?;
         Ok(Self { pool })
     }
 }

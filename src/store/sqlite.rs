@@ -7,6 +7,7 @@ use std::time::Duration as StdDuration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+use super::migrate::migrate_checked;
 use super::sql::sql_store;
 use super::sql_cases::sql_cases;
 use super::sql_mail::sql_mail;
@@ -34,7 +35,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await.map_err(StoreError::Migration)?;
+        migrate_checked!(&pool, "migrations/sqlite")?;
         Ok(Self { pool })
     }
 }

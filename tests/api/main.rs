@@ -1,6 +1,7 @@
 //! One integration-test binary. Run with TEST_DATABASE=postgres to use PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod addresses;
 mod audit;
 mod canary;
 mod change_password;
@@ -10,6 +11,7 @@ mod csrf;
 mod helpers;
 mod keys;
 mod mail;
+mod names;
 mod overload;
 mod pages;
 mod people;
