@@ -141,7 +141,11 @@ fn is_name_char(c: char) -> bool {
 
 /// A character as an error message shows it: visible, with its code point.
 fn describe(c: char) -> String {
-    if c.is_whitespace() || c.is_control() { format!("U+{:04X}", u32::from(c)) } else { format!("'{c}' (U+{:04X})", u32::from(c)) }
+    if c.is_whitespace() || c.is_control() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("'{c}' (U+{:04X})", u32::from(c))
+    }
 }
 
 fn has_primary_shape(name: &str) -> bool {

@@ -16,8 +16,7 @@ use super::keys::{CLOCK_SKEW, KeyError, KeyInfo, KeyKind, encrypt_failed, unread
 
 pub fn inspect(pem: &str, now: OffsetDateTime) -> Result<KeyInfo, KeyError> {
     let certificate = parse_one(pem)?;
-    let asn1 =
-        |at: OffsetDateTime| Asn1Time::from_unix(at.unix_timestamp()).map_err(unreadable);
+    let asn1 = |at: OffsetDateTime| Asn1Time::from_unix(at.unix_timestamp()).map_err(unreadable);
     let now_asn1 = asn1(now)?;
     if certificate.not_before() > asn1(now + CLOCK_SKEW)? {
         return Err(KeyError::NotYetValid);

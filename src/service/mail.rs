@@ -139,8 +139,7 @@ impl Portal {
         let mut salt = [0u8; 16];
         fill_random(&mut salt);
         let id = new_id();
-        let sealed_key =
-            self.pickup_key.with_passcode(&normalize_passcode(&passcode), &salt).map_err(unsealable)?;
+        let sealed_key = self.pickup_key.with_passcode(&normalize_passcode(&passcode), &salt).map_err(unsealable)?;
         let sealed = sealed_key.seal(&serialise(message)?, &id).map_err(unsealable)?;
         let expires_at = now + self.mail.pickup_lifetime;
         let record = NewSecureMessage {
@@ -196,7 +195,11 @@ impl Portal {
         let Some(bytes) = opened else {
             let last = attempts >= max;
             self.store.record_pickup_failure(id, last, &event(AuditAction::SecureMessageWrongPasscode), now).await?;
-            return Err(if last { PickupError::Gone } else { PickupError::WrongPasscode { remaining: max - attempts } });
+            return Err(if last {
+                PickupError::Gone
+            } else {
+                PickupError::WrongPasscode { remaining: max - attempts }
+            });
         };
         if !self.store.consume_secure_message(id, &event(AuditAction::SecureMessageOpened), now).await? {
             return Err(PickupError::Gone);

@@ -3,9 +3,9 @@
 //! with the same SQL (see `sql.rs`); only connection set-up, migrations and locking differ.
 
 mod cases;
+mod migrate;
 mod people;
 mod postgres;
-mod migrate;
 mod records;
 mod sql;
 mod sql_cases;
@@ -171,11 +171,20 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
     /// Takes one passcode attempt before the passcode is checked, so that parallel guesses
     /// cannot exceed `max_attempts`. Returns the attempts taken so far, this one included;
     /// None when the message is gone, has expired or has no attempt left.
-    async fn reserve_pickup_attempt(&self, id: &str, max_attempts: i64, now: OffsetDateTime)
-    -> StoreResult<Option<i64>>;
+    async fn reserve_pickup_attempt(
+        &self,
+        id: &str,
+        max_attempts: i64,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<i64>>;
     /// Records a wrong passcode; with `destroy` (its last attempt) the message is destroyed too.
-    async fn record_pickup_failure(&self, id: &str, destroy: bool, audit: &AuditEvent, now: OffsetDateTime)
-    -> StoreResult<()>;
+    async fn record_pickup_failure(
+        &self,
+        id: &str,
+        destroy: bool,
+        audit: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     /// Destroys the message as it is opened; false when another request got there first.
     async fn consume_secure_message(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
     async fn delete_expired_secure_messages(&self, now: OffsetDateTime) -> StoreResult<u64>;

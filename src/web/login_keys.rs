@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::csrf::{self, SESSION_PURPOSE};
-use super::logins::login_path;
 use super::form::WebForm;
+use super::logins::login_path;
 use super::pages::{KeyRow, Layout, LoginKeyPage, notice, render};
 use super::profile::{KeyForm, NoticeQuery, RemoveKeyForm, key_error_message, nav_user};
 use super::visitor::{SignedIn, Source};
@@ -60,7 +60,8 @@ pub async fn remove(
     let password = Password::new(form.password);
     match state.portal.remove_encryption_key(&active.login, &target, &password, &source).await {
         Ok(()) => {
-            Ok(Redirect::to(&format!("{}/encryption?notice=login-key-removed", login_path(&target.name))).into_response())
+            Ok(Redirect::to(&format!("{}/encryption?notice=login-key-removed", login_path(&target.name)))
+                .into_response())
         }
         Err(error) => {
             page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![key_error_message(error)?]).await

@@ -32,7 +32,8 @@ async fn a_secret_in_a_must_encrypt_message_is_nowhere_in_clear() {
     // The database while the pickup message still waits, and after it was opened.
     let waiting = database_bytes(&app).await;
     let encrypted = wire.iter().find(|m| contains(m, "multipart/encrypted")).unwrap();
-    let secrets = [temporary_in(&gpg.decrypt(&crate::mail::pgp_payload(encrypted))), open_pickup(&app, &passcode).await];
+    let secrets =
+        [temporary_in(&gpg.decrypt(&crate::mail::pgp_payload(encrypted))), open_pickup(&app, &passcode).await];
     let opened = database_bytes(&app).await;
     for secret in &secrets {
         for message in &wire {

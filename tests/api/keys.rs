@@ -26,10 +26,18 @@ fn malformed(gpg: &Gpg, first: &SmimeIdentity, second: &SmimeIdentity) -> Vec<(&
         ("a truncated armoured key", truncated, unusable),
         ("an armoured key cut in the middle", cut_body, unusable),
         ("garbage inside the armour", garbage.to_string(), unusable),
-        ("a PEM with two certificates", format!("{}{}", first.certificate(), second.certificate()), "more than one key"),
+        (
+            "a PEM with two certificates",
+            format!("{}{}", first.certificate(), second.certificate()),
+            "more than one key",
+        ),
         ("two armoured keys", format!("{key}\n{key}"), "more than one key"),
         ("a key with trailing text", format!("{key}\nand some words after it"), "text after the key&#39;s END line"),
-        ("a certificate with trailing text", format!("{}\nx", first.certificate()), "text after the key&#39;s END line"),
+        (
+            "a certificate with trailing text",
+            format!("{}\nx", first.certificate()),
+            "text after the key&#39;s END line",
+        ),
     ]
 }
 
@@ -46,8 +54,11 @@ async fn malformed_keys_are_refused_with_a_fixed_message_on_my_profile_and_for_t
     let app = spawn_app().await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
     app.create_secondary(&primary, JANE, JANE_PASSWORD).await;
-    let (gpg, first, second) =
-        (Gpg::new("jane@acme.example"), SmimeIdentity::new("jane@acme.example"), SmimeIdentity::new("jane@acme.example"));
+    let (gpg, first, second) = (
+        Gpg::new("jane@acme.example"),
+        SmimeIdentity::new("jane@acme.example"),
+        SmimeIdentity::new("jane@acme.example"),
+    );
     let jane = app.signed_in_client(JANE, JANE_PASSWORD).await;
     let admin = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
 

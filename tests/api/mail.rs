@@ -263,8 +263,14 @@ async fn a_temporary_password_goes_only_encrypted_and_gpg_or_openssl_decrypts_it
     for (raw, temporary) in [(pgp, &joe_temporary), (cms, &jane_temporary)] {
         assert!(!String::from_utf8_lossy(raw).contains(temporary.as_str()), "no temporary password in clear");
     }
-    assert_eq!(crate::helpers::location(&app.sign_in(&app.client(), "joe.bloggs", &joe_temporary).await), "/password/new");
-    assert_eq!(crate::helpers::location(&app.sign_in(&app.client(), "jane.doe", &jane_temporary).await), "/password/new");
+    assert_eq!(
+        crate::helpers::location(&app.sign_in(&app.client(), "joe.bloggs", &joe_temporary).await),
+        "/password/new"
+    );
+    assert_eq!(
+        crate::helpers::location(&app.sign_in(&app.client(), "jane.doe", &jane_temporary).await),
+        "/password/new"
+    );
 }
 
 #[tokio::test]
@@ -361,11 +367,7 @@ async fn keys_that_cannot_protect_mail_are_refused_with_the_reason_and_nothing_i
     let good = Gpg::new(EMAIL);
 
     let cases = [
-        (
-            other_address.public_key(),
-            INITIAL_PASSWORD,
-            "the key is not for admin@acme.example",
-        ),
+        (other_address.public_key(), INITIAL_PASSWORD, "the key is not for admin@acme.example"),
         (sign_only.public_key(), INITIAL_PASSWORD, "the key cannot be used for encryption"),
         ("hello".to_string(), INITIAL_PASSWORD, "not an ASCII-armoured OpenPGP public key"),
         (

@@ -40,8 +40,10 @@ async fn login_account(app: &crate::helpers::TestApp, name: &str) -> String {
 async fn a_primary_login_typed_with_full_width_digits_signs_in_as_itself() {
     let app = spawn_app().await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
-    let full_width: String =
-        primary.chars().map(|c| if c.is_ascii_digit() { char::from_u32(u32::from(c) + 0xFEE0).unwrap() } else { c }).collect();
+    let full_width: String = primary
+        .chars()
+        .map(|c| if c.is_ascii_digit() { char::from_u32(u32::from(c) + 0xFEE0).unwrap() } else { c })
+        .collect();
 
     let response = app.sign_in(&app.client(), &full_width.to_lowercase(), INITIAL_PASSWORD).await;
 
@@ -109,7 +111,8 @@ async fn the_start_is_refused_naming_stored_look_alike_names_until_they_are_rena
 
     assert!(!refused.status.success());
     let message = String::from_utf8_lossy(&refused.stderr).into_owned();
-    for named in ["'jane.а' (written jane.\\u{0430}, secondary, id login-cyrillic)", "FJP\\u{ff18}", "\\u{212a}elvin.a"] {
+    for named in ["'jane.а' (written jane.\\u{0430}, secondary, id login-cyrillic)", "FJP\\u{ff18}", "\\u{212a}elvin.a"]
+    {
         assert!(message.contains(named), "{named} in: {message}");
     }
     assert!(!message.contains("login-ok"), "a good name is not listed: {message}");
