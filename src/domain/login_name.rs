@@ -42,7 +42,7 @@ pub enum LoginNameError {
     #[error("a login name must be 3 to 64 characters long")]
     Length,
     #[error(
-        "a login name may contain only the letters A-Z and a-z, the digits 0-9 and . _ - @; {} is not one of them",
+        "a login name may contain only letters, digits (plain ASCII: A-Z, a-z, 0-9) and . _ - @; {} is not one of them",
         describe(*found)
     )]
     Characters { found: char },
