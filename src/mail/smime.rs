@@ -26,11 +26,13 @@ pub fn inspect(pem: &str, now: OffsetDateTime) -> Result<KeyInfo, KeyError> {
     }
     check_usage(&certificate)?;
     let digest = certificate.digest(MessageDigest::sha256()).map_err(unreadable)?;
-    let expires_at = not_after_unix(&certificate).and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok());
+    let expires_at = not_after_unix(&certificate)
+        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+        .ok_or_else(|| unreadable("its expiry date is out of range"))?;
     Ok(KeyInfo {
         kind: KeyKind::Smime,
         fingerprint: hex::encode_upper(digest),
-        expires_at,
+        expires_at: Some(expires_at),
         emails: emails(&certificate),
     })
 }

@@ -187,9 +187,11 @@ impl Portal {
         let opened = self
             .hasher
             .run_job(move || {
-                key.with_passcode(&candidate, &salt).ok().and_then(|k| k.open(&record.sealed, &record.id).ok())
+                // A key that cannot be derived is a failure, never a wrong passcode.
+                key.with_passcode(&candidate, &salt).map(|k| k.open(&record.sealed, &record.id).ok())
             })
-            .await?;
+            .await?
+            .map_err(unsealable)?;
         let event =
             |action| AuditEvent::new(action, Actor::Anonymous).subject(id.to_string()).from_address(source.ip.clone());
         let Some(bytes) = opened else {
