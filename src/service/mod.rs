@@ -12,6 +12,7 @@ pub mod mail;
 pub mod password;
 pub mod questions;
 pub mod recovery;
+pub mod secrets;
 pub mod sessions;
 pub mod staff;
 pub mod support;
