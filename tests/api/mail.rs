@@ -93,6 +93,8 @@ async fn the_password_changed_notice_arrives_over_smtp_with_text_and_html_parts(
     assert!(text.contains("If you did not make this change"));
     let html = message.body_html(0).unwrap();
     assert!(html.contains("data-testid=\"sign-in-link\"") && html.contains("portal.test"));
+    // The relay may have the message a moment before the worker records it as sent.
+    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].status == "sent" }).await;
     let listed = app.portal.list_mail(10).await.unwrap();
     assert_eq!((listed[0].status.as_str(), listed[0].encryption.as_deref()), ("sent", Some("plain")));
 }
