@@ -29,7 +29,7 @@ const TEXT = {
   ...SHARED_TEXT,
   keySaved: 'Your encryption key was saved. Sensitive email to you will be encrypted with it.',
   keyRemoved: 'Your encryption key was removed.',
-  keyForOtherAddress: 'The key was not saved: the key is for ',
+  keyForOtherAddress: 'The key was not saved: the key is not for ',
   labelNew: 'Public key or certificate',
   labelReplace: 'Replace with another public key or certificate',
   labelRemove: 'Enter existing password to remove the key',

@@ -6,12 +6,19 @@ use tracing_subscriber::EnvFilter;
 use crate::config::LogSettings;
 
 pub fn init(settings: &LogSettings) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(&settings.level)));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let result = if settings.format == "json" { builder.json().try_init() } else { builder.try_init() };
     if result.is_err() {
         // Already initialised (tests build several applications in one process).
     }
+}
+
+/// The configured level, with the OpenPGP library held to warnings and errors: below that it
+/// describes the packets of every key it parses, which is noise at best. A level that names
+/// `pgp` itself is taken as it is.
+fn directives(level: &str) -> String {
+    if level.split(',').any(|d| d.trim().starts_with("pgp")) { level.to_string() } else { format!("{level},pgp=warn") }
 }
 
 /// An error and its causes on one line, `outer: inner: innermost`, for logs and the CLI.
@@ -24,4 +31,16 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openpgp_library_logs_warnings_only_unless_the_level_names_it() {
+        assert_eq!(directives("info"), "info,pgp=warn");
+        assert_eq!(directives("debug,portcullis=trace"), "debug,portcullis=trace,pgp=warn");
+        assert_eq!(directives("info,pgp=debug"), "info,pgp=debug");
+    }
 }

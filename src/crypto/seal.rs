@@ -30,6 +30,8 @@ pub enum SealError {
     Open,
     #[error("the sealing key could not be derived")]
     Derive,
+    #[error("the data could not be sealed")]
+    Seal,
 }
 
 impl MasterKey {
@@ -142,17 +144,16 @@ impl SealingKey {
     }
 
     /// Encrypts `plaintext`, bound to `context` (which must be given again to open it).
-    /// Returns base64 of nonce ‖ ciphertext.
-    pub fn seal(&self, plaintext: &[u8], context: &str) -> String {
+    /// Returns base64 of nonce ‖ ciphertext. A failure is an error, never an empty value.
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> Result<String, SealError> {
         let mut nonce = [0u8; 24];
         fill_random(&mut nonce);
         let cipher = XChaCha20Poly1305::new(self.0.expose().into());
         let payload = Payload { msg: plaintext, aad: context.as_bytes() };
-        // Encryption with a valid key and nonce cannot fail for inputs of this size.
-        let ciphertext = cipher.encrypt(&XNonce::from(nonce), payload).unwrap_or_default();
+        let ciphertext = cipher.encrypt(&XNonce::from(nonce), payload).map_err(|_| SealError::Seal)?;
         let mut out = nonce.to_vec();
         out.extend(ciphertext);
-        STANDARD.encode(out)
+        Ok(STANDARD.encode(out))
     }
 
     pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, SealError> {
@@ -175,7 +176,7 @@ mod tests {
     fn sealed_data_opens_only_with_the_same_key_and_context() {
         let master = MasterKey::generate();
         let key = master.derive("outbox");
-        let sealed = key.seal(b"CANARY-secret", "message-1");
+        let sealed = key.seal(b"CANARY-secret", "message-1").unwrap();
         assert!(!sealed.contains("CANARY"));
         assert_eq!(key.open(&sealed, "message-1").unwrap(), b"CANARY-secret");
         assert_eq!(key.open(&sealed, "message-2"), Err(SealError::Open));
@@ -187,7 +188,7 @@ mod tests {
     fn a_passcode_is_needed_as_well_as_the_server_key() {
         let key = MasterKey::generate().derive("pickup");
         let salt = [7u8; 16];
-        let sealed = key.with_passcode("K7QM-4XPD", &salt).unwrap().seal(b"secret", "pickup-1");
+        let sealed = key.with_passcode("K7QM-4XPD", &salt).unwrap().seal(b"secret", "pickup-1").unwrap();
         assert!(key.with_passcode("K7QM-4XPD", &salt).unwrap().open(&sealed, "pickup-1").is_ok());
         assert!(key.with_passcode("K7QM-4XPE", &salt).unwrap().open(&sealed, "pickup-1").is_err());
         assert!(key.open(&sealed, "pickup-1").is_err());
@@ -197,8 +198,9 @@ mod tests {
     fn the_master_key_round_trips_through_hex() {
         let master = MasterKey::generate();
         let again = MasterKey::from_hex(&master.to_hex()).unwrap();
-        assert_eq!(again.derive("x").seal(b"a", "c").len(), master.derive("x").seal(b"a", "c").len());
-        assert!(again.derive("x").open(&master.derive("x").seal(b"a", "c"), "c").is_ok());
+        let sealed = master.derive("x").seal(b"a", "c").unwrap();
+        assert_eq!(again.derive("x").seal(b"a", "c").unwrap().len(), sealed.len());
+        assert!(again.derive("x").open(&sealed, "c").is_ok());
         assert!(MasterKey::from_hex("00").is_none());
         assert_eq!(format!("{master:?}"), "MasterKey([redacted])");
     }

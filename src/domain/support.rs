@@ -22,6 +22,8 @@ pub enum Refusal {
     RateLimited,
     WrongPassword,
     Locked,
+    /// The primary login's key passed its checks but could not encrypt: nothing was sent.
+    KeyCannotEncrypt,
 }
 
 impl Refusal {
@@ -39,6 +41,7 @@ impl Refusal {
             Self::RateLimited => "rate_limited",
             Self::WrongPassword => "wrong_password",
             Self::Locked => "staff_locked",
+            Self::KeyCannotEncrypt => "key_cannot_encrypt",
         }
     }
 
@@ -72,6 +75,9 @@ impl Refusal {
             }
             Self::WrongPassword => "Your password is not correct.".into(),
             Self::Locked => "Your staff sign-in is locked for a while after failed attempts; try again later.".into(),
+            Self::KeyCannotEncrypt => "The temporary password was not sent: the primary login's encryption key \
+                                       cannot encrypt. Ask the customer to replace or remove the key."
+                .into(),
         }
     }
 }

@@ -49,15 +49,18 @@ pub struct KeyInfo {
     pub emails: Vec<String>,
 }
 
-/// Why a key cannot be used. Each message tells the user what to fix.
+/// Why a key cannot be used. Each message is fixed and tells the user what to fix; what the
+/// libraries said goes to the log at debug level, never to the page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
     #[error("this is not an ASCII-armoured OpenPGP public key or a PEM S/MIME certificate")]
     UnknownFormat,
-    #[error("the key could not be read: {0}")]
-    Unreadable(String),
-    #[error("upload one key at a time")]
+    #[error("this is not a usable key: it is damaged, incomplete or of a kind the portal cannot read")]
+    Unreadable,
+    #[error("more than one key was given; upload one key at a time")]
     SeveralKeys,
+    #[error("there is text after the key's END line; upload the key alone")]
+    TrailingText,
     #[error("this is a private key; upload only the public key (never share the private one)")]
     PrivateKey,
     #[error("the key cannot be used for encryption")]
@@ -68,11 +71,28 @@ pub enum KeyError {
     NotYetValid,
     #[error("the key has been revoked")]
     Revoked,
-    #[error("the key is for {found}, not for {wanted}")]
-    WrongAddress { found: String, wanted: String },
-    #[error("encryption failed: {0}")]
-    Encrypt(String),
+    #[error("the key is not for {wanted}, the login's address")]
+    WrongAddress { wanted: String },
+    #[error("encrypting to the key failed")]
+    Encrypt,
 }
+
+/// An unreadable key; `detail` (the library's words) is only logged.
+pub(super) fn unreadable(detail: impl std::fmt::Display) -> KeyError {
+    tracing::debug!(%detail, "key material not readable");
+    KeyError::Unreadable
+}
+
+/// Encryption to a key failed; `detail` (the library's words) is only logged.
+pub(super) fn encrypt_failed(detail: impl std::fmt::Display) -> KeyError {
+    tracing::debug!(%detail, "encryption to a recipient key failed");
+    KeyError::Encrypt
+}
+
+const PGP_BEGIN: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
+const PGP_END: &str = "-----END PGP PUBLIC KEY BLOCK-----";
+const PEM_BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+const PEM_END: &str = "-----END CERTIFICATE-----";
 
 /// Checks uploaded key material for the login whose address is `email`.
 pub fn check(material: &str, email: &str, now: OffsetDateTime) -> Result<KeyInfo, KeyError> {
@@ -80,19 +100,35 @@ pub fn check(material: &str, email: &str, now: OffsetDateTime) -> Result<KeyInfo
     if trimmed.contains("PRIVATE KEY") {
         return Err(KeyError::PrivateKey);
     }
-    let info = if trimmed.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----") {
-        openpgp::inspect(trimmed, now)?
-    } else if trimmed.starts_with("-----BEGIN CERTIFICATE-----") {
-        smime::inspect(trimmed, now)?
-    } else {
-        return Err(KeyError::UnknownFormat);
+    let info = match kind_of(trimmed)? {
+        KeyKind::OpenPgp => openpgp::inspect(trimmed, now)?,
+        KeyKind::Smime => smime::inspect(trimmed, now)?,
     };
     let wanted = email.to_lowercase();
     if !info.emails.iter().any(|e| e.to_lowercase() == wanted) {
-        let found = if info.emails.is_empty() { "no email address".to_string() } else { info.emails.join(", ") };
-        return Err(KeyError::WrongAddress { found, wanted });
+        tracing::debug!(found = ?info.emails, "the key is for other addresses");
+        return Err(KeyError::WrongAddress { wanted });
     }
     Ok(info)
+}
+
+/// Which kind of key `trimmed` is, when it is exactly one armoured block or one PEM
+/// certificate: anything after its END line is refused, so nothing rides along unseen.
+fn kind_of(trimmed: &str) -> Result<KeyKind, KeyError> {
+    let (kind, end) = if trimmed.starts_with(PGP_BEGIN) {
+        (KeyKind::OpenPgp, PGP_END)
+    } else if trimmed.starts_with(PEM_BEGIN) {
+        (KeyKind::Smime, PEM_END)
+    } else {
+        return Err(KeyError::UnknownFormat);
+    };
+    let Some(at) = trimmed.find(end) else { return Err(unreadable("no END line")) };
+    let rest = trimmed[at + end.len()..].trim();
+    match rest {
+        "" => Ok(kind),
+        _ if rest.contains("-----BEGIN") => Err(KeyError::SeveralKeys),
+        _ => Err(KeyError::TrailingText),
+    }
 }
 
 /// The encrypted form of a MIME entity, ready to be wrapped in a message.
@@ -121,11 +157,15 @@ pub fn encrypt(
     now: OffsetDateTime,
     smime_gcm: bool,
 ) -> Result<Encrypted, KeyError> {
+    let trimmed = material.trim();
+    if kind_of(trimmed)? != kind {
+        return Err(KeyError::Unreadable);
+    }
     match kind {
-        KeyKind::OpenPgp => Ok(Encrypted::OpenPgp { armored: openpgp::encrypt(material, entity, now)? }),
+        KeyKind::OpenPgp => Ok(Encrypted::OpenPgp { armored: openpgp::encrypt(trimmed, entity, now)? }),
         KeyKind::Smime => {
-            smime::inspect(material, now)?;
-            let (der, smime_type) = smime::encrypt(material, entity, smime_gcm)?;
+            smime::inspect(trimmed, now)?;
+            let (der, smime_type) = smime::encrypt(trimmed, entity, smime_gcm)?;
             Ok(Encrypted::Smime { der, smime_type })
         }
     }

@@ -12,12 +12,11 @@ use openssl::symm::Cipher;
 use openssl::x509::{X509, X509ExtendedKeyUsage, X509KeyUsage};
 use time::OffsetDateTime;
 
-use super::keys::{CLOCK_SKEW, KeyError, KeyInfo, KeyKind};
+use super::keys::{CLOCK_SKEW, KeyError, KeyInfo, KeyKind, encrypt_failed, unreadable};
 
 pub fn inspect(pem: &str, now: OffsetDateTime) -> Result<KeyInfo, KeyError> {
     let certificate = parse_one(pem)?;
-    let asn1 =
-        |at: OffsetDateTime| Asn1Time::from_unix(at.unix_timestamp()).map_err(|e| KeyError::Unreadable(e.to_string()));
+    let asn1 = |at: OffsetDateTime| Asn1Time::from_unix(at.unix_timestamp()).map_err(unreadable);
     let now_asn1 = asn1(now)?;
     if certificate.not_before() > asn1(now + CLOCK_SKEW)? {
         return Err(KeyError::NotYetValid);
@@ -26,19 +25,21 @@ pub fn inspect(pem: &str, now: OffsetDateTime) -> Result<KeyInfo, KeyError> {
         return Err(KeyError::Expired);
     }
     check_usage(&certificate)?;
-    let digest = certificate.digest(MessageDigest::sha256()).map_err(|e| KeyError::Unreadable(e.to_string()))?;
-    let expires_at = not_after_unix(&certificate).and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok());
+    let digest = certificate.digest(MessageDigest::sha256()).map_err(unreadable)?;
+    let expires_at = not_after_unix(&certificate)
+        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+        .ok_or_else(|| unreadable("its expiry date is out of range"))?;
     Ok(KeyInfo {
         kind: KeyKind::Smime,
         fingerprint: hex::encode_upper(digest),
-        expires_at,
+        expires_at: Some(expires_at),
         emails: emails(&certificate),
     })
 }
 
 /// Encrypts `entity`; returns the DER and its `smime-type`.
 pub fn encrypt(pem: &str, entity: &[u8], gcm: bool) -> Result<(Vec<u8>, &'static str), KeyError> {
-    let fail = |e: openssl::error::ErrorStack| KeyError::Encrypt(e.to_string());
+    let fail = encrypt_failed;
     let certificate = parse_one(pem)?;
     let mut recipients = Stack::new().map_err(fail)?;
     recipients.push(certificate).map_err(fail)?;
@@ -49,9 +50,9 @@ pub fn encrypt(pem: &str, entity: &[u8], gcm: bool) -> Result<(Vec<u8>, &'static
 }
 
 fn parse_one(pem: &str) -> Result<X509, KeyError> {
-    let certificates = X509::stack_from_pem(pem.as_bytes()).map_err(|e| KeyError::Unreadable(e.to_string()))?;
+    let certificates = X509::stack_from_pem(pem.as_bytes()).map_err(unreadable)?;
     match certificates.len() {
-        0 => Err(KeyError::Unreadable("no certificate found".into())),
+        0 => Err(unreadable("no certificate found")),
         1 => certificates.into_iter().next().ok_or(KeyError::UnknownFormat),
         _ => Err(KeyError::SeveralKeys),
     }
@@ -60,7 +61,7 @@ fn parse_one(pem: &str) -> Result<X509, KeyError> {
 /// Key usage must allow key transport (RSA) or agreement (EC) when present; extended key
 /// usage must allow email protection when present.
 fn check_usage(certificate: &X509) -> Result<(), KeyError> {
-    let key = certificate.public_key().map_err(|e| KeyError::Unreadable(e.to_string()))?;
+    let key = certificate.public_key().map_err(unreadable)?;
     let needed = match key.id() {
         Id::RSA => X509KeyUsage::KEY_ENCIPHERMENT,
         Id::EC => X509KeyUsage::KEY_AGREEMENT,

@@ -93,7 +93,7 @@ impl Portal {
             .subject(requester.name.to_string())
             .from_address(source.ip.clone());
         let notice = self.case_notice(requester, &case.title, case.number, CaseStatus::Open, "opened", None);
-        let mail = self.new_mail(requester, &OutboundMessage::CaseUpdate(notice));
+        let mail = self.new_mail(requester, &OutboundMessage::CaseUpdate(notice))?;
         self.store.create_case(case, Some(&mail), &event, self.clock.now()).await?;
         self.wake_mail_worker();
         Ok(case.number)
@@ -224,7 +224,7 @@ impl Portal {
         let Some(opener_id) = &case.opened_by_login_id else { return Ok(None) };
         let Some(opener) = self.store.login_by_id(opener_id).await? else { return Ok(None) };
         let notice = self.case_notice(&opener, &case.title, case.number, status, event, comment);
-        Ok(Some(self.new_mail(&opener, &OutboundMessage::CaseUpdate(notice))))
+        Ok(Some(self.new_mail(&opener, &OutboundMessage::CaseUpdate(notice))?))
     }
 
     fn case_notice(

@@ -57,6 +57,11 @@ impl From<IssueError> for AdminError {
                 "Too many temporary passwords were sent for this account in the last hour. Try again later.".into(),
             ),
             IssueError::Changed => Self::Refused("Something changed meanwhile; try again.".into()),
+            IssueError::Encryption => Self::Refused(
+                "The temporary password was not sent: the login's encryption key cannot encrypt. \
+                 Replace or remove the key, then try again."
+                    .into(),
+            ),
             IssueError::Store(e) => Self::Store(e),
         }
     }
@@ -78,7 +83,7 @@ pub struct SecondaryForm<'a> {
 
 impl SecondaryForm<'_> {
     fn parse(&self) -> Result<(EmailAddress, Option<PhoneNumber>), AdminError> {
-        let email = EmailAddress::parse(self.email).map_err(|e| AdminError::Invalid(e.to_string()))?;
+        let email = EmailAddress::parse(self.email).map_err(|e| AdminError::Invalid(format!("Email address: {e}.")))?;
         let phone = match self.phone.trim() {
             "" => None,
             typed => Some(PhoneNumber::parse(typed).map_err(|e| AdminError::Invalid(e.to_string()))?),
@@ -206,7 +211,7 @@ impl Portal {
         form: &SecondaryForm<'_>,
         source: &RequestSource,
     ) -> Result<LoginRecord, AdminError> {
-        let name = LoginName::parse_secondary(name).map_err(|e| AdminError::Invalid(e.to_string()))?;
+        let name = LoginName::parse_secondary(name).map_err(|e| AdminError::Invalid(format!("Login name: {e}.")))?;
         let (email, phone) = form.parse()?;
         self.confirm_administrator(admin, password, "create_login", source).await?;
         let details = LoginDetails { name, email, phone, authorized_contact: form.authorized_contact, password: None };
@@ -238,7 +243,7 @@ impl Portal {
             authorized_contact: form.authorized_contact,
             // `target` still has the old address: that is where the notice goes.
             // Addressed to the old mailbox and never encrypted to a key uploaded later.
-            email_notice: email_changed.then(|| self.new_contact_mail(&target.email, &notice)),
+            email_notice: email_changed.then(|| self.new_contact_mail(&target.email, &notice)).transpose()?,
         };
         let event = self.admin_event(admin, AuditAction::LoginUpdated, target, source).details(json!({
             "email_changed": email_changed,

@@ -1,38 +1,17 @@
-//! Mail use cases: queueing typed messages (sealed at rest), secrets that may only travel
-//! encrypted (to the recipient's key, else by secure pickup), recipients' encryption keys,
-//! and the operator's view of the queue.
+//! Mail use cases: queueing typed messages (sealed at rest), recipients' encryption keys, and
+//! the operator's view of the queue. Secrets that may only travel encrypted are in `secrets`.
 
 use serde_json::json;
+
+pub use super::secrets::{PickupError, SecretDelivery, SecretError};
 
 use super::{Portal, RequestSource, new_id};
 use crate::crypto::Overloaded;
 use crate::crypto::seal::SealError;
-use crate::crypto::token::fill_random;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName, Password};
 use crate::mail::keys::{self, KeyError, KeyInfo};
-use crate::mail::message::{OutboundMessage, SecurePickup, TestMessage};
-use crate::store::{LoginRecord, NewMail, NewSecureMessage, OutboxRecord, SecretParcel, StoreError, StoredKey};
-
-/// How a secret was sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SecretDelivery {
-    /// Encrypted to the recipient's key.
-    Encrypted,
-    /// Sealed on the server; the recipient needs this passcode, to be given by voice.
-    Pickup { passcode: String },
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum PickupError {
-    #[error("this secure message does not exist, has already been opened, or has expired")]
-    Gone,
-    #[error("the passcode is not correct")]
-    WrongPasscode { remaining: i64 },
-    #[error(transparent)]
-    Overloaded(#[from] Overloaded),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
+use crate::mail::message::{OutboundMessage, TestMessage};
+use crate::store::{LoginRecord, NewMail, OutboxRecord, StoreError, StoredKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyChangeError {
@@ -62,28 +41,25 @@ pub enum MailError {
     Store(#[from] StoreError),
 }
 
-/// Readable passcode characters: no 0/O, 1/I/L.
-const PASSCODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-
 impl Portal {
     /// An outbox row for `message` to `login`'s address, its payload sealed.
-    pub fn new_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> NewMail {
-        NewMail { login_id: Some(login.id.clone()), ..self.new_contact_mail(&login.email, message) }
+    pub fn new_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> Result<NewMail, StoreError> {
+        Ok(NewMail { login_id: Some(login.id.clone()), ..self.new_contact_mail(&login.email, message)? })
     }
 
     /// An outbox row for an address that is not (or no longer) a login's: never encrypted,
     /// so it must hold nothing secret.
-    pub fn new_contact_mail(&self, recipient: &str, message: &OutboundMessage) -> NewMail {
+    pub fn new_contact_mail(&self, recipient: &str, message: &OutboundMessage) -> Result<NewMail, StoreError> {
         let id = new_id();
-        let payload = self.outbox_key.seal(&serde_json::to_vec(message).unwrap_or_default(), &id);
-        NewMail {
+        let payload = self.outbox_key.seal(&serialise(message)?, &id).map_err(unsealable)?;
+        Ok(NewMail {
             id,
             kind: message.kind().to_string(),
             login_id: None,
             recipient: recipient.to_string(),
             payload,
             throttle_per_hour: self.mail.throttle_per_hour,
-        }
+        })
     }
 
     pub fn open_mail(&self, record: &OutboxRecord) -> Result<OutboundMessage, MailError> {
@@ -98,7 +74,7 @@ impl Portal {
 
     /// Queues a message on its own; false when the throttle dropped it.
     pub async fn queue_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> Result<bool, StoreError> {
-        let queued = self.store.enqueue_mail(&self.new_mail(login, message), None, self.clock.now()).await?;
+        let queued = self.store.enqueue_mail(&self.new_mail(login, message)?, None, self.clock.now()).await?;
         self.wake_mail_worker();
         Ok(queued)
     }
@@ -108,113 +84,6 @@ impl Portal {
         let login = self.store.login_by_name(name).await?.ok_or(MailError::UnknownLogin)?;
         let message = OutboundMessage::Test(TestMessage { version: 1, login_name: login.name.to_string() });
         Ok(self.queue_mail(&login, &message).await?)
-    }
-
-    /// Sends a message that may only travel encrypted: to the login's key when one is on file
-    /// and usable, otherwise sealed for secure pickup with a passcode returned to the issuer.
-    pub async fn send_secret(
-        &self,
-        login: &LoginRecord,
-        message: &OutboundMessage,
-        issuer: &Actor,
-    ) -> Result<SecretDelivery, StoreError> {
-        let now = self.clock.now();
-        let (parcel, delivery) = self.seal_secret(login, message).await?;
-        match parcel {
-            SecretParcel::Mail(mail) => {
-                self.store.enqueue_mail(&mail, None, now).await?;
-            }
-            SecretParcel::Pickup { message: sealed, notice } => {
-                let event = AuditEvent::new(AuditAction::SecureMessageIssued, issuer.clone())
-                    .subject(login.name.to_string())
-                    .details(json!({ "pickup": sealed.id, "kind": message.kind(), "expires_at": sealed.expires_at.unix_timestamp() }));
-                self.store.create_secure_message(&sealed, &notice, &event, now).await?;
-            }
-        }
-        self.wake_mail_worker();
-        Ok(delivery)
-    }
-
-    /// Prepares a must-encrypt message for storing: an outbox row when the login has a usable
-    /// key (the worker encrypts it), else a sealed pickup message and its notice, with the
-    /// passcode for the issuer. Nothing is written here.
-    pub async fn seal_secret(
-        &self,
-        login: &LoginRecord,
-        message: &OutboundMessage,
-    ) -> Result<(SecretParcel, SecretDelivery), StoreError> {
-        let now = self.clock.now();
-        let key = self.store.recipient_key(&login.id).await?;
-        if key.as_ref().is_some_and(|k| keys::check(&k.material, &login.email, now).is_ok()) {
-            return Ok((SecretParcel::Mail(self.new_mail(login, message)), SecretDelivery::Encrypted));
-        }
-        let passcode = new_passcode();
-        let mut salt = [0u8; 16];
-        fill_random(&mut salt);
-        let id = new_id();
-        let sealed_key = self
-            .pickup_key
-            .with_passcode(&normalize_passcode(&passcode), &salt)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let sealed = sealed_key.seal(&serde_json::to_vec(message).unwrap_or_default(), &id);
-        let expires_at = now + self.mail.pickup_lifetime;
-        let record = NewSecureMessage {
-            id: id.clone(),
-            login_id: login.id.clone(),
-            sealed,
-            salt: hex::encode(salt),
-            expires_at,
-        };
-        let notice = OutboundMessage::SecurePickup(SecurePickup {
-            version: 1,
-            login_name: login.name.to_string(),
-            pickup_id: id,
-            expires_at: expires_at.unix_timestamp(),
-        });
-        let parcel = SecretParcel::Pickup { message: record, notice: self.new_mail(login, &notice) };
-        Ok((parcel, SecretDelivery::Pickup { passcode }))
-    }
-
-    /// Opens a secure-pickup message once; wrong passcodes count, and the last one destroys it.
-    pub async fn open_secure_message(
-        &self,
-        id: &str,
-        passcode: &str,
-        source: &RequestSource,
-    ) -> Result<OutboundMessage, PickupError> {
-        let now = self.clock.now();
-        let record = self.store.secure_message(id).await?.filter(|r| r.expires_at > now).ok_or(PickupError::Gone)?;
-        let salt = hex::decode(&record.salt).map_err(|_| PickupError::Gone)?;
-        let candidate = normalize_passcode(passcode);
-        let key = self.pickup_key.clone();
-        // Stretching the passcode is Argon2 work: it goes through the bounded pool.
-        let opened = self
-            .hasher
-            .run_job(move || {
-                key.with_passcode(&candidate, &salt).ok().and_then(|k| k.open(&record.sealed, &record.id).ok())
-            })
-            .await?;
-        let event =
-            |action| AuditEvent::new(action, Actor::Anonymous).subject(id.to_string()).from_address(source.ip.clone());
-        match opened {
-            Some(bytes) => {
-                if !self.store.consume_secure_message(id, &event(AuditAction::SecureMessageOpened), now).await? {
-                    return Err(PickupError::Gone);
-                }
-                serde_json::from_slice(&bytes).map_err(|_| PickupError::Gone)
-            }
-            None => {
-                let max = self.mail.pickup_max_attempts;
-                let attempts = self
-                    .store
-                    .count_pickup_failure(id, max, &event(AuditAction::SecureMessageWrongPasscode), now)
-                    .await?;
-                match max - attempts {
-                    remaining if remaining > 0 => Err(PickupError::WrongPasscode { remaining }),
-                    _ => Err(PickupError::Gone),
-                }
-            }
-        }
     }
 
     /// The secondary logins whose keys `admin` (a primary login) manages, each with its key.
@@ -329,30 +198,10 @@ impl Portal {
     }
 }
 
-/// Ten characters from an alphabet that reads unambiguously aloud, as `ABCDE-FGHJK`.
-fn new_passcode() -> String {
-    let mut random = [0u8; 10];
-    fill_random(&mut random);
-    let chars: String =
-        random.iter().map(|b| char::from(PASSCODE_ALPHABET[usize::from(*b) % PASSCODE_ALPHABET.len()])).collect();
-    format!("{}-{}", &chars[..5], &chars[5..])
+pub(super) fn serialise(message: &OutboundMessage) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(message).map_err(|e| StoreError::Unsealable(e.to_string()))
 }
 
-/// What people type: any case, with or without spaces and dashes.
-fn normalize_passcode(typed: &str) -> String {
-    typed.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passcodes_are_readable_and_typed_loosely() {
-        let passcode = new_passcode();
-        assert_eq!(passcode.len(), 11);
-        assert!(passcode.chars().all(|c| c == '-' || PASSCODE_ALPHABET.contains(&(c as u8))));
-        assert_eq!(normalize_passcode(" abcde fghjk "), "ABCDEFGHJK");
-        assert_eq!(normalize_passcode(&passcode.to_lowercase()), normalize_passcode(&passcode));
-    }
+pub(super) fn unsealable(error: SealError) -> StoreError {
+    StoreError::Unsealable(error.to_string())
 }

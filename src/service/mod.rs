@@ -12,6 +12,7 @@ pub mod mail;
 pub mod password;
 pub mod questions;
 pub mod recovery;
+pub mod secrets;
 pub mod sessions;
 pub mod staff;
 pub mod support;
@@ -59,6 +60,8 @@ pub struct MailPolicy {
     pub give_up_after: Duration,
     pub pickup_lifetime: Duration,
     pub pickup_max_attempts: i64,
+    /// S/MIME with AES-256-GCM (else AES-256-CBC), as the mail worker will encrypt.
+    pub smime_gcm: bool,
 }
 
 impl MailPolicy {
@@ -169,6 +172,7 @@ impl Portal {
                 give_up_after: Duration::hours(settings.mail.give_up_after_hours),
                 pickup_lifetime: Duration::hours(settings.pickup.lifetime_hours),
                 pickup_max_attempts: settings.pickup.max_attempts,
+                smime_gcm: settings.mail.smime_cipher == "aes-256-gcm",
             },
             recovery: Arc::new(RecoveryPolicy {
                 catalogue: settings.recovery.questions.clone(),

@@ -185,7 +185,7 @@ impl Portal {
             new_hash: self.hasher.hash(new).await?,
             keep_history: self.policy.history_depth.saturating_sub(1),
         };
-        let mail = self.new_mail(login, &notice);
+        let mail = self.new_mail(login, &notice)?;
         match self.store.replace_password(&change, event, Some(&mail), now).await? {
             true => {
                 self.wake_mail_worker();

@@ -112,7 +112,7 @@ impl Portal {
             .subject(login.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "ticket": ticket.id, "questions_set": !answers.is_empty() }));
-        self.store.create_recovery_ticket(&ticket, &self.new_mail(login, &message), &event, now).await?;
+        self.store.create_recovery_ticket(&ticket, &self.new_mail(login, &message)?, &event, now).await?;
         self.wake_mail_worker();
         Ok(())
     }
@@ -244,7 +244,7 @@ impl Portal {
             .subject(login.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "ticket": ticket.id, "sessions_ended": "all" }));
-        let mail = self.new_mail(&login, &notice);
+        let mail = self.new_mail(&login, &notice).map_err(RecoveryError::from)?;
         if !self.store.complete_recovery(&ticket.id, &change, &event, &mail, now).await.map_err(RecoveryError::from)? {
             return Err(RecoveryError::InvalidLink.into());
         }

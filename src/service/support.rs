@@ -276,6 +276,7 @@ impl Portal {
             Ok(delivery) => Ok(delivery),
             Err(IssueError::RateLimited) => Err(SupportError::Refused(Refusal::RateLimited)),
             Err(IssueError::Changed) => Err(CaseError::Conflict.into()),
+            Err(IssueError::Encryption) => Err(SupportError::Refused(Refusal::KeyCannotEncrypt)),
             Err(IssueError::Store(e)) => Err(e.into()),
         }
     }

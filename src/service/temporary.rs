@@ -5,7 +5,7 @@
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
-use super::mail::SecretDelivery;
+use super::mail::{SecretDelivery, SecretError};
 use super::password::{ChangeError, ChangeProblem};
 use super::sessions::ActiveSession;
 use super::{Portal, RequestSource, new_id};
@@ -51,8 +51,20 @@ pub enum IssueError {
     /// The login was disabled, or the case moved on, meanwhile: nothing was issued.
     #[error("the login or the case changed meanwhile")]
     Changed,
+    /// The login's key passed its checks but could not encrypt: nothing was issued.
+    #[error("the login's encryption key cannot encrypt the temporary password")]
+    Encryption,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<SecretError> for IssueError {
+    fn from(error: SecretError) -> Self {
+        match error {
+            SecretError::Encryption(_) => Self::Encryption,
+            SecretError::Store(e) => Self::Store(e),
+        }
+    }
 }
 
 /// The sign-in outcome of a password that matched a temporary one.
@@ -183,7 +195,7 @@ impl Portal {
                 case_number,
                 issued_at: self.clock.now().unix_timestamp(),
             });
-            notices.push(self.new_contact_mail(&contact.email, &message));
+            notices.push(self.new_contact_mail(&contact.email, &message)?);
         }
         Ok(notices)
     }

@@ -4,6 +4,7 @@
 
 mod cases;
 mod chain;
+mod migrate;
 mod people;
 mod postgres;
 mod records;
@@ -46,6 +47,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database migration failed")]
     Migration(#[source] sqlx::migrate::MigrateError),
+    /// A value could not be serialised or sealed for storing; nothing was written.
+    #[error("a value could not be prepared for storing: {0}")]
+    Unsealable(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -167,14 +171,23 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     async fn secure_message(&self, id: &str) -> StoreResult<Option<SecureMessageRecord>>;
-    /// Counts a wrong passcode; at `max_attempts` the message is destroyed. Returns the count.
-    async fn count_pickup_failure(
+    /// Takes one passcode attempt before the passcode is checked, so that parallel guesses
+    /// cannot exceed `max_attempts`. Returns the attempts taken so far, this one included;
+    /// None when the message is gone, has expired or has no attempt left.
+    async fn reserve_pickup_attempt(
         &self,
         id: &str,
         max_attempts: i64,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<i64>>;
+    /// Records a wrong passcode; with `destroy` (its last attempt) the message is destroyed too.
+    async fn record_pickup_failure(
+        &self,
+        id: &str,
+        destroy: bool,
         audit: &AuditEvent,
         now: OffsetDateTime,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<()>;
     /// Destroys the message as it is opened; false when another request got there first.
     async fn consume_secure_message(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
     async fn delete_expired_secure_messages(&self, now: OffsetDateTime) -> StoreResult<u64>;

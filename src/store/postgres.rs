@@ -7,6 +7,7 @@ use std::time::Duration as StdDuration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::chain::AuditChain;
+use super::migrate::migrate_checked;
 use super::sql::sql_store;
 use super::sql_audit::sql_audit;
 use super::sql_cases::sql_cases;
@@ -33,7 +34,7 @@ impl PostgresStore {
             .connect(url)
             .await
             .map_err(unavailable)?;
-        sqlx::migrate!("migrations/postgres").run(&pool).await.map_err(StoreError::Migration)?;
+        migrate_checked!(&pool, "migrations/postgres")?;
         Ok(Self { pool, chain: Arc::new(chain) })
     }
 }

@@ -584,14 +584,12 @@ macro_rules! sql_store {
                 self.pickup_get(id).await
             }
 
-            async fn count_pickup_failure(
-                &self,
-                id: &str,
-                max_attempts: i64,
-                audit: &AuditEvent,
-                now: OffsetDateTime,
-            ) -> StoreResult<i64> {
-                self.pickup_failure(id, max_attempts, audit, now).await
+            async fn reserve_pickup_attempt(&self, id: &str, max_attempts: i64, now: OffsetDateTime) -> StoreResult<Option<i64>> {
+                self.pickup_reserve_attempt(id, max_attempts, now).await
+            }
+
+            async fn record_pickup_failure(&self, id: &str, destroy: bool, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+                self.pickup_failure(id, destroy, audit, now).await
             }
 
             async fn consume_secure_message(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {

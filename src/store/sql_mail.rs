@@ -244,16 +244,23 @@ macro_rules! sql_mail {
                 }))
             }
 
-            async fn pickup_failure(&self, id: &str, max_attempts: i64, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<i64> {
+            async fn pickup_reserve_attempt(&self, id: &str, max_attempts: i64, now: OffsetDateTime) -> StoreResult<Option<i64>> {
+                let row = sqlx::query(
+                    "UPDATE secure_messages SET attempts = attempts + 1 \
+                     WHERE id = $1 AND attempts < $2 AND expires_at > $3 RETURNING attempts",
+                )
+                .bind(id)
+                .bind(max_attempts)
+                .bind(now.unix_timestamp())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                row.map(|r| col(&r, "attempts")).transpose()
+            }
+
+            async fn pickup_failure(&self, id: &str, destroy: bool, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
                 let mut tx = self.write().await?;
-                let row = sqlx::query("UPDATE secure_messages SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(unavailable)?;
-                let Some(row) = row else { return Ok(max_attempts) };
-                let attempts: i64 = row.try_get("attempts").map_err(unavailable)?;
-                if attempts >= max_attempts {
+                if destroy {
                     sqlx::query("DELETE FROM secure_messages WHERE id = $1")
                         .bind(id)
                         .execute(&mut *tx)
@@ -261,8 +268,7 @@ macro_rules! sql_mail {
                         .map_err(unavailable)?;
                 }
                 append_audit_in(&mut tx, &[audit], now).await?;
-                commit(tx).await?;
-                Ok(attempts)
+                commit(tx).await
             }
 
             async fn pickup_consume(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {

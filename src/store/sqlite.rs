@@ -9,6 +9,7 @@ use std::time::Duration as StdDuration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::chain::AuditChain;
+use super::migrate::migrate_checked;
 use super::sql::sql_store;
 use super::sql_audit::sql_audit;
 use super::sql_cases::sql_cases;
@@ -43,7 +44,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await.map_err(StoreError::Migration)?;
+        migrate_checked!(&pool, "migrations/sqlite")?;
         Ok(Self { pool, chain: Arc::new(chain) })
     }
 }

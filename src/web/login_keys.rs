@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
+use super::logins::login_path;
 use super::pages::{KeyRow, Layout, LoginKeyPage, notice, render};
 use super::profile::{KeyForm, NoticeQuery, RemoveKeyForm, key_error_message, nav_user};
 use super::visitor::{SignedIn, Source};
@@ -39,7 +40,7 @@ pub async fn upload(
     let password = Password::new(form.password);
     match state.portal.set_encryption_key(&active.login, &target, &form.key_material, &password, &source).await {
         Ok(_) => {
-            Ok(Redirect::to(&format!("/logins/{}/encryption?notice=login-key-saved", target.name)).into_response())
+            Ok(Redirect::to(&format!("{}/encryption?notice=login-key-saved", login_path(&target.name))).into_response())
         }
         Err(error) => {
             page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![key_error_message(error)?]).await
@@ -59,7 +60,8 @@ pub async fn remove(
     let password = Password::new(form.password);
     match state.portal.remove_encryption_key(&active.login, &target, &password, &source).await {
         Ok(()) => {
-            Ok(Redirect::to(&format!("/logins/{}/encryption?notice=login-key-removed", target.name)).into_response())
+            Ok(Redirect::to(&format!("{}/encryption?notice=login-key-removed", login_path(&target.name)))
+                .into_response())
         }
         Err(error) => {
             page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![key_error_message(error)?]).await
@@ -101,7 +103,7 @@ async fn page(
         login_name: target.name.to_string(),
         email: target.email.clone(),
         key,
-        key_action: format!("/logins/{}/encryption", target.name),
+        key_action: format!("{}/encryption", login_path(&target.name)),
     };
     Ok(render(status, &page))
 }

@@ -4,6 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
 use super::csrf::{self, SESSION_PURPOSE};
@@ -14,12 +15,20 @@ use super::pages::{
 use super::profile::{NoticeQuery, nav_user};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
-use crate::domain::{ContactRole, Password};
+use crate::domain::{ContactRole, LoginName, Password};
 use crate::service::RequestSource;
 use crate::service::logins::{AdminError, ContactForm, SecondaryForm};
 use crate::service::mail::SecretDelivery;
 use crate::service::sessions::ActiveSession;
 use crate::store::LoginRecord;
+
+/// What a path segment may hold unencoded: RFC 3986's unreserved characters only.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// `/logins/{name}`, the name percent-encoded as one path segment, for redirects and links.
+pub(super) fn login_path(name: &LoginName) -> String {
+    format!("/logins/{}", utf8_percent_encode(name.as_str(), SEGMENT))
+}
 
 const ADMIN_ONLY: &str = "Only the account administrator — the primary login, named like ZZZ9999 — manages logins \
                           and contacts on record. Ask your administrator for changes.";
@@ -94,7 +103,7 @@ pub async fn create(
         .portal
         .admin_create_login(&active.login, &password, &form.login_name, &details, &source)
         .await
-        .map(|login| format!("/logins/{}?notice=login-created", login.name));
+        .map(|login| format!("{}?notice=login-created", login_path(&login.name)));
     match outcome(result)? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
         Outcome::Problem(message) => {
@@ -239,7 +248,7 @@ async fn finish(
     target: &LoginRecord,
     result: Result<&'static str, AdminError>,
 ) -> Result<Response, WebError> {
-    match outcome(result.map(|code| format!("/logins/{}?notice={code}", target.name)))? {
+    match outcome(result.map(|code| format!("{}?notice={code}", login_path(&target.name))))? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
         Outcome::Problem(message) => {
             edit_page(state, active, target, StatusCode::BAD_REQUEST, None, vec![message]).await
@@ -253,7 +262,7 @@ fn passcode_page(state: &AppState, active: &ActiveSession, target: &LoginRecord,
         layout: Layout::new(state, "Give this passcode by voice", Some(nav_user(active))),
         login_name: target.name.to_string(),
         passcode,
-        back_href: format!("/logins/{}", target.name),
+        back_href: login_path(&target.name),
     };
     render(StatusCode::OK, &page)
 }

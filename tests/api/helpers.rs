@@ -40,7 +40,7 @@ pub fn using_postgres() -> bool {
     std::env::var("TEST_DATABASE").is_ok_and(|v| v == "postgres")
 }
 
-async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
+pub async fn fresh_database_url(dir: &tempfile::TempDir) -> String {
     if !using_postgres() {
         return format!("sqlite://{}/portal.db", dir.path().display());
     }

@@ -1,8 +1,11 @@
 use std::time::Duration as StdDuration;
 
 use mail_parser::{MessageParser, MimeHeaders};
-use portcullis::domain::{Actor, LoginName};
-use portcullis::mail::message::{OutboundMessage, TemporaryPassword};
+use portcullis::domain::{EmailAddress, LoginName, Password};
+use portcullis::mail::message::OutboundMessage;
+use portcullis::service::RequestSource;
+use portcullis::service::accounts::LoginDetails;
+use portcullis::service::logins::AdminError;
 use portcullis::service::mail::SecretDelivery;
 use portcullis::store::LoginRecord;
 use reqwest::StatusCode;
@@ -10,6 +13,7 @@ use time::Duration;
 
 use crate::crypto_tools::{Gpg, SmimeIdentity};
 use crate::helpers::{INITIAL_PASSWORD, TestApp, spawn_app_with};
+use crate::people::temporary_in;
 use crate::smtp_sink::SmtpSink;
 
 const EMAIL: &str = "admin@acme.example";
@@ -41,13 +45,24 @@ pub fn pgp_payload(bytes: &[u8]) -> String {
     String::from_utf8(message.parts.last().unwrap().contents().to_vec()).unwrap()
 }
 
-pub fn temporary_password(login: &LoginRecord, password: &str) -> OutboundMessage {
-    OutboundMessage::TemporaryPassword(TemporaryPassword {
-        version: 1,
-        login_name: login.name.to_string(),
-        password: password.to_string(),
-        expires_at: 2_000_000_000,
-    })
+/// A secondary login of `primary`'s account with its own address and password.
+pub async fn add_secondary(app: &TestApp, primary: &str, name: &str, email: &str, password: &str) {
+    let details = LoginDetails {
+        name: LoginName::parse_secondary(name).unwrap(),
+        email: EmailAddress::parse(email).unwrap(),
+        phone: None,
+        authorized_contact: false,
+        password: Some(Password::new(password)),
+    };
+    app.portal.create_secondary_login(&LoginName::parse(primary).unwrap(), details).await.unwrap();
+}
+
+/// The account administrator resets a secondary login, as the Logins page does: a temporary
+/// password goes encrypted to the login's key, or by secure pickup.
+pub async fn reset_secondary(app: &TestApp, primary: &str, name: &str) -> Result<SecretDelivery, AdminError> {
+    let (admin, target) = (login(app, primary).await, login(app, name).await);
+    let password = Password::new(INITIAL_PASSWORD);
+    app.portal.admin_reset_login(&admin, &password, &target, &RequestSource::default()).await
 }
 
 pub async fn upload_key(app: &TestApp, client: &reqwest::Client, material: &str, password: &str) -> reqwest::Response {
@@ -78,8 +93,8 @@ async fn the_password_changed_notice_arrives_over_smtp_with_text_and_html_parts(
     assert!(text.contains("If you did not make this change"));
     let html = message.body_html(0).unwrap();
     assert!(html.contains("data-testid=\"sign-in-link\"") && html.contains("portal.test"));
-    // The relay has the message before the worker records the delivery.
-    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].status != "queued" }).await;
+    // The relay may have the message a moment before the worker records it as sent.
+    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].status == "sent" }).await;
     let listed = app.portal.list_mail(10).await.unwrap();
     assert_eq!((listed[0].status.as_str(), listed[0].encryption.as_deref()), ("sent", Some("plain")));
 }
@@ -222,38 +237,42 @@ async fn a_temporary_password_goes_only_encrypted_and_gpg_or_openssl_decrypts_it
     let app = app_with_relay(&relay).await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
     app.create_secondary(&primary, "jane.doe", "Jane#Pass1").await;
-    let gpg = Gpg::new(EMAIL);
+    add_secondary(&app, &primary, "joe.bloggs", "joe@acme.example", "Joe#Pass1").await;
+    let gpg = Gpg::new("joe@acme.example");
     let smime = SmimeIdentity::new("jane@acme.example");
-    let admin = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
-    upload_key(&app, &admin, &gpg.public_key(), INITIAL_PASSWORD).await;
+    let joe = app.signed_in_client("joe.bloggs", "Joe#Pass1").await;
+    upload_key(&app, &joe, &gpg.public_key(), "Joe#Pass1").await;
     let jane = app.signed_in_client("jane.doe", "Jane#Pass1").await;
     let uploaded = upload_key(&app, &jane, &smime.certificate(), "Jane#Pass1").await;
     assert_eq!(uploaded.status(), StatusCode::SEE_OTHER, "{}", uploaded.text().await.unwrap());
 
-    let (admin_login, jane_login) = (login(&app, &primary).await, login(&app, "jane.doe").await);
-    let to_admin = app
-        .portal
-        .send_secret(&admin_login, &temporary_password(&admin_login, "Tmp-OpenPGP-42"), &Actor::Operator)
-        .await;
-    let to_jane =
-        app.portal.send_secret(&jane_login, &temporary_password(&jane_login, "Tmp-SMIME-42"), &Actor::Operator).await;
-    assert_eq!((to_admin.unwrap(), to_jane.unwrap()), (SecretDelivery::Encrypted, SecretDelivery::Encrypted));
+    let to_joe = reset_secondary(&app, &primary, "joe.bloggs").await;
+    let to_jane = reset_secondary(&app, &primary, "jane.doe").await;
+    assert_eq!((to_joe.unwrap(), to_jane.unwrap()), (SecretDelivery::Encrypted, SecretDelivery::Encrypted));
 
     let messages = relay.wait_for(2).await;
     let find =
         |to: &str| messages.iter().find(|m| parse(m).to().unwrap().first().unwrap().address() == Some(to)).unwrap();
-    let pgp = find(EMAIL);
+    let pgp = find("joe@acme.example");
     assert_eq!(parse(pgp).subject(), Some("Customer Portal: sign-in information"));
-    assert!(gpg.decrypt(&pgp_payload(pgp)).contains("Tmp-OpenPGP-42"));
+    let joe_temporary = temporary_in(&gpg.decrypt(&pgp_payload(pgp)));
     let cms = find("jane@acme.example");
     let cms_message = parse(cms);
     let cms_type = cms_message.content_type().unwrap();
     assert_eq!((cms_type.ctype(), cms_type.subtype()), ("application", Some("pkcs7-mime")));
     assert_eq!(cms_type.attribute("smime-type"), Some("authEnveloped-data"));
-    assert!(smime.decrypt(cms).contains("Tmp-SMIME-42"));
-    for raw in [pgp, cms] {
-        assert!(!String::from_utf8_lossy(raw).contains("Tmp-"), "no temporary password in clear on the wire");
+    let jane_temporary = temporary_in(&smime.decrypt(cms));
+    for (raw, temporary) in [(pgp, &joe_temporary), (cms, &jane_temporary)] {
+        assert!(!String::from_utf8_lossy(raw).contains(temporary.as_str()), "no temporary password in clear");
     }
+    assert_eq!(
+        crate::helpers::location(&app.sign_in(&app.client(), "joe.bloggs", &joe_temporary).await),
+        "/password/new"
+    );
+    assert_eq!(
+        crate::helpers::location(&app.sign_in(&app.client(), "jane.doe", &jane_temporary).await),
+        "/password/new"
+    );
 }
 
 #[tokio::test]
@@ -261,10 +280,9 @@ async fn a_secret_for_a_login_without_a_key_waits_for_pickup_with_a_passcode() {
     let relay = SmtpSink::start().await;
     let app = app_with_relay(&relay).await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
-    let admin = login(&app, &primary).await;
+    app.create_secondary(&primary, "jane.doe", "Jane#Pass1").await;
 
-    let delivery =
-        app.portal.send_secret(&admin, &temporary_password(&admin, "Tmp-Pickup-42"), &Actor::Operator).await.unwrap();
+    let delivery = reset_secondary(&app, &primary, "jane.doe").await.unwrap();
     let SecretDelivery::Pickup { passcode } = delivery else { panic!("expected secure pickup") };
 
     let messages = relay.wait_for(1).await;
@@ -272,7 +290,6 @@ async fn a_secret_for_a_login_without_a_key_waits_for_pickup_with_a_passcode() {
     assert_eq!(notice.subject(), Some("Customer Portal: a secure message is waiting for you"));
     let html = notice.body_html(0).unwrap();
     assert!(html.contains("data-testid=\"secure-message-link\""));
-    assert!(!String::from_utf8_lossy(&messages[0]).contains("Tmp-Pickup-42"));
     let text = notice.body_text(0).unwrap();
     let link = text.split_whitespace().find(|w| w.starts_with("http://portal.test/secure-message/")).unwrap();
     let path = link.trim_start_matches("http://portal.test");
@@ -284,7 +301,9 @@ async fn a_secret_for_a_login_without_a_key_waits_for_pickup_with_a_passcode() {
     let opened = app.post_form(&client, path, &[("csrf", &csrf), ("passcode", &passcode.to_lowercase())]).await;
     assert_eq!(opened.status(), StatusCode::OK);
     assert_eq!(opened.headers()["referrer-policy"], "no-referrer");
-    assert!(opened.text().await.unwrap().contains("Tmp-Pickup-42"));
+    let temporary = temporary_in(&opened.text().await.unwrap());
+    assert!(!String::from_utf8_lossy(&messages[0]).contains(&temporary), "the notice holds no secret");
+    assert_eq!(crate::helpers::location(&app.sign_in(&app.client(), "jane.doe", &temporary).await), "/password/new");
 
     let again = app.post_form(&client, path, &[("csrf", &csrf), ("passcode", &passcode)]).await;
     assert_eq!(again.status(), StatusCode::NOT_FOUND, "it opens once");
@@ -295,9 +314,8 @@ async fn a_secret_for_a_login_without_a_key_waits_for_pickup_with_a_passcode() {
 async fn wrong_passcodes_count_and_the_fifth_destroys_the_message() {
     let app = spawn_app_with(|_| {}).await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
-    let admin = login(&app, &primary).await;
-    let delivery =
-        app.portal.send_secret(&admin, &temporary_password(&admin, "Tmp-Guess-42"), &Actor::Operator).await.unwrap();
+    app.create_secondary(&primary, "jane.doe", "Jane#Pass1").await;
+    let delivery = reset_secondary(&app, &primary, "jane.doe").await.unwrap();
     let SecretDelivery::Pickup { passcode } = delivery else { panic!("expected secure pickup") };
     let id = pickup_id(&app).await;
     let source = portcullis::service::RequestSource::default();
@@ -319,9 +337,8 @@ async fn wrong_passcodes_count_and_the_fifth_destroys_the_message() {
 async fn an_unopened_secure_message_expires_after_its_lifetime() {
     let app = spawn_app_with(|_| {}).await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
-    let admin = login(&app, &primary).await;
-    let delivery =
-        app.portal.send_secret(&admin, &temporary_password(&admin, "Tmp-Late-42"), &Actor::Operator).await.unwrap();
+    app.create_secondary(&primary, "jane.doe", "Jane#Pass1").await;
+    let delivery = reset_secondary(&app, &primary, "jane.doe").await.unwrap();
     let SecretDelivery::Pickup { passcode } = delivery else { panic!("expected secure pickup") };
     let id = pickup_id(&app).await;
     let source = portcullis::service::RequestSource::default();
@@ -333,7 +350,7 @@ async fn an_unopened_secure_message_expires_after_its_lifetime() {
     assert_eq!(app.portal.sweep_expired().await.unwrap(), 1, "the sweeper removes it");
 }
 
-async fn pickup_id(app: &TestApp) -> String {
+pub async fn pickup_id(app: &TestApp) -> String {
     let records = app.portal.list_mail(10).await.unwrap();
     let notice = records.iter().find(|r| r.kind == "secure_pickup").unwrap();
     match app.portal.open_mail(notice).unwrap() {
@@ -352,11 +369,7 @@ async fn keys_that_cannot_protect_mail_are_refused_with_the_reason_and_nothing_i
     let good = Gpg::new(EMAIL);
 
     let cases = [
-        (
-            other_address.public_key(),
-            INITIAL_PASSWORD,
-            "the key is for someone@else.example, not for admin@acme.example",
-        ),
+        (other_address.public_key(), INITIAL_PASSWORD, "the key is not for admin@acme.example"),
         (sign_only.public_key(), INITIAL_PASSWORD, "the key cannot be used for encryption"),
         ("hello".to_string(), INITIAL_PASSWORD, "not an ASCII-armoured OpenPGP public key"),
         (
@@ -405,21 +418,28 @@ async fn a_message_that_must_be_encrypted_is_not_sent_when_its_key_is_gone_at_se
     let relay = SmtpSink::reserved();
     let app = app_with_relay(&relay).await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
-    let gpg = Gpg::new(EMAIL);
-    let client = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
-    upload_key(&app, &client, &gpg.public_key(), INITIAL_PASSWORD).await;
-    let admin = login(&app, &primary).await;
-    app.portal.send_secret(&admin, &temporary_password(&admin, "Tmp-Never-42"), &Actor::Operator).await.unwrap();
-    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].attempts > 0 }).await;
+    app.create_secondary(&primary, "jane.doe", "Jane#Pass1").await;
+    let gpg = Gpg::new("jane@acme.example");
+    let client = app.signed_in_client("jane.doe", "Jane#Pass1").await;
+    upload_key(&app, &client, &gpg.public_key(), "Jane#Pass1").await;
+    assert_eq!(reset_secondary(&app, &primary, "jane.doe").await.unwrap(), SecretDelivery::Encrypted);
+    let secret = || async {
+        let mail = app.portal.list_mail(50).await.unwrap();
+        mail.into_iter().find(|m| m.kind == "temporary_password").unwrap()
+    };
+    wait_until(|| async { secret().await.attempts > 0 }).await;
 
     let csrf = app.session_csrf(&client).await;
-    app.post_form(&client, "/profile/encryption/remove", &[("csrf", &csrf), ("password", INITIAL_PASSWORD)]).await;
+    app.post_form(&client, "/profile/encryption/remove", &[("csrf", &csrf), ("password", "Jane#Pass1")]).await;
     relay.resume().await;
     app.clock.advance(Duration::seconds(31));
 
-    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].status != "queued" }).await;
-    assert_eq!(app.portal.list_mail(1).await.unwrap()[0].status, "failed_encryption");
-    assert!(relay.messages().is_empty(), "nothing was sent in clear");
+    wait_until(|| async { secret().await.status != "queued" }).await;
+    assert_eq!(secret().await.status, "failed_encryption");
+    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    let subjects: Vec<String> =
+        relay.messages().iter().map(|m| parse(m).subject().unwrap_or_default().to_string()).collect();
+    assert!(!subjects.iter().any(|s| s.contains("sign-in information")), "nothing was sent in clear: {subjects:?}");
     assert!(app.audit_actions().await.contains(&"mail_encryption_failed".to_string()));
 }
 

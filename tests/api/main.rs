@@ -1,6 +1,7 @@
 //! One integration-test binary. Run with TEST_DATABASE=postgres to use PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod addresses;
 mod audit;
 mod audit_chain;
 mod canary;
@@ -10,10 +11,13 @@ mod crypto_tools;
 mod csrf;
 mod edge;
 mod helpers;
+mod keys;
 mod mail;
+mod names;
 mod overload;
 mod pages;
 mod people;
+mod pickup;
 mod recovery;
 mod sessions;
 mod sign_in;
