@@ -104,6 +104,7 @@ pub struct SupportSettings {
     pub four_eyes: bool,
     pub temporary_passwords_per_account_per_hour: i64,
     pub temporary_passwords_per_agent_per_hour: i64,
+    pub administrator_resets_per_account_per_hour: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -243,6 +244,10 @@ impl Settings {
         positive(
             "support.temporary_passwords_per_agent_per_hour",
             self.support.temporary_passwords_per_agent_per_hour,
+        )?;
+        positive(
+            "support.administrator_resets_per_account_per_hour",
+            self.support.administrator_resets_per_account_per_hour,
         )?;
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(invalid("log.format", "must be \"pretty\" or \"json\""));

@@ -89,8 +89,11 @@ pub struct SupportPolicy {
     pub temporary_lifetime: Duration,
     pub verification_validity: Duration,
     pub four_eyes: bool,
+    /// Support's sendings to an account's primary login.
     pub temporary_per_account_per_hour: i64,
     pub temporary_per_agent_per_hour: i64,
+    /// The administrator's resets of the account's secondary logins: a budget of its own.
+    pub administrator_resets_per_account_per_hour: i64,
 }
 
 /// Everything the use cases need, built once from the settings and shared.
@@ -180,6 +183,7 @@ impl Portal {
                 four_eyes: settings.support.four_eyes,
                 temporary_per_account_per_hour: settings.support.temporary_passwords_per_account_per_hour,
                 temporary_per_agent_per_hour: settings.support.temporary_passwords_per_agent_per_hour,
+                administrator_resets_per_account_per_hour: settings.support.administrator_resets_per_account_per_hour,
             },
             outbox_key: master.derive("outbox"),
             pickup_key: master.derive("secure-pickup"),

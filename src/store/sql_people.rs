@@ -184,15 +184,8 @@ macro_rules! sql_people {
                     }
                 }
                 let temporary = &issue.temporary;
-                sqlx::query(
-                    "UPDATE temporary_passwords SET voided_at = $1 \
-                     WHERE login_id = $2 AND used_at IS NULL AND voided_at IS NULL",
-                )
-                .bind(now.unix_timestamp())
-                .bind(&temporary.login_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+                // The previous temporary password and every open recovery link stop working.
+                void_open_credentials_in(&mut tx, &temporary.login_id, now).await?;
                 // A session opened by the previous temporary password ends with it.
                 sqlx::query("DELETE FROM sessions WHERE login_id = $1 AND restricted = TRUE")
                     .bind(&temporary.login_id)

@@ -418,3 +418,23 @@ async fn disabling_a_login_voids_its_recovery_link() {
     tokio::time::sleep(StdDuration::from_millis(500)).await;
     assert_eq!(relay.messages().len(), 1, "no link for a disabled login");
 }
+
+#[tokio::test]
+async fn a_temporary_password_voids_the_login_s_open_recovery_link() {
+    let relay = SmtpSink::start().await;
+    let app = app(&relay).await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+    app.create_secondary(&primary, "jane.doe", "Jane#Pass1").await;
+    let jane = app.signed_in_client("jane.doe", "Jane#Pass1").await;
+    assert_eq!(location(&set_questions(&app, &jane, "Jane#Pass1", ANSWERS).await), "/profile?notice=questions-saved");
+    request_reset(&app, &app.client(), "jane.doe").await;
+    let link = emailed_link(&relay, 1).await;
+
+    let admin = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
+    let reset = crate::people::post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", INITIAL_PASSWORD)]).await;
+    assert_eq!(reset.status(), StatusCode::OK);
+
+    let visitor = app.client();
+    app.get(&visitor, &link).await;
+    assert_eq!(app.get(&visitor, "/recover/answer").await.status(), StatusCode::GONE, "the link is invalid");
+}

@@ -432,6 +432,26 @@ async fn an_approval_allows_one_sending_and_a_new_call_back_in_the_same_second_n
 }
 
 #[tokio::test]
+async fn the_administrator_s_resets_cannot_use_up_support_s_budget_for_the_primary_login() {
+    let app = spawn_app().await;
+    let (primary, admin) = account(&app).await;
+    for _ in 0..3 {
+        let sent = post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", INITIAL_PASSWORD)]).await;
+        assert_eq!(sent.status(), StatusCode::OK);
+    }
+    let fourth = post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", INITIAL_PASSWORD)]).await;
+    assert!(fourth.text().await.unwrap().contains("Too many temporary passwords"), "the administrator's budget");
+
+    let case = open_reset_case(&app).await;
+    let staff = staff_client(&app, AGENT, "support", AGENT_PASSWORD).await;
+    verify(&app, &staff, case).await;
+    let sent = send(&app, &staff, case, &primary).await;
+    assert_eq!(sent.status(), StatusCode::OK, "support still sends to the primary login");
+    assert!(sent.text().await.unwrap().contains("Give this passcode by voice"));
+    assert_eq!(case_status(&app, case).await, "awaiting_customer");
+}
+
+#[tokio::test]
 async fn staff_and_customer_sessions_are_separate_and_only_admins_administer_staff() {
     let app = spawn_app().await;
     let (primary, admin) = account(&app).await;
