@@ -125,6 +125,7 @@ pub struct SessionSettings {
 #[serde(deny_unknown_fields)]
 pub struct PasswordSettings {
     pub policy: String,
+    pub common_passwords: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -327,7 +328,11 @@ impl Settings {
     }
 
     pub fn password_policy(&self) -> PasswordPolicy {
-        PasswordPolicy::from_profile(self.policy_profile().unwrap_or(PolicyProfile::Portal))
+        PasswordPolicy {
+            refuse_common: self.password.common_passwords,
+            fixed_words: vec![self.branding.product_name.clone()],
+            ..PasswordPolicy::from_profile(self.policy_profile().unwrap_or(PolicyProfile::Portal))
+        }
     }
 
     pub fn session_lifetime(&self) -> SessionLifetime {

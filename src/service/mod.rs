@@ -126,6 +126,8 @@ pub enum BuildError {
     Store(#[from] StoreError),
     #[error("secrets.key_file: {0}")]
     SecretKey(String),
+    #[error("password.common_passwords: {0}")]
+    CommonPasswords(String),
 }
 
 impl Portal {
@@ -144,8 +146,10 @@ impl Portal {
         let hasher = HashPool::new(params, hashing.workers, hashing.queue).map_err(BuildError::Hashing)?;
         let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
         let policy = settings.password_policy();
-        let common_passwords =
-            Arc::new(if policy.refuse_common { CommonPasswords::bundled() } else { CommonPasswords::default() });
+        let common_passwords = Arc::new(match policy.refuse_common {
+            true => CommonPasswords::bundled().map_err(BuildError::CommonPasswords)?,
+            false => CommonPasswords::default(),
+        });
         Ok(Self {
             store,
             hasher,

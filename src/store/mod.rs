@@ -65,6 +65,8 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
     async fn create_login(&self, login: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
     async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>>;
     async fn login_by_id(&self, id: &str) -> StoreResult<Option<LoginRecord>>;
+    /// The account's name, when the account exists.
+    async fn account_name(&self, account_id: &str) -> StoreResult<Option<String>>;
     /// Disables or enables a login. Disabling ends every session of the login and voids its open
     /// recovery links, in the same transaction. False when nothing changed.
     async fn set_login_disabled(

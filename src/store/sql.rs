@@ -324,6 +324,15 @@ macro_rules! sql_store {
                 row.as_ref().map(login_from_row).transpose()
             }
 
+            async fn account_name(&self, account_id: &str) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT name FROM accounts WHERE id = $1")
+                    .bind(account_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                row.as_ref().map(|row| col(row, "name")).transpose()
+            }
+
             async fn set_login_disabled(
                 &self,
                 login_id: &str,

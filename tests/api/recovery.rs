@@ -357,6 +357,8 @@ async fn the_new_password_follows_the_same_policy_and_history_as_create_new_pass
     assert_eq!(weak.status(), StatusCode::BAD_REQUEST);
     let weak_page = weak.text().await.unwrap();
     assert!(weak_page.contains("Use at least 8 characters.") && weak_page.contains("Include at least one digit."));
+    let common = submit_new_password(&app, &visitor, "Password123!", "Password123!").await;
+    assert!(common.text().await.unwrap().contains("This password is too common"));
     let reused = submit_new_password(&app, &visitor, INITIAL_PASSWORD, INITIAL_PASSWORD).await;
     assert!(reused.text().await.unwrap().contains("Do not reuse any of your previous 7 passwords."));
     let mismatch = submit_new_password(&app, &visitor, "Recovered#Pass2", "Recovered#Pass3").await;
