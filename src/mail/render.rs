@@ -27,6 +27,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("login_changed.html", include_str!("../../templates/email/login_changed.html")),
     ("temporary_password_notice.txt", include_str!("../../templates/email/temporary_password_notice.txt")),
     ("temporary_password_notice.html", include_str!("../../templates/email/temporary_password_notice.html")),
+    ("security_notice.txt", include_str!("../../templates/email/security_notice.txt")),
+    ("security_notice.html", include_str!("../../templates/email/security_notice.html")),
     ("test.txt", include_str!("../../templates/email/test.txt")),
     ("test.html", include_str!("../../templates/email/test.html")),
 ];
@@ -122,6 +124,7 @@ fn times(message: &OutboundMessage) -> Vec<(String, serde_json::Value)> {
         OutboundMessage::RecoveryLink(m) => show("expires_at", m.expires_at),
         OutboundMessage::LoginChanged(m) => show("changed_at", m.changed_at),
         OutboundMessage::TemporaryPasswordNotice(m) => show("issued_at", m.issued_at),
+        OutboundMessage::SecurityNotice(m) => show("changed_at", m.changed_at),
         OutboundMessage::Test(_) | OutboundMessage::CaseUpdate(_) => Vec::new(),
     }
 }

@@ -2,7 +2,9 @@
 
 use serde_json::json;
 
+use super::notices::ChangedBy;
 use super::password::{ChangeError, ChangeProblem};
+use crate::mail::message::SecurityChange;
 use super::{Portal, RequestSource, new_id};
 use crate::crypto::token::fill_random;
 use crate::domain::{
@@ -136,7 +138,11 @@ impl Portal {
         let event = AuditEvent::new(action, Actor::Operator)
             .subject(login.name.to_string())
             .details(json!({ "sessions_ended": disabled }));
-        Ok(self.store.set_login_disabled(&login.id, disabled, &event, self.clock.now()).await?)
+        let change = if disabled { SecurityChange::LoginDisabled } else { SecurityChange::LoginEnabled };
+        let notices = self.security_notices(&login, change, &ChangedBy::Operator, None).await?;
+        let changed = self.store.set_login_disabled(&login.id, disabled, &event, &notices, self.clock.now()).await?;
+        self.wake_mail_worker();
+        Ok(changed)
     }
 
     /// `portcullis staff create`.

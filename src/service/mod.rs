@@ -9,6 +9,7 @@ pub mod cases;
 pub mod common_passwords;
 pub mod logins;
 pub mod mail;
+pub mod notices;
 pub mod password;
 pub mod questions;
 pub mod recovery;

@@ -77,6 +77,7 @@ macro_rules! sql_people {
                 account_id: &str,
                 contacts: &[Contact],
                 audit: &AuditEvent,
+                notices: &[NewMail],
                 now: OffsetDateTime,
             ) -> StoreResult<()> {
                 let mut tx = self.write().await?;
@@ -100,6 +101,7 @@ macro_rules! sql_people {
                     .await
                     .map_err(unavailable)?;
                 }
+                enqueue_notices_in(&mut tx, notices, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await
             }
@@ -138,9 +140,9 @@ macro_rules! sql_people {
                     ] {
                         sqlx::query(sql).bind(&edit.login_id).execute(&mut *tx).await.map_err(unavailable)?;
                     }
-                    let unthrottled = NewMail { throttle_per_hour: i64::MAX, ..notice.clone() };
-                    enqueue_mail_in(&mut tx, &unthrottled, now).await?;
+                    enqueue_notices_in(&mut tx, std::slice::from_ref(notice), now).await?;
                 }
+                enqueue_notices_in(&mut tx, &edit.notices, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;
                 Ok(true)

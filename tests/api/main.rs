@@ -9,6 +9,7 @@ mod crypto_tools;
 mod csrf;
 mod helpers;
 mod mail;
+mod notices;
 mod overload;
 mod pages;
 mod people;
