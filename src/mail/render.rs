@@ -160,6 +160,34 @@ mod tests {
     }
 
     #[test]
+    fn a_security_notice_says_what_when_from_where_and_by_whom() {
+        use crate::mail::message::{SecurityChange, SecurityNotice};
+        let notice = |login_name: &str| {
+            OutboundMessage::SecurityNotice(SecurityNotice {
+                version: 1,
+                login_name: login_name.into(),
+                changed_login: "jane.<doe>".into(),
+                change: SecurityChange::LoginDisabled,
+                by_administrator: Some("ABC1234".into()),
+                by_operator: false,
+                changed_at: 0,
+                source_ip: Some("192.0.2.1".into()),
+            })
+        };
+        let renderer = Renderer::new(branding(), None);
+        let own = renderer.render(&notice("jane.<doe>"), false).unwrap();
+        assert_eq!(own.subject, "Acme Portal: security notice: a login was disabled");
+        assert!(own.text.contains(
+            "Your login jane.<doe> was disabled; it cannot sign in until it is enabled again on 01 January 1970, \
+             00:00 UTC from the address 192.0.2.1 by the account administrator (primary login ABC1234)."
+        ));
+        assert!(own.text.contains("contact Acme support at once") && !own.text.contains("change your password"));
+        assert!(own.html.contains("jane.&lt;doe&gt;") && !own.html.contains("jane.<doe>"));
+        let administrator = renderer.render(&notice("ABC1234"), false).unwrap();
+        assert!(administrator.text.contains("The login jane.<doe> of your account was disabled"));
+    }
+
+    #[test]
     fn an_operator_template_replaces_the_built_in_one() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("test.txt"), "Custom for {{ login_name }} at {{ product }}").unwrap();

@@ -205,13 +205,16 @@ async fn a_notice_to_a_login_with_an_openpgp_key_is_pgp_mime_and_gpg_decrypts_it
 
     app.change_password(&client, INITIAL_PASSWORD, "Changed#Pass2", "Changed#Pass2").await;
 
-    let messages = relay.wait_for(1).await;
-    let message = parse(&messages[0]);
-    assert_eq!(message.subject(), Some("Customer Portal: your password was changed"));
-    let plaintext = gpg.decrypt(&pgp_payload(&messages[0]));
+    // The notice that the key was set travels readable; the password-changed one encrypted.
+    let messages = relay.wait_for(2).await;
+    let changed = messages
+        .iter()
+        .find(|m| parse(m).subject() == Some("Customer Portal: your password was changed"))
+        .expect("the password-changed notice");
+    let plaintext = gpg.decrypt(&pgp_payload(changed));
     assert!(plaintext.contains("multipart/alternative"), "both parts travel inside the encryption");
     assert!(plaintext.contains(&format!("The password of your login {primary} was changed")));
-    assert!(!String::from_utf8_lossy(&messages[0]).contains("The password of your login"));
+    assert!(!String::from_utf8_lossy(changed).contains("The password of your login"));
 }
 
 #[tokio::test]
@@ -237,9 +240,12 @@ async fn a_temporary_password_goes_only_encrypted_and_gpg_or_openssl_decrypts_it
         app.portal.send_secret(&jane_login, &temporary_password(&jane_login, "Tmp-SMIME-42"), &Actor::Operator).await;
     assert_eq!((to_admin.unwrap(), to_jane.unwrap()), (SecretDelivery::Encrypted, SecretDelivery::Encrypted));
 
-    let messages = relay.wait_for(2).await;
-    let find =
-        |to: &str| messages.iter().find(|m| parse(m).to().unwrap().first().unwrap().address() == Some(to)).unwrap();
+    // Each key's security notice, and the two secrets.
+    let messages = relay.wait_for(4).await;
+    let find = |to: &str| {
+        let secret = |m: &&Vec<u8>| parse(m).subject() == Some("Customer Portal: sign-in information");
+        messages.iter().filter(secret).find(|m| parse(m).to().unwrap().first().unwrap().address() == Some(to)).unwrap()
+    };
     let pgp = find(EMAIL);
     assert_eq!(parse(pgp).subject(), Some("Customer Portal: sign-in information"));
     assert!(gpg.decrypt(&pgp_payload(pgp)).contains("Tmp-OpenPGP-42"));
@@ -408,16 +414,20 @@ async fn a_message_that_must_be_encrypted_is_not_sent_when_its_key_is_gone_at_se
     upload_key(&app, &client, &gpg.public_key(), INITIAL_PASSWORD).await;
     let admin = login(&app, &primary).await;
     app.portal.send_secret(&admin, &temporary_password(&admin, "Tmp-Never-42"), &Actor::Operator).await.unwrap();
-    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].attempts > 0 }).await;
+    let secret = |queue: Vec<portcullis::store::OutboxRecord>| {
+        queue.into_iter().find(|m| m.kind == "temporary_password").expect("the secret in the outbox")
+    };
+    wait_until(|| async { secret(app.portal.list_mail(10).await.unwrap()).attempts > 0 }).await;
 
     let csrf = app.session_csrf(&client).await;
     app.post_form(&client, "/profile/encryption/remove", &[("csrf", &csrf), ("password", INITIAL_PASSWORD)]).await;
     relay.resume().await;
     app.clock.advance(Duration::seconds(31));
 
-    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].status != "queued" }).await;
-    assert_eq!(app.portal.list_mail(1).await.unwrap()[0].status, "failed_encryption");
-    assert!(relay.messages().is_empty(), "nothing was sent in clear");
+    wait_until(|| async { secret(app.portal.list_mail(10).await.unwrap()).status != "queued" }).await;
+    assert_eq!(secret(app.portal.list_mail(10).await.unwrap()).status, "failed_encryption");
+    let notice = |m: &Vec<u8>| parse(m).subject().is_some_and(|s| s.contains("security notice"));
+    assert!(relay.messages().iter().all(notice), "nothing but the key's notices was sent: no secret in clear");
     assert!(app.audit_actions().await.contains(&"mail_encryption_failed".to_string()));
 }
 

@@ -131,9 +131,9 @@ async fn the_article_flow_resets_the_primary_login_through_a_verified_case() {
     assert_eq!(location(&sent), format!("/staff/cases/{case}?notice=temporary-sent"));
     assert_eq!(case_status(&app, case).await, "awaiting_customer");
 
-    // Jane's case notices (opened, password sent), the password itself, and a notice to each
-    // contact on record.
-    let messages = relay.wait_for(5).await;
+    // The security notices of the contacts and the key, Jane's case notices (opened, password
+    // sent), the password itself, and a notice to each contact on record.
+    let messages = relay.wait_for(7).await;
     for contact in ["ann@acme.example", "ben@acme.example"] {
         let notice = messages
             .iter()
