@@ -11,6 +11,7 @@ pub mod password;
 pub mod password_context;
 pub mod phone;
 pub mod policy;
+pub mod policy_violation;
 pub mod secret;
 pub mod session;
 pub mod staff;

@@ -38,10 +38,9 @@ impl PasswordContext {
 /// characters, then everything that is not a letter. Each form is compared whole.
 pub fn guessable_forms(lowered: &str) -> Vec<String> {
     let mut forms = vec![lowered.to_string()];
-    for trimmed in [
-        lowered.trim_matches(|c: char| !c.is_alphanumeric()),
-        lowered.trim_matches(|c: char| !c.is_alphabetic()),
-    ] {
+    for trimmed in
+        [lowered.trim_matches(|c: char| !c.is_alphanumeric()), lowered.trim_matches(|c: char| !c.is_alphabetic())]
+    {
         if !trimmed.is_empty() && !forms.iter().any(|f| f == trimmed) {
             forms.push(trimmed.to_string());
         }

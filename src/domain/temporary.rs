@@ -84,7 +84,10 @@ mod tests {
             for _ in 0..10_000 {
                 let password = generate(&policy, &login, os_random, |_| false);
                 let text = password.normalized();
-                assert!(policy.violations(&password, &PasswordContext::new(login.clone(), []), |_| false).is_empty(), "{profile:?}");
+                assert!(
+                    policy.violations(&password, &PasswordContext::new(login.clone(), []), |_| false).is_empty(),
+                    "{profile:?}"
+                );
                 assert!(text.chars().filter(|c| *c != '-').count() >= MIN_RANDOM_CHARS);
                 assert!(!text.contains(['0', 'O', '1', 'l', 'I']));
                 assert!(seen.insert(text));

@@ -228,7 +228,9 @@ impl Portal {
         let readdressed = LoginRecord { email: email.to_string(), ..target.clone() };
         let by = ChangedBy::Administrator(admin.name.clone());
         let notices = match email_changed {
-            true => self.security_notices(&readdressed, SecurityChange::EmailChanged, &by, source.ip.as_deref()).await?,
+            true => {
+                self.security_notices(&readdressed, SecurityChange::EmailChanged, &by, source.ip.as_deref()).await?
+            }
             false => Vec::new(),
         };
         let notice = OutboundMessage::LoginChanged(LoginChanged {

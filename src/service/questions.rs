@@ -61,8 +61,9 @@ impl Portal {
             .subject(login.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "questions": stored.len() }));
-        let notices =
-            self.security_notices(login, SecurityChange::QuestionsSet, &ChangedBy::Itself, source.ip.as_deref()).await?;
+        let notices = self
+            .security_notices(login, SecurityChange::QuestionsSet, &ChangedBy::Itself, source.ip.as_deref())
+            .await?;
         self.store.set_security_answers(&login.id, &stored, &event, &notices, self.clock.now()).await?;
         self.wake_mail_worker();
         Ok(())

@@ -49,7 +49,12 @@ async fn received_after(relay: &SmtpSink, before: usize, expected: usize) -> Vec
 
 /// Exactly one security notice to each of `addresses` and none elsewhere, each naming the
 /// change, its source address and the support contact, none holding `secrets`.
-fn one_notice_each<'a>(received: &'a [Received], addresses: &[&str], headline: &str, secrets: &[&str]) -> Vec<&'a Received> {
+fn one_notice_each<'a>(
+    received: &'a [Received],
+    addresses: &[&str],
+    headline: &str,
+    secrets: &[&str],
+) -> Vec<&'a Received> {
     let notices: Vec<&Received> = received.iter().filter(|m| m.subject.contains("security notice")).collect();
     let mut to: Vec<&str> = notices.iter().map(|m| m.to.as_str()).collect();
     to.sort_unstable();

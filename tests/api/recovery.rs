@@ -60,8 +60,7 @@ async fn emailed_link(relay: &SmtpSink, count: usize) -> String {
     }
     let text = recovery_emails(relay)
         .last()
-        .map(|m| parse(m).body_text(0).map(|t| t.into_owned()))
-        .flatten()
+        .and_then(|m| parse(m).body_text(0).map(|t| t.into_owned()))
         .expect("a recovery email");
     let link = text.split_whitespace().find(|w| w.starts_with("http://portal.test/recover/")).unwrap().to_string();
     link.trim_start_matches("http://portal.test").to_string()
