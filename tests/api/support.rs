@@ -424,6 +424,8 @@ async fn an_approval_allows_one_sending_and_a_new_call_back_in_the_same_second_n
     verify(&app, &alice, case).await;
     let again = send(&app, &alice, case, &primary).await;
     assert!(again.text().await.unwrap().contains("A second agent must approve"));
+    let page = app.get_html(&alice, &format!("/staff/cases/{case}")).await;
+    assert!(page.contains("bert at") && page.contains("(used by a sending)"), "the page shows the approval used up");
     let latest = app.portal.store.latest_temporary_password(&login.id).await.unwrap().unwrap();
     assert_eq!(latest.id, first.id, "no second temporary password");
     assert_eq!(app.portal.list_mail(100).await.unwrap().len(), mail_before, "no mail");
