@@ -135,6 +135,7 @@ pub struct SupportSettings {
     pub four_eyes: bool,
     pub temporary_passwords_per_account_per_hour: i64,
     pub temporary_passwords_per_agent_per_hour: i64,
+    pub administrator_resets_per_account_per_hour: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -155,6 +156,7 @@ pub struct SessionSettings {
 #[serde(deny_unknown_fields)]
 pub struct PasswordSettings {
     pub policy: String,
+    pub common_passwords: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -280,6 +282,10 @@ impl Settings {
             self.support.temporary_passwords_per_agent_per_hour,
         )?;
         positive("audit.log_head_every", self.audit.log_head_every)?;
+        positive(
+            "support.administrator_resets_per_account_per_hour",
+            self.support.administrator_resets_per_account_per_hour,
+        )?;
         if !matches!(self.log.format.as_str(), "pretty" | "json") {
             return Err(invalid("log.format", "must be \"pretty\" or \"json\""));
         }
@@ -399,7 +405,11 @@ impl Settings {
     }
 
     pub fn password_policy(&self) -> PasswordPolicy {
-        PasswordPolicy::from_profile(self.policy_profile().unwrap_or(PolicyProfile::Portal))
+        PasswordPolicy {
+            refuse_common: self.password.common_passwords,
+            fixed_words: vec![self.branding.product_name.clone()],
+            ..PasswordPolicy::from_profile(self.policy_profile().unwrap_or(PolicyProfile::Portal))
+        }
     }
 
     pub fn session_lifetime(&self) -> SessionLifetime {

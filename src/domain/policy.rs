@@ -4,7 +4,9 @@
 
 use std::str::FromStr;
 
-use super::{LoginName, Password};
+use super::Password;
+use super::password_context::{PasswordContext, guessable_forms};
+pub use super::policy_violation::PolicyViolation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyProfile {
@@ -34,55 +36,12 @@ pub struct PasswordPolicy {
     pub require_digit: bool,
     pub require_symbol: bool,
     pub forbid_login_name: bool,
+    /// Refuse the bundled list of common passwords (`password.common_passwords`).
     pub refuse_common: bool,
     /// How many passwords, counting the current one, a new password may not repeat.
     pub history_depth: usize,
-}
-
-/// One broken rule. `code` is stable (tests, API, the page's live checklist); `message` is
-/// what a person reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyViolation {
-    TooShort(usize),
-    TooLong(usize),
-    MissingUpper,
-    MissingLower,
-    MissingDigit,
-    MissingSymbol,
-    ContainsLoginName,
-    Common,
-    InHistory(usize),
-}
-
-impl PolicyViolation {
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::TooShort(_) => "too_short",
-            Self::TooLong(_) => "too_long",
-            Self::MissingUpper => "missing_upper",
-            Self::MissingLower => "missing_lower",
-            Self::MissingDigit => "missing_digit",
-            Self::MissingSymbol => "missing_symbol",
-            Self::ContainsLoginName => "contains_login_name",
-            Self::Common => "common",
-            Self::InHistory(_) => "in_history",
-        }
-    }
-
-    pub fn message(self) -> String {
-        match self {
-            Self::TooShort(n) => format!("Use at least {n} characters."),
-            Self::TooLong(n) => format!("Use at most {n} characters."),
-            Self::MissingUpper => "Include an upper-case letter.".into(),
-            Self::MissingLower => "Include a lower-case letter.".into(),
-            Self::MissingDigit => "Include at least one digit.".into(),
-            Self::MissingSymbol => "Include at least one non-alphanumeric character.".into(),
-            Self::ContainsLoginName => "Do not include your login name.".into(),
-            Self::Common => "This password is too common; choose one that is harder to guess.".into(),
-            Self::InHistory(1) => "Do not reuse your current password.".into(),
-            Self::InHistory(n) => format!("Do not reuse any of your previous {n} passwords."),
-        }
-    }
+    /// Words no password may be, whoever it is for: the product's name.
+    pub fixed_words: Vec<String>,
 }
 
 /// A rule as listed beside the password fields.
@@ -106,8 +65,9 @@ impl PasswordPolicy {
                 require_digit: true,
                 require_symbol: true,
                 forbid_login_name: true,
-                refuse_common: false,
+                refuse_common: true,
                 history_depth: 7,
+                fixed_words: Vec::new(),
             },
             PolicyProfile::Nist => Self {
                 profile,
@@ -120,6 +80,7 @@ impl PasswordPolicy {
                 forbid_login_name: true,
                 refuse_common: true,
                 history_depth: 0,
+                fixed_words: Vec::new(),
             },
         }
     }
@@ -129,7 +90,7 @@ impl PasswordPolicy {
     pub fn violations(
         &self,
         candidate: &Password,
-        login: &LoginName,
+        context: &PasswordContext,
         is_common: impl Fn(&str) -> bool,
     ) -> Vec<PolicyViolation> {
         let text = candidate.normalized();
@@ -151,10 +112,12 @@ impl PasswordPolicy {
         ];
         found.extend(class_rules.into_iter().filter(|(broken, _)| *broken).map(|(_, v)| v));
         let lowered = text.to_lowercase();
-        if self.forbid_login_name && lowered.contains(&login.key()) {
+        if self.forbid_login_name && lowered.contains(&context.login.key()) {
             found.push(PolicyViolation::ContainsLoginName);
+        } else if context.is_context_word(&lowered) {
+            found.push(PolicyViolation::ContextWord);
         }
-        if self.refuse_common && is_common(&lowered) {
+        if self.refuse_common && guessable_forms(&lowered).iter().any(|form| is_common(form)) {
             found.push(PolicyViolation::Common);
         }
         found
@@ -173,6 +136,7 @@ impl PasswordPolicy {
             (self.require_digit, "missing_digit", "At least one digit"),
             (self.require_symbol, "missing_symbol", "At least one non-alphanumeric character"),
             (self.forbid_login_name, "contains_login_name", "Does not contain your login name"),
+            (true, "context_word", "Not your email address, your account's name or this portal's name"),
             (self.refuse_common, "common", "Not a commonly used password"),
         ];
         for (on, code, text) in flags {
@@ -223,10 +187,12 @@ impl CharClasses {
 mod tests {
     use super::*;
 
+    use crate::domain::LoginName;
+
     fn check(policy: &PasswordPolicy, password: &str) -> Vec<&'static str> {
-        let login = LoginName::parse("ABC1234").unwrap();
-        let common = |p: &str| p == "password123!" || p == "correcthorsebatterystaple";
-        policy.violations(&Password::new(password), &login, common).into_iter().map(|v| v.code()).collect()
+        let context = PasswordContext::new(LoginName::parse("ABC1234").unwrap(), ["Acme Widgets"]);
+        let common = |p: &str| p == "password" || p == "correcthorsebatterystaple";
+        policy.violations(&Password::new(password), &context, common).into_iter().map(|v| v.code()).collect()
     }
 
     #[test]
@@ -261,6 +227,17 @@ mod tests {
     }
 
     #[test]
+    fn both_profiles_refuse_common_passwords_and_context_words_unless_the_list_is_off() {
+        for profile in [PolicyProfile::Portal, PolicyProfile::Nist] {
+            let policy = PasswordPolicy::from_profile(profile);
+            assert!(check(&policy, "Password123!").contains(&"common"), "{profile:?}");
+            assert!(check(&policy, "Acme-Widgets-2024!").contains(&"context_word"), "{profile:?}");
+            let off = PasswordPolicy { refuse_common: false, ..policy };
+            assert!(!check(&off, "Password123!").contains(&"common"), "{profile:?}");
+        }
+    }
+
+    #[test]
     fn the_nist_profile_has_no_class_rules_but_refuses_common_passwords() {
         let nist = PasswordPolicy::from_profile(PolicyProfile::Nist);
         assert_eq!(check(&nist, "abcdefghijklmn"), ["too_short"]);
@@ -271,7 +248,7 @@ mod tests {
     #[test]
     fn the_rule_list_follows_the_profile() {
         let codes = |p| PasswordPolicy::from_profile(p).describe().into_iter().map(|r| r.code).collect::<Vec<_>>();
-        assert_eq!(codes(PolicyProfile::Nist), ["too_short", "contains_login_name", "common"]);
-        assert_eq!(codes(PolicyProfile::Portal).len(), 7);
+        assert_eq!(codes(PolicyProfile::Nist), ["too_short", "contains_login_name", "context_word", "common"]);
+        assert_eq!(codes(PolicyProfile::Portal).len(), 9);
     }
 }

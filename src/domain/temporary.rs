@@ -5,7 +5,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::{LoginName, Password, PasswordPolicy};
+use super::{LoginName, Password, PasswordContext, PasswordPolicy};
 
 const UPPER: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ";
 const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
@@ -23,12 +23,13 @@ pub fn generate(
     is_common: impl Fn(&str) -> bool,
 ) -> Password {
     let random_chars = policy.min_length.max(MIN_RANDOM_CHARS).div_ceil(4) * 4;
+    let context = PasswordContext::new(login.clone(), []);
     loop {
         let mut bytes = vec![0u8; random_chars * 2];
         refill(&mut bytes);
         let Some(text) = compose(&bytes, random_chars) else { continue };
         let candidate = Password::new(text);
-        if policy.violations(&candidate, login, &is_common).is_empty() {
+        if policy.violations(&candidate, &context, &is_common).is_empty() {
             return candidate;
         }
     }
@@ -83,7 +84,10 @@ mod tests {
             for _ in 0..10_000 {
                 let password = generate(&policy, &login, os_random, |_| false);
                 let text = password.normalized();
-                assert!(policy.violations(&password, &login, |_| false).is_empty(), "{profile:?}");
+                assert!(
+                    policy.violations(&password, &PasswordContext::new(login.clone(), []), |_| false).is_empty(),
+                    "{profile:?}"
+                );
                 assert!(text.chars().filter(|c| *c != '-').count() >= MIN_RANDOM_CHARS);
                 assert!(!text.contains(['0', 'O', '1', 'l', 'I']));
                 assert!(seen.insert(text));
@@ -106,7 +110,7 @@ mod tests {
             }
         };
         let password = generate(&policy, &login, refill, |_| false);
-        assert!(policy.violations(&password, &login, |_| false).is_empty());
+        assert!(policy.violations(&password, &PasswordContext::new(login.clone(), []), |_| false).is_empty());
     }
 
     #[test]

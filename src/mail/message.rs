@@ -25,6 +25,7 @@ pub enum OutboundMessage {
     CaseUpdate(CaseNotice),
     LoginChanged(LoginChanged),
     TemporaryPasswordNotice(TemporaryPasswordNotice),
+    SecurityNotice(SecurityNotice),
 }
 
 /// The emailed link of "Reset your password". The link holds a secret token: the outbox keeps
@@ -125,6 +126,56 @@ pub struct TemporaryPasswordNotice {
     pub issued_at: i64,
 }
 
+/// A change to a login's security settings, told to the login's address and, for a change to the
+/// account (or made by its administrator to a secondary login), to the primary login's. Holds no
+/// secret, and always travels plain: a key set by someone else must not hide it from the owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityNotice {
+    pub version: u32,
+    /// The login whose mailbox this copy goes to.
+    pub login_name: String,
+    /// The login the change is about (the same as `login_name` on the login's own copy).
+    pub changed_login: String,
+    pub change: SecurityChange,
+    /// The account administrator (primary login) who made the change, when it was not the
+    /// login itself.
+    pub by_administrator: Option<String>,
+    /// The portal's operator made it, from the command line.
+    pub by_operator: bool,
+    /// Unix seconds.
+    pub changed_at: i64,
+    /// The client address of the request that made the change, when there was one.
+    pub source_ip: Option<String>,
+}
+
+/// What a security notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityChange {
+    QuestionsSet,
+    KeySet,
+    KeyRemoved,
+    ContactsChanged,
+    LoginDisabled,
+    LoginEnabled,
+    EmailChanged,
+}
+
+impl SecurityChange {
+    /// The change in a few words, for the subject line.
+    pub fn headline(self) -> &'static str {
+        match self {
+            Self::QuestionsSet => "security questions were set",
+            Self::KeySet => "an encryption key was set",
+            Self::KeyRemoved => "an encryption key was removed",
+            Self::ContactsChanged => "the contacts on record were changed",
+            Self::LoginDisabled => "a login was disabled",
+            Self::LoginEnabled => "a login was enabled",
+            Self::EmailChanged => "a login's email address was changed",
+        }
+    }
+}
+
 /// `portcullis mail test`: checks the relay and the recipient's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestMessage {
@@ -143,6 +194,7 @@ impl OutboundMessage {
             Self::CaseUpdate(_) => "case_update",
             Self::LoginChanged(_) => "login_changed",
             Self::TemporaryPasswordNotice(_) => "temporary_password_notice",
+            Self::SecurityNotice(_) => "security_notice",
         }
     }
 
@@ -154,7 +206,7 @@ impl OutboundMessage {
             | Self::RecoveryLink(_)
             | Self::CaseUpdate(_)
             | Self::LoginChanged(_) => Sensitivity::EncryptIfKey,
-            Self::SecurePickup(_) | Self::TemporaryPasswordNotice(_) => Sensitivity::Plain,
+            Self::SecurePickup(_) | Self::TemporaryPasswordNotice(_) | Self::SecurityNotice(_) => Sensitivity::Plain,
         }
     }
 
@@ -172,6 +224,7 @@ impl OutboundMessage {
             Self::TemporaryPasswordNotice(_) => {
                 format!("{product}: a temporary password was sent for your primary login")
             }
+            Self::SecurityNotice(m) => format!("{product}: security notice: {}", m.change.headline()),
         }
     }
 
@@ -185,6 +238,7 @@ impl OutboundMessage {
             Self::CaseUpdate(m) => &m.login_name,
             Self::LoginChanged(m) => &m.login_name,
             Self::TemporaryPasswordNotice(m) => &m.login_name,
+            Self::SecurityNotice(m) => &m.login_name,
         }
     }
 }

@@ -27,6 +27,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("login_changed.html", include_str!("../../templates/email/login_changed.html")),
     ("temporary_password_notice.txt", include_str!("../../templates/email/temporary_password_notice.txt")),
     ("temporary_password_notice.html", include_str!("../../templates/email/temporary_password_notice.html")),
+    ("security_notice.txt", include_str!("../../templates/email/security_notice.txt")),
+    ("security_notice.html", include_str!("../../templates/email/security_notice.html")),
     ("test.txt", include_str!("../../templates/email/test.txt")),
     ("test.html", include_str!("../../templates/email/test.html")),
 ];
@@ -122,6 +124,7 @@ fn times(message: &OutboundMessage) -> Vec<(String, serde_json::Value)> {
         OutboundMessage::RecoveryLink(m) => show("expires_at", m.expires_at),
         OutboundMessage::LoginChanged(m) => show("changed_at", m.changed_at),
         OutboundMessage::TemporaryPasswordNotice(m) => show("issued_at", m.issued_at),
+        OutboundMessage::SecurityNotice(m) => show("changed_at", m.changed_at),
         OutboundMessage::Test(_) | OutboundMessage::CaseUpdate(_) => Vec::new(),
     }
 }
@@ -154,6 +157,34 @@ mod tests {
         assert!(rendered.html.contains("&lt;b&gt;ABC1234") && !rendered.html.contains("<b>ABC1234"));
         assert!(rendered.html.contains("data-testid=\"sign-in-link\""));
         assert!(rendered.text.contains("Acme support"));
+    }
+
+    #[test]
+    fn a_security_notice_says_what_when_from_where_and_by_whom() {
+        use crate::mail::message::{SecurityChange, SecurityNotice};
+        let notice = |login_name: &str| {
+            OutboundMessage::SecurityNotice(SecurityNotice {
+                version: 1,
+                login_name: login_name.into(),
+                changed_login: "jane.<doe>".into(),
+                change: SecurityChange::LoginDisabled,
+                by_administrator: Some("ABC1234".into()),
+                by_operator: false,
+                changed_at: 0,
+                source_ip: Some("192.0.2.1".into()),
+            })
+        };
+        let renderer = Renderer::new(branding(), None);
+        let own = renderer.render(&notice("jane.<doe>"), false).unwrap();
+        assert_eq!(own.subject, "Acme Portal: security notice: a login was disabled");
+        assert!(own.text.contains(
+            "Your login jane.<doe> was disabled; it cannot sign in until it is enabled again on 01 January 1970, \
+             00:00 UTC from the address 192.0.2.1 by the account administrator (primary login ABC1234)."
+        ));
+        assert!(own.text.contains("contact Acme support at once") && !own.text.contains("change your password"));
+        assert!(own.html.contains("jane.&lt;doe&gt;") && !own.html.contains("jane.<doe>"));
+        let administrator = renderer.render(&notice("ABC1234"), false).unwrap();
+        assert!(administrator.text.contains("The login jane.<doe> of your account was disabled"));
     }
 
     #[test]

@@ -2,12 +2,14 @@
 
 use serde_json::json;
 
+use super::notices::ChangedBy;
 use super::password::{ChangeError, ChangeProblem};
 use super::{Portal, RequestSource, new_id};
 use crate::crypto::token::fill_random;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, EmailAddress, LoginKind, LoginName, Password, PhoneNumber, StaffRole,
 };
+use crate::mail::message::SecurityChange;
 use crate::store::{LoginRecord, NewAccount, NewLogin, NewStaff, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,7 +138,11 @@ impl Portal {
         let event = AuditEvent::new(action, Actor::Operator)
             .subject(login.name.to_string())
             .details(json!({ "sessions_ended": disabled }));
-        Ok(self.store.set_login_disabled(&login.id, disabled, &event, self.clock.now()).await?)
+        let change = if disabled { SecurityChange::LoginDisabled } else { SecurityChange::LoginEnabled };
+        let notices = self.security_notices(&login, change, &ChangedBy::Operator, None).await?;
+        let changed = self.store.set_login_disabled(&login.id, disabled, &event, &notices, self.clock.now()).await?;
+        self.wake_mail_worker();
+        Ok(changed)
     }
 
     /// `portcullis staff create`.
@@ -173,7 +179,12 @@ impl Portal {
     async fn new_login(&self, account_id: &str, details: LoginDetails) -> Result<NewLogin, AccountError> {
         let password_hash = match &details.password {
             Some(password) => {
-                let subject = LoginRecord::placeholder(details.name.clone());
+                // Its address and account count as context words already.
+                let subject = LoginRecord {
+                    account_id: account_id.to_string(),
+                    email: details.email.to_string(),
+                    ..LoginRecord::placeholder(details.name.clone())
+                };
                 let violations = self.new_password_violations(&subject, password, false).await?;
                 if !violations.is_empty() {
                     return Err(

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::accounts::{AccountError, LoginDetails};
 use super::mail::SecretDelivery;
+use super::notices::ChangedBy;
 use super::password::ChangeError;
 use super::temporary::{IssueError, Issuer};
 use super::{Portal, RequestSource};
@@ -14,7 +15,7 @@ use crate::crypto::Overloaded;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, ContactRole, EmailAddress, LoginKind, LoginName, Password, PhoneNumber,
 };
-use crate::mail::message::{LoginChanged, OutboundMessage};
+use crate::mail::message::{LoginChanged, OutboundMessage, SecurityChange};
 use crate::store::{Contact, LoginEdit, LoginRecord, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -229,6 +230,14 @@ impl Portal {
         let (email, phone) = form.parse()?;
         self.confirm_administrator(admin, password, "update_login", source).await?;
         let email_changed = !email.as_str().eq_ignore_ascii_case(&target.email);
+        let readdressed = LoginRecord { email: email.to_string(), ..target.clone() };
+        let by = ChangedBy::Administrator(admin.name.clone());
+        let notices = match email_changed {
+            true => {
+                self.security_notices(&readdressed, SecurityChange::EmailChanged, &by, source.ip.as_deref()).await?
+            }
+            false => Vec::new(),
+        };
         let notice = OutboundMessage::LoginChanged(LoginChanged {
             version: 1,
             login_name: target.name.to_string(),
@@ -244,6 +253,7 @@ impl Portal {
             // `target` still has the old address: that is where the notice goes.
             // Addressed to the old mailbox and never encrypted to a key uploaded later.
             email_notice: email_changed.then(|| self.new_contact_mail(&target.email, &notice)).transpose()?,
+            notices,
         };
         let event = self.admin_event(admin, AuditAction::LoginUpdated, target, source).details(json!({
             "email_changed": email_changed,
@@ -272,7 +282,12 @@ impl Portal {
         self.confirm_administrator(admin, password, "disable_login", source).await?;
         let action = if disabled { AuditAction::LoginDisabled } else { AuditAction::LoginEnabled };
         let event = self.admin_event(admin, action, target, source).details(json!({ "sessions_ended": disabled }));
-        Ok(self.store.set_login_disabled(&target.id, disabled, &event, self.clock.now()).await?)
+        let change = if disabled { SecurityChange::LoginDisabled } else { SecurityChange::LoginEnabled };
+        let by = ChangedBy::Administrator(admin.name.clone());
+        let notices = self.security_notices(target, change, &by, source.ip.as_deref()).await?;
+        let changed = self.store.set_login_disabled(&target.id, disabled, &event, &notices, self.clock.now()).await?;
+        self.wake_mail_worker();
+        Ok(changed)
     }
 
     /// Deletes a secondary login; `confirmation` must repeat its name.
@@ -337,7 +352,11 @@ impl Portal {
             .subject(admin.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "account": admin.account_id, "contacts": roles }));
-        Ok(self.store.set_contacts(&admin.account_id, &contacts, &event, self.clock.now()).await?)
+        let change = SecurityChange::ContactsChanged;
+        let notices = self.security_notices(admin, change, &ChangedBy::Itself, source.ip.as_deref()).await?;
+        self.store.set_contacts(&admin.account_id, &contacts, &event, &notices, self.clock.now()).await?;
+        self.wake_mail_worker();
+        Ok(())
     }
 
     fn admin_event(

@@ -5,12 +5,13 @@ use serde_json::json;
 
 pub use super::secrets::{PickupError, SecretDelivery, SecretError};
 
+use super::notices::ChangedBy;
 use super::{Portal, RequestSource, new_id};
 use crate::crypto::Overloaded;
 use crate::crypto::seal::SealError;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName, Password};
 use crate::mail::keys::{self, KeyError, KeyInfo};
-use crate::mail::message::{OutboundMessage, TestMessage};
+use crate::mail::message::{OutboundMessage, SecurityChange, TestMessage};
 use crate::store::{LoginRecord, NewMail, OutboxRecord, StoreError, StoredKey};
 
 #[derive(Debug, thiserror::Error)]
@@ -141,7 +142,9 @@ impl Portal {
             .subject(target.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "type": info.kind.as_str(), "fingerprint": info.fingerprint }));
-        self.store.set_recipient_key(&stored, &event, now).await?;
+        let notices = self.key_notices(actor, target, SecurityChange::KeySet, source).await?;
+        self.store.set_recipient_key(&stored, &event, &notices, now).await?;
+        self.wake_mail_worker();
         Ok(info)
     }
 
@@ -156,10 +159,29 @@ impl Portal {
         let event = AuditEvent::new(AuditAction::EncryptionKeyRemoved, Actor::Login(actor.name.to_string()))
             .subject(target.name.to_string())
             .from_address(source.ip.clone());
-        match self.store.remove_recipient_key(&target.id, &event, self.clock.now()).await? {
-            true => Ok(()),
+        let notices = self.key_notices(actor, target, SecurityChange::KeyRemoved, source).await?;
+        match self.store.remove_recipient_key(&target.id, &event, &notices, self.clock.now()).await? {
+            true => {
+                self.wake_mail_worker();
+                Ok(())
+            }
             false => Err(KeyChangeError::NoKey),
         }
+    }
+
+    /// A key change is the login's own, or its account administrator's on its behalf.
+    async fn key_notices(
+        &self,
+        actor: &LoginRecord,
+        target: &LoginRecord,
+        change: SecurityChange,
+        source: &RequestSource,
+    ) -> Result<Vec<NewMail>, StoreError> {
+        let by = match actor.id == target.id {
+            true => ChangedBy::Itself,
+            false => ChangedBy::Administrator(actor.name.clone()),
+        };
+        self.security_notices(target, change, &by, source.ip.as_deref()).await
     }
 
     async fn authorize_key_change(

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod common_passwords;
 pub mod logins;
 pub mod mail;
+pub mod notices;
 pub mod password;
 pub mod questions;
 pub mod recovery;
@@ -93,8 +94,11 @@ pub struct SupportPolicy {
     pub temporary_lifetime: Duration,
     pub verification_validity: Duration,
     pub four_eyes: bool,
+    /// Support's sendings to an account's primary login.
     pub temporary_per_account_per_hour: i64,
     pub temporary_per_agent_per_hour: i64,
+    /// The administrator's resets of the account's secondary logins: a budget of its own.
+    pub administrator_resets_per_account_per_hour: i64,
 }
 
 /// Everything the use cases need, built once from the settings and shared.
@@ -129,6 +133,8 @@ pub enum BuildError {
     Store(#[from] StoreError),
     #[error("secrets.key_file: {0}")]
     SecretKey(String),
+    #[error("password.common_passwords: {0}")]
+    CommonPasswords(String),
 }
 
 impl Portal {
@@ -151,8 +157,10 @@ impl Portal {
         let hasher = HashPool::new(params, hashing.workers, hashing.queue).map_err(BuildError::Hashing)?;
         let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
         let policy = settings.password_policy();
-        let common_passwords =
-            Arc::new(if policy.refuse_common { CommonPasswords::bundled() } else { CommonPasswords::default() });
+        let common_passwords = Arc::new(match policy.refuse_common {
+            true => CommonPasswords::bundled().map_err(BuildError::CommonPasswords)?,
+            false => CommonPasswords::default(),
+        });
         Ok(Self {
             store,
             hasher,
@@ -191,6 +199,7 @@ impl Portal {
                 four_eyes: settings.support.four_eyes,
                 temporary_per_account_per_hour: settings.support.temporary_passwords_per_account_per_hour,
                 temporary_per_agent_per_hour: settings.support.temporary_passwords_per_agent_per_hour,
+                administrator_resets_per_account_per_hour: settings.support.administrator_resets_per_account_per_hour,
             },
             outbox_key: master.derive("outbox"),
             pickup_key: master.derive("secure-pickup"),

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{Portal, RequestSource};
 use crate::crypto::{Overloaded, PasswordHash};
-use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, PolicyViolation};
+use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, PasswordContext, PolicyViolation};
 use crate::mail::message::{OutboundMessage, PasswordChanged};
 use crate::store::{LoginRecord, PasswordChange, StoreError};
 
@@ -142,7 +142,8 @@ impl Portal {
         candidate: &Password,
         check_history: bool,
     ) -> Result<Vec<PolicyViolation>, ChangeError> {
-        let mut violations = self.policy.violations(candidate, &login.name, |p| self.common_passwords.contains(p));
+        let context = self.password_context(login).await?;
+        let mut violations = self.policy.violations(candidate, &context, |p| self.common_passwords.contains(p));
         let depth = self.policy.history_depth;
         if check_history && depth > 0 && violations.is_empty() {
             let previous = self.recent_hashes(login, depth).await?;
@@ -151,6 +152,19 @@ impl Portal {
             }
         }
         Ok(violations)
+    }
+
+    /// The words a password for `login` may not be: its email's local part, its account's name
+    /// and the product's name (its name is checked by the policy).
+    async fn password_context(&self, login: &LoginRecord) -> Result<PasswordContext, StoreError> {
+        let account = match login.account_id.as_str() {
+            "" => None,
+            id => self.store.account_name(id).await?,
+        };
+        let local_part = login.email.split('@').next().unwrap_or_default();
+        let words = [local_part, account.as_deref().unwrap_or_default()];
+        let fixed = self.policy.fixed_words.iter().map(String::as_str);
+        Ok(PasswordContext::new(login.name.clone(), words.into_iter().chain(fixed)))
     }
 
     /// The current hash and the ones before it, `depth` in all.

@@ -2,10 +2,12 @@
 
 use serde_json::json;
 
+use super::notices::ChangedBy;
 use super::password::ChangeError;
 use super::{Portal, RequestSource};
 use crate::domain::answer::AnswerError;
 use crate::domain::{Actor, AuditAction, AuditEvent, Password, SecurityAnswer};
+use crate::mail::message::SecurityChange;
 use crate::store::{LoginRecord, StoreError, StoredAnswer};
 
 /// One question chosen and answered in the form.
@@ -59,7 +61,11 @@ impl Portal {
             .subject(login.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "questions": stored.len() }));
-        self.store.set_security_answers(&login.id, &stored, &event, self.clock.now()).await?;
+        let notices = self
+            .security_notices(login, SecurityChange::QuestionsSet, &ChangedBy::Itself, source.ip.as_deref())
+            .await?;
+        self.store.set_security_answers(&login.id, &stored, &event, &notices, self.clock.now()).await?;
+        self.wake_mail_worker();
         Ok(())
     }
 

@@ -13,9 +13,15 @@ use super::{Portal, RequestSource, new_id};
 pub use crate::domain::support::Refusal;
 use crate::domain::{AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, ContactRole, LoginKind, LoginName};
 use crate::store::{
-    ApprovalRecord, CaseEntryRecord, CaseFilter, CaseRecord, CaseUpdate, Contact, LoginRecord, NewCase,
+    ApprovalRecord, CaseEntryRecord, CaseFilter, CaseRecord, CaseUpdate, Contact, LoginRecord, NewApproval, NewCase,
     NewVerification, StoreError, VerificationRecord,
 };
+
+/// What allows one sending: the call-back and, with four-eyes, the approval of it.
+struct Allowance {
+    verification: VerificationRecord,
+    approval: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SupportError {
@@ -215,17 +221,17 @@ impl Portal {
         if !case.status.is_active() {
             return Err(SupportError::Refused(Refusal::CaseNotActive));
         }
-        if self.valid_verification(&case).await?.is_none() {
+        let Some(verification) = self.valid_verification(&case).await? else {
             return Err(SupportError::Refused(Refusal::NoVerification));
-        }
+        };
         let mut note = entry("approval", &active.actor(), "Approved sending a temporary password.".into());
         note.customer_visible = false;
         let event = AuditEvent::new(AuditAction::CaseApproved, active.actor())
             .subject(case.opened_by_name.clone())
             .from_address(source.ip.clone())
             .details(json!({ "case": case.number }));
-        let update =
-            CaseUpdate { entry: Some(note), approval: Some(active.staff.username.clone()), ..CaseUpdate::of(&case) };
+        let approval = NewApproval { staff: active.staff.username.clone(), verification_id: verification.id };
+        let update = CaseUpdate { entry: Some(note), approval: Some(approval), ..CaseUpdate::of(&case) };
         match self.store.update_case(&update, &[event], self.clock.now()).await? {
             true => Ok(()),
             false => Err(CaseError::Conflict.into()),
@@ -260,14 +266,15 @@ impl Portal {
         if !password_ok {
             return Err(SupportError::Refused(Refusal::WrongPassword));
         }
-        let verification = match self.reset_check(&case, &login, Some(active)).await? {
-            Ok(verification) => verification,
+        let allowance = match self.reset_check(&case, &login, Some(active)).await? {
+            Ok(allowance) => allowance,
             Err(refusal) => return Err(self.refuse(active, &case, &login, refusal, source).await?),
         };
         let notice = self.opener_notice(&case, CaseStatus::AwaitingCustomer, "temporary_password_sent", None).await?;
         let update = CaseUpdate {
             new_status: Some(CaseStatus::AwaitingCustomer),
-            consume_verification: Some(verification.id.clone()),
+            consume_verification: Some(allowance.verification.id.clone()),
+            consume_approval: allowance.approval,
             notice,
             ..CaseUpdate::of(&case)
         };
@@ -282,13 +289,13 @@ impl Portal {
     }
 
     /// The first rule of the procedure that `case` and `target` break, or else the call-back
-    /// that allows the sending (it is used up by it).
+    /// (and, with four-eyes, the approval) that allows the sending; it uses them up.
     async fn reset_check(
         &self,
         case: &CaseRecord,
         target: &LoginRecord,
         sender: Option<&ActiveStaff>,
-    ) -> Result<Result<VerificationRecord, Refusal>, StoreError> {
+    ) -> Result<Result<Allowance, Refusal>, StoreError> {
         if target.kind != LoginKind::Primary {
             let primary = self
                 .store
@@ -322,20 +329,34 @@ impl Portal {
         let Some(verification) = self.valid_verification(case).await? else {
             return Ok(Err(Refusal::NoVerification));
         };
-        if self.support.four_eyes {
-            let approvals = self.store.case_approvals(&case.id).await?;
-            let current: Vec<&ApprovalRecord> =
-                approvals.iter().filter(|a| a.created_at >= verification.created_at).collect();
-            if current.is_empty() {
-                return Ok(Err(Refusal::NeedsApproval));
-            }
-            if let Some(sender) = sender
-                && current.iter().all(|a| a.staff == sender.staff.username)
-            {
-                return Ok(Err(Refusal::ApproverIsSender));
-            }
+        let approval = match self.support.four_eyes {
+            true => match self.approval_of(case, &verification, sender).await? {
+                Ok(approval) => Some(approval),
+                Err(refusal) => return Ok(Err(refusal)),
+            },
+            false => None,
+        };
+        Ok(Ok(Allowance { verification, approval }))
+    }
+
+    /// Four-eyes: an unused approval of exactly this call-back, by another agent than the
+    /// sender. Which approval counts never depends on when it was recorded.
+    async fn approval_of(
+        &self,
+        case: &CaseRecord,
+        verification: &VerificationRecord,
+        sender: Option<&ActiveStaff>,
+    ) -> Result<Result<String, Refusal>, StoreError> {
+        let approvals = self.store.case_approvals(&case.id).await?;
+        let current: Vec<&ApprovalRecord> = approvals
+            .iter()
+            .filter(|a| !a.used && a.verification_id.as_deref() == Some(verification.id.as_str()))
+            .collect();
+        if current.is_empty() {
+            return Ok(Err(Refusal::NeedsApproval));
         }
-        Ok(Ok(verification))
+        let by_other = current.iter().find(|a| sender.is_none_or(|s| a.staff != s.staff.username));
+        Ok(by_other.map(|a| a.id.clone()).ok_or(Refusal::ApproverIsSender))
     }
 
     /// The case's latest call-back, when it verified the caller, is still within validity and

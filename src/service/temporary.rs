@@ -160,14 +160,20 @@ impl Portal {
         }
     }
 
-    /// The hourly limits a sending counts against: its account's, and a support agent's own.
+    /// The hourly limits a sending counts against: the account's budget for its issuer kind
+    /// (the administrator's resets and support's sendings never use up each other's), and a
+    /// support agent's own.
     fn issue_limits(&self, target: &LoginRecord, issuer: &Issuer) -> Vec<(String, i64)> {
-        let mut limits =
-            vec![(format!("temporary:{}", target.account_id), self.support.temporary_per_account_per_hour)];
-        if let Issuer::Support(agent) = issuer {
-            limits.push((format!("temporary-agent:{agent}"), self.support.temporary_per_agent_per_hour));
+        let account = &target.account_id;
+        match issuer {
+            Issuer::Administrator(_) => {
+                vec![(format!("temporary-admin:{account}"), self.support.administrator_resets_per_account_per_hour)]
+            }
+            Issuer::Support(agent) => vec![
+                (format!("temporary:{account}"), self.support.temporary_per_account_per_hour),
+                (format!("temporary-agent:{agent}"), self.support.temporary_per_agent_per_hour),
+            ],
         }
-        limits
     }
 
     /// A notice for each contact on record of the account whose address differs from the

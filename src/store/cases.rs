@@ -91,8 +91,20 @@ pub struct VerificationRecord {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApprovalRecord {
+    pub id: String,
     pub staff: String,
+    /// The call-back it approves; none for approvals from before approvals named one.
+    pub verification_id: Option<String>,
     pub created_at: OffsetDateTime,
+    /// A temporary password was sent on the strength of it.
+    pub used: bool,
+}
+
+/// A second agent's approval of sending on the strength of one call-back.
+#[derive(Debug, Clone)]
+pub struct NewApproval {
+    pub staff: String,
+    pub verification_id: String,
 }
 
 /// One change to a case, applied only while the case still has `expected_status`: two agents
@@ -105,9 +117,12 @@ pub struct CaseUpdate {
     pub entry: Option<NewCaseEntry>,
     pub verification: Option<NewVerification>,
     /// The approving agent (four-eyes).
-    pub approval: Option<String>,
+    pub approval: Option<NewApproval>,
     /// A call-back that this change uses up; the update fails when it was already used.
     pub consume_verification: Option<String>,
+    /// An approval that this change uses up with its call-back; the update fails when it was
+    /// already used or approves another call-back.
+    pub consume_approval: Option<String>,
     /// The email notice to the case's opener.
     pub notice: Option<NewMail>,
 }
@@ -123,6 +138,7 @@ impl CaseUpdate {
             verification: None,
             approval: None,
             consume_verification: None,
+            consume_approval: None,
             notice: None,
         }
     }

@@ -72,13 +72,17 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
     async fn create_login(&self, login: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
     async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>>;
     async fn login_by_id(&self, id: &str) -> StoreResult<Option<LoginRecord>>;
+    /// The account's name, when the account exists.
+    async fn account_name(&self, account_id: &str) -> StoreResult<Option<String>>;
     /// Disables or enables a login. Disabling ends every session of the login and voids its open
-    /// recovery links, in the same transaction. False when nothing changed.
+    /// recovery links, in the same transaction, with the notices. False when nothing changed
+    /// (and nothing is sent).
     async fn set_login_disabled(
         &self,
         login_id: &str,
         disabled: bool,
         audit: &AuditEvent,
+        notices: &[NewMail],
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
     /// Every login of an account, the primary first, then by name.
@@ -157,10 +161,23 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
     /// Puts an abandoned or failed message back in the queue; false when there is no such message.
     async fn retry_mail(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
 
-    /// Stores (or replaces) a login's encryption key.
-    async fn set_recipient_key(&self, key: &StoredKey, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
+    /// Stores (or replaces) a login's encryption key, with its notices.
+    async fn set_recipient_key(
+        &self,
+        key: &StoredKey,
+        audit: &AuditEvent,
+        notices: &[NewMail],
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
     async fn recipient_key(&self, login_id: &str) -> StoreResult<Option<StoredKey>>;
-    async fn remove_recipient_key(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
+    /// Removes a login's key with its notices; false (nothing sent) when it had none.
+    async fn remove_recipient_key(
+        &self,
+        login_id: &str,
+        audit: &AuditEvent,
+        notices: &[NewMail],
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
 
     /// Stores a sealed message and queues the notice that points to it, together.
     async fn create_secure_message(
@@ -192,12 +209,13 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
     async fn consume_secure_message(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
     async fn delete_expired_secure_messages(&self, now: OffsetDateTime) -> StoreResult<u64>;
 
-    /// Replaces a login's security answers.
+    /// Replaces a login's security answers, with its notices.
     async fn set_security_answers(
         &self,
         login_id: &str,
         answers: &[StoredAnswer],
         audit: &AuditEvent,
+        notices: &[NewMail],
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     async fn security_answers(&self, login_id: &str) -> StoreResult<Vec<StoredAnswer>>;

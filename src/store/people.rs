@@ -26,6 +26,8 @@ pub struct LoginEdit {
     /// Sent to the previous address when the email changes; then the login's open links,
     /// temporary passwords, secure messages and key (made for the old address) go too.
     pub email_notice: Option<NewMail>,
+    /// Further notices of the change (to the new address, to the account administrator).
+    pub notices: Vec<NewMail>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,12 +100,13 @@ pub enum IssueOutcome {
 pub trait PeopleStore: Send + Sync {
     /// The account's contacts on record, primary first.
     async fn contacts(&self, account_id: &str) -> StoreResult<Vec<Contact>>;
-    /// Replaces the account's contacts on record.
+    /// Replaces the account's contacts on record, with the notices of the change.
     async fn set_contacts(
         &self,
         account_id: &str,
         contacts: &[Contact],
         audit: &AuditEvent,
+        notices: &[NewMail],
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     /// Changes a secondary login's email, phone and authorized-contact flag; false when no such

@@ -273,11 +273,21 @@ macro_rules! sql_store {
                 row.as_ref().map(login_from_row).transpose()
             }
 
+            async fn account_name(&self, account_id: &str) -> StoreResult<Option<String>> {
+                let row = sqlx::query("SELECT name FROM accounts WHERE id = $1")
+                    .bind(account_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                row.as_ref().map(|row| col(row, "name")).transpose()
+            }
+
             async fn set_login_disabled(
                 &self,
                 login_id: &str,
                 disabled: bool,
                 audit: &AuditEvent,
+                notices: &[NewMail],
                 now: OffsetDateTime,
             ) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
@@ -299,6 +309,7 @@ macro_rules! sql_store {
                         .map_err(unavailable)?;
                     void_open_credentials_in(&mut tx, login_id, now).await?;
                 }
+                enqueue_notices_in(&mut tx, notices, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;
                 Ok(true)
@@ -558,16 +569,28 @@ macro_rules! sql_store {
                 self.mail_retry(id, audit, now).await
             }
 
-            async fn set_recipient_key(&self, key: &StoredKey, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
-                self.key_set(key, audit, now).await
+            async fn set_recipient_key(
+                &self,
+                key: &StoredKey,
+                audit: &AuditEvent,
+                notices: &[NewMail],
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
+                self.key_set(key, audit, notices, now).await
             }
 
             async fn recipient_key(&self, login_id: &str) -> StoreResult<Option<StoredKey>> {
                 self.key_get(login_id).await
             }
 
-            async fn remove_recipient_key(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
-                self.key_remove(login_id, audit, now).await
+            async fn remove_recipient_key(
+                &self,
+                login_id: &str,
+                audit: &AuditEvent,
+                notices: &[NewMail],
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
+                self.key_remove(login_id, audit, notices, now).await
             }
 
             async fn create_secure_message(
@@ -605,9 +628,10 @@ macro_rules! sql_store {
                 login_id: &str,
                 answers: &[StoredAnswer],
                 audit: &AuditEvent,
+                notices: &[NewMail],
                 now: OffsetDateTime,
             ) -> StoreResult<()> {
-                self.answers_set(login_id, answers, audit, now).await
+                self.answers_set(login_id, answers, audit, notices, now).await
             }
 
             async fn security_answers(&self, login_id: &str) -> StoreResult<Vec<StoredAnswer>> {

@@ -89,6 +89,24 @@ macro_rules! sql_cases {
                     return Ok(false);
                 }
             }
+            if let Some(approval) = &update.consume_approval {
+                // Only an unused approval of the very call-back used up above.
+                let consumed = sqlx::query(
+                    "UPDATE case_approvals SET used_at = $1 WHERE id = $2 AND case_id = $3 AND used_at IS NULL \
+                     AND verification_id IS NOT NULL AND verification_id = $4",
+                )
+                .bind(now.unix_timestamp())
+                .bind(approval)
+                .bind(&update.case_id)
+                .bind(update.consume_verification.as_deref().unwrap_or(""))
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+                if consumed == 0 {
+                    return Ok(false);
+                }
+            }
             if let Some(entry) = &update.entry {
                 insert_entry_in(tx, &update.case_id, entry, now).await?;
             }
@@ -111,11 +129,15 @@ macro_rules! sql_cases {
                 .await
                 .map_err(unavailable)?;
             }
-            if let Some(staff) = &update.approval {
-                sqlx::query("INSERT INTO case_approvals (id, case_id, staff, created_at) VALUES ($1, $2, $3, $4)")
+            if let Some(approval) = &update.approval {
+                sqlx::query(
+                    "INSERT INTO case_approvals (id, case_id, staff, verification_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
                     .bind(crate::service::new_id())
                     .bind(&update.case_id)
-                    .bind(staff)
+                    .bind(&approval.staff)
+                    .bind(&approval.verification_id)
                     .bind(now.unix_timestamp())
                     .execute(&mut **tx)
                     .await
@@ -268,13 +290,24 @@ macro_rules! sql_cases {
             }
 
             async fn case_approvals(&self, case_id: &str) -> StoreResult<Vec<ApprovalRecord>> {
-                let rows = sqlx::query("SELECT staff, created_at FROM case_approvals WHERE case_id = $1 ORDER BY created_at, id")
-                    .bind(case_id)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(unavailable)?;
+                let rows = sqlx::query(
+                    "SELECT id, staff, verification_id, created_at, used_at FROM case_approvals \
+                     WHERE case_id = $1 ORDER BY created_at, id",
+                )
+                .bind(case_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
                 rows.iter()
-                    .map(|row| Ok(ApprovalRecord { staff: col(row, "staff")?, created_at: time_from(col(row, "created_at")?)? }))
+                    .map(|row| {
+                        Ok(ApprovalRecord {
+                            id: col(row, "id")?,
+                            staff: col(row, "staff")?,
+                            verification_id: col(row, "verification_id")?,
+                            created_at: time_from(col(row, "created_at")?)?,
+                            used: col::<Option<i64>>(row, "used_at")?.is_some(),
+                        })
+                    })
                     .collect()
             }
 

@@ -65,6 +65,15 @@ macro_rules! sql_mail {
 
         /// Inserts a message inside `tx`, or drops it (audited) when the recipient had enough
         /// of its kind in the last hour.
+        /// Queues the notices of a security change. They are never throttled: each change is
+        /// already audited and limited where it is made, and its owner must hear of every one.
+        async fn enqueue_notices_in(tx: &mut Tx, notices: &[NewMail], now: OffsetDateTime) -> StoreResult<()> {
+            for notice in notices {
+                enqueue_mail_in(tx, &NewMail { throttle_per_hour: i64::MAX, ..notice.clone() }, now).await?;
+            }
+            Ok(())
+        }
+
         async fn enqueue_mail_in(tx: &mut Tx, mail: &NewMail, now: OffsetDateTime) -> StoreResult<bool> {
             let recent = sqlx::query(
                 "SELECT COUNT(*) AS n FROM mail_outbox WHERE recipient = $1 AND kind = $2 AND created_at > $3",
@@ -175,7 +184,13 @@ macro_rules! sql_mail {
                 self.change_audited(sql, id, Some(now), audit, now).await
             }
 
-            async fn key_set(&self, key: &StoredKey, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+            async fn key_set(
+                &self,
+                key: &StoredKey,
+                audit: &AuditEvent,
+                notices: &[NewMail],
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
                 let mut tx = self.write().await?;
                 sqlx::query(
                     "INSERT INTO recipient_keys (login_id, kind, material, fingerprint, expires_at, created_at) \
@@ -192,6 +207,7 @@ macro_rules! sql_mail {
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?;
+                enqueue_notices_in(&mut tx, notices, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await
             }
@@ -208,8 +224,27 @@ macro_rules! sql_mail {
                 row.as_ref().map(key_from_row).transpose()
             }
 
-            async fn key_remove(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
-                self.change_audited("DELETE FROM recipient_keys WHERE login_id = $1", login_id, None, audit, now).await
+            async fn key_remove(
+                &self,
+                login_id: &str,
+                audit: &AuditEvent,
+                notices: &[NewMail],
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let removed = sqlx::query("DELETE FROM recipient_keys WHERE login_id = $1")
+                    .bind(login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?
+                    .rows_affected();
+                if removed == 0 {
+                    return rolled_back(tx).await;
+                }
+                enqueue_notices_in(&mut tx, notices, now).await?;
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await?;
+                Ok(true)
             }
 
             async fn pickup_create(

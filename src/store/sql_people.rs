@@ -77,6 +77,7 @@ macro_rules! sql_people {
                 account_id: &str,
                 contacts: &[Contact],
                 audit: &AuditEvent,
+                notices: &[NewMail],
                 now: OffsetDateTime,
             ) -> StoreResult<()> {
                 let mut tx = self.write().await?;
@@ -100,6 +101,7 @@ macro_rules! sql_people {
                     .await
                     .map_err(unavailable)?;
                 }
+                enqueue_notices_in(&mut tx, notices, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await
             }
@@ -138,9 +140,9 @@ macro_rules! sql_people {
                     ] {
                         sqlx::query(sql).bind(&edit.login_id).execute(&mut *tx).await.map_err(unavailable)?;
                     }
-                    let unthrottled = NewMail { throttle_per_hour: i64::MAX, ..notice.clone() };
-                    enqueue_mail_in(&mut tx, &unthrottled, now).await?;
+                    enqueue_notices_in(&mut tx, std::slice::from_ref(notice), now).await?;
                 }
+                enqueue_notices_in(&mut tx, &edit.notices, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await?;
                 Ok(true)
@@ -184,15 +186,8 @@ macro_rules! sql_people {
                     }
                 }
                 let temporary = &issue.temporary;
-                sqlx::query(
-                    "UPDATE temporary_passwords SET voided_at = $1 \
-                     WHERE login_id = $2 AND used_at IS NULL AND voided_at IS NULL",
-                )
-                .bind(now.unix_timestamp())
-                .bind(&temporary.login_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+                // The previous temporary password and every open recovery link stop working.
+                void_open_credentials_in(&mut tx, &temporary.login_id, now).await?;
                 // A session opened by the previous temporary password ends with it.
                 sqlx::query("DELETE FROM sessions WHERE login_id = $1 AND restricted = TRUE")
                     .bind(&temporary.login_id)

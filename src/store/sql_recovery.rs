@@ -38,7 +38,14 @@ macro_rules! sql_recovery {
         }
 
         impl $store {
-            async fn answers_set(&self, login_id: &str, answers: &[StoredAnswer], audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()> {
+            async fn answers_set(
+                &self,
+                login_id: &str,
+                answers: &[StoredAnswer],
+                audit: &AuditEvent,
+                notices: &[NewMail],
+                now: OffsetDateTime,
+            ) -> StoreResult<()> {
                 let mut tx = self.write().await?;
                 sqlx::query("DELETE FROM security_answers WHERE login_id = $1")
                     .bind(login_id)
@@ -57,6 +64,7 @@ macro_rules! sql_recovery {
                     .await
                     .map_err(unavailable)?;
                 }
+                enqueue_notices_in(&mut tx, notices, now).await?;
                 append_audit_in(&mut tx, &[audit], now).await?;
                 commit(tx).await
             }

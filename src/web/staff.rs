@@ -285,7 +285,14 @@ async fn case_page(
                 notes: v.notes.clone(),
             })
             .collect(),
-        approvals: view.approvals.iter().map(|a| format!("{} at {}", a.staff, format_time(a.created_at))).collect(),
+        approvals: view
+            .approvals
+            .iter()
+            .map(|a| {
+                let used = if a.used { " (used by a sending)" } else { "" };
+                format!("{} at {}{used}", a.staff, format_time(a.created_at))
+            })
+            .collect(),
         logins: view.logins.iter().map(|l| (l.name.to_string(), l.kind == LoginKind::Primary)).collect(),
         primary_name: primary.map(|p| p.name.to_string()).unwrap_or_default(),
         primary_email: primary.map(|p| p.email.clone()).unwrap_or_default(),

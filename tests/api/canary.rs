@@ -26,9 +26,10 @@ async fn a_secret_in_a_must_encrypt_message_is_nowhere_in_clear() {
     let Ok(SecretDelivery::Pickup { passcode }) = reset_secondary(&app, &primary, "jane.doe").await else {
         panic!("expected secure pickup for a login without a key")
     };
-    let wire = relay.wait_for(2).await;
+    let wire = relay.wait_for(3).await;
 
-    assert_eq!(wire.len(), 2);
+    // The two secrets and the notice that Joe set a key.
+    assert_eq!(wire.len(), 3);
     // The database while the pickup message still waits, and after it was opened.
     let waiting = database_bytes(&app).await;
     let encrypted = wire.iter().find(|m| contains(m, "multipart/encrypted")).unwrap();

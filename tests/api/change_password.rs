@@ -141,6 +141,52 @@ async fn the_nist_profile_refuses_common_passwords_and_short_ones() {
 }
 
 #[tokio::test]
+async fn a_common_password_is_refused_under_the_portal_profile_with_the_reason() {
+    let app = spawn_app().await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+    let client = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
+
+    let response = app.change_password(&client, INITIAL_PASSWORD, "Password123!", "Password123!").await;
+
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("This password is too common"));
+    assert_eq!(app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    let page = app.get_html(&client, "/profile/password").await;
+    assert!(page.contains("Not a commonly used password"), "the rule is listed beside the fields");
+}
+
+#[tokio::test]
+async fn the_login_id_the_email_the_account_and_the_product_name_are_refused_in_any_case() {
+    let app = spawn_app().await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+    let client = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
+    let with_login_id = format!("{primary}abc!X");
+    let cases = [
+        (with_login_id.as_str(), "Do not include your login name."),
+        ("ADMIN#2024", "Do not use your login name, your email address"),
+        ("acme ltd#2024", "Do not use your login name, your email address"),
+        ("Customer-Portal1!", "Do not use your login name, your email address"),
+    ];
+    for (candidate, message) in cases {
+        let response = app.change_password(&client, INITIAL_PASSWORD, candidate, candidate).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{candidate}");
+        assert!(response.text().await.unwrap().contains(message), "{candidate}: {message}");
+    }
+    assert_eq!(app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_common_password_list_can_be_turned_off() {
+    let app = spawn_app_with(|s| s.password.common_passwords = false).await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+    let client = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
+
+    let response = app.change_password(&client, INITIAL_PASSWORD, "Password123!", "Password123!").await;
+
+    assert_eq!(location(&response), "/login?notice=password-changed");
+}
+
+#[tokio::test]
 async fn of_concurrent_changes_with_the_same_existing_password_exactly_one_lands() {
     let app = spawn_app().await;
     let primary = app.create_account(INITIAL_PASSWORD).await;

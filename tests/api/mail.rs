@@ -222,13 +222,16 @@ async fn a_notice_to_a_login_with_an_openpgp_key_is_pgp_mime_and_gpg_decrypts_it
 
     app.change_password(&client, INITIAL_PASSWORD, "Changed#Pass2", "Changed#Pass2").await;
 
-    let messages = relay.wait_for(1).await;
-    let message = parse(&messages[0]);
-    assert_eq!(message.subject(), Some("Customer Portal: your password was changed"));
-    let plaintext = gpg.decrypt(&pgp_payload(&messages[0]));
+    // The notice that the key was set travels readable; the password-changed one encrypted.
+    let messages = relay.wait_for(2).await;
+    let changed = messages
+        .iter()
+        .find(|m| parse(m).subject() == Some("Customer Portal: your password was changed"))
+        .expect("the password-changed notice");
+    let plaintext = gpg.decrypt(&pgp_payload(changed));
     assert!(plaintext.contains("multipart/alternative"), "both parts travel inside the encryption");
     assert!(plaintext.contains(&format!("The password of your login {primary} was changed")));
-    assert!(!String::from_utf8_lossy(&messages[0]).contains("The password of your login"));
+    assert!(!String::from_utf8_lossy(changed).contains("The password of your login"));
 }
 
 #[tokio::test]
@@ -250,9 +253,12 @@ async fn a_temporary_password_goes_only_encrypted_and_gpg_or_openssl_decrypts_it
     let to_jane = reset_secondary(&app, &primary, "jane.doe").await;
     assert_eq!((to_joe.unwrap(), to_jane.unwrap()), (SecretDelivery::Encrypted, SecretDelivery::Encrypted));
 
-    let messages = relay.wait_for(2).await;
-    let find =
-        |to: &str| messages.iter().find(|m| parse(m).to().unwrap().first().unwrap().address() == Some(to)).unwrap();
+    // Each key's security notice, and the two secrets.
+    let messages = relay.wait_for(4).await;
+    let find = |to: &str| {
+        let secret = |m: &&Vec<u8>| parse(m).subject() == Some("Customer Portal: sign-in information");
+        messages.iter().filter(secret).find(|m| parse(m).to().unwrap().first().unwrap().address() == Some(to)).unwrap()
+    };
     let pgp = find("joe@acme.example");
     assert_eq!(parse(pgp).subject(), Some("Customer Portal: sign-in information"));
     let joe_temporary = temporary_in(&gpg.decrypt(&pgp_payload(pgp)));

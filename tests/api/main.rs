@@ -14,6 +14,7 @@ mod helpers;
 mod keys;
 mod mail;
 mod names;
+mod notices;
 mod overload;
 mod pages;
 mod people;

@@ -127,6 +127,15 @@ async fn the_administrator_resets_a_secondary_login_which_then_must_choose_a_new
         )
         .await;
     assert_eq!(old.status(), StatusCode::BAD_REQUEST, "history applies");
+    let common = app
+        .post_form(
+            &jane,
+            "/password/new",
+            &[("csrf", &csrf), ("new_password", "Password123!"), ("confirm", "Password123!")],
+        )
+        .await;
+    assert_eq!(common.status(), StatusCode::BAD_REQUEST);
+    assert!(common.text().await.unwrap().contains("This password is too common"), "common passwords are refused");
     let done = app
         .post_form(
             &jane,

@@ -131,9 +131,9 @@ async fn the_article_flow_resets_the_primary_login_through_a_verified_case() {
     assert_eq!(location(&sent), format!("/staff/cases/{case}?notice=temporary-sent"));
     assert_eq!(case_status(&app, case).await, "awaiting_customer");
 
-    // Jane's case notices (opened, password sent), the password itself, and a notice to each
-    // contact on record.
-    let messages = relay.wait_for(5).await;
+    // The security notices of the contacts and the key, Jane's case notices (opened, password
+    // sent), the password itself, and a notice to each contact on record.
+    let messages = relay.wait_for(7).await;
     for contact in ["ann@acme.example", "ben@acme.example"] {
         let notice = messages
             .iter()
@@ -406,6 +406,54 @@ async fn four_eyes_needs_a_second_agent_s_approval() {
 }
 
 #[tokio::test]
+async fn an_approval_allows_one_sending_and_a_new_call_back_in_the_same_second_needs_a_new_one() {
+    let app = spawn_app_with(|s| s.support.four_eyes = true).await;
+    let (primary, _admin) = account(&app).await;
+    let case = open_reset_case(&app).await;
+    let alice = staff_client(&app, AGENT, "support", AGENT_PASSWORD).await;
+    let bert = staff_client(&app, "bert", "support", "Second#Agent2").await;
+    verify(&app, &alice, case).await;
+    staff_post(&app, &bert, &format!("/staff/cases/{case}/approve"), &[]).await;
+    assert_eq!(send(&app, &alice, case, &primary).await.status(), StatusCode::OK, "passcode page: sent");
+    let login = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    let first = app.portal.store.latest_temporary_password(&login.id).await.unwrap().unwrap();
+    let mail_before = app.portal.list_mail(100).await.unwrap().len();
+    let status_before = case_status(&app, case).await;
+
+    // The clock has not moved: the new call-back has the approval's very timestamp.
+    verify(&app, &alice, case).await;
+    let again = send(&app, &alice, case, &primary).await;
+    assert!(again.text().await.unwrap().contains("A second agent must approve"));
+    let page = app.get_html(&alice, &format!("/staff/cases/{case}")).await;
+    assert!(page.contains("bert at") && page.contains("(used by a sending)"), "the page shows the approval used up");
+    let latest = app.portal.store.latest_temporary_password(&login.id).await.unwrap().unwrap();
+    assert_eq!(latest.id, first.id, "no second temporary password");
+    assert_eq!(app.portal.list_mail(100).await.unwrap().len(), mail_before, "no mail");
+    assert_eq!(case_status(&app, case).await, status_before, "the case is unchanged");
+    assert_refusal_audited(&app, "needs_approval").await;
+}
+
+#[tokio::test]
+async fn the_administrator_s_resets_cannot_use_up_support_s_budget_for_the_primary_login() {
+    let app = spawn_app().await;
+    let (primary, admin) = account(&app).await;
+    for _ in 0..3 {
+        let sent = post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", INITIAL_PASSWORD)]).await;
+        assert_eq!(sent.status(), StatusCode::OK);
+    }
+    let fourth = post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", INITIAL_PASSWORD)]).await;
+    assert!(fourth.text().await.unwrap().contains("Too many temporary passwords"), "the administrator's budget");
+
+    let case = open_reset_case(&app).await;
+    let staff = staff_client(&app, AGENT, "support", AGENT_PASSWORD).await;
+    verify(&app, &staff, case).await;
+    let sent = send(&app, &staff, case, &primary).await;
+    assert_eq!(sent.status(), StatusCode::OK, "support still sends to the primary login");
+    assert!(sent.text().await.unwrap().contains("Give this passcode by voice"));
+    assert_eq!(case_status(&app, case).await, "awaiting_customer");
+}
+
+#[tokio::test]
 async fn staff_and_customer_sessions_are_separate_and_only_admins_administer_staff() {
     let app = spawn_app().await;
     let (primary, admin) = account(&app).await;
@@ -535,6 +583,7 @@ async fn a_call_back_recorded_as_failed_meanwhile_stops_a_sending_in_flight() {
         verification: None,
         approval: None,
         consume_verification: Some(verified.id.clone()),
+        consume_approval: None,
         notice: None,
     };
     assert!(
