@@ -8,8 +8,11 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::config::MailSettings;
 
 pub enum Transport {
-    File { dir: PathBuf },
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File {
+        dir: PathBuf,
+    },
+    /// The relay, and how long one delivery may take in all.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
 }
 
 /// Why a delivery failed: worth retrying, or not.
@@ -26,10 +29,11 @@ impl Transport {
         match settings.transport.as_str() {
             "smtp" => {
                 let url = with_opportunistic_starttls(&settings.smtp_url);
+                let timeout = Duration::from_secs(settings.smtp_timeout_seconds);
                 let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
                     .map_err(|e| format!("mail.smtp_url: {e}"))?
-                    .timeout(Some(Duration::from_secs(settings.smtp_timeout_seconds)));
-                Ok(Self::Smtp(builder.build()))
+                    .timeout(Some(timeout));
+                Ok(Self::Smtp(builder.build(), timeout))
             }
             _ => Ok(Self::File { dir: settings.dir.clone() }),
         }
@@ -39,17 +43,30 @@ impl Transport {
     pub fn name(&self) -> &'static str {
         match self {
             Self::File { .. } => "file",
-            Self::Smtp(_) => "smtp",
+            Self::Smtp(..) => "smtp",
         }
     }
 
     pub async fn send(&self, message: &Message, id: &str) -> Result<(), SendError> {
         match self {
             Self::File { dir } => write_eml(dir, id, &message.formatted()).await,
-            Self::Smtp(smtp) => smtp.send(message.clone()).await.map(drop).map_err(|e| {
-                if e.is_permanent() { SendError::Permanent(e.to_string()) } else { SendError::Transient(e.to_string()) }
-            }),
+            Self::Smtp(smtp, timeout) => send_smtp(smtp, message, *timeout).await,
         }
+    }
+}
+
+/// lettre's own timeout covers connecting only: a relay that accepts and then falls silent
+/// would hold the worker for ever, so the whole conversation is bounded here.
+async fn send_smtp(
+    smtp: &AsyncSmtpTransport<Tokio1Executor>,
+    message: &Message,
+    timeout: Duration,
+) -> Result<(), SendError> {
+    match tokio::time::timeout(timeout, smtp.send(message.clone())).await {
+        Err(_) => Err(SendError::Transient(format!("the relay did not finish within {} s", timeout.as_secs()))),
+        Ok(Err(e)) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+        Ok(Err(e)) => Err(SendError::Transient(e.to_string())),
+        Ok(Ok(_)) => Ok(()),
     }
 }
 

@@ -124,6 +124,35 @@ async fn a_message_queued_while_the_relay_is_down_is_delivered_when_it_returns()
 }
 
 #[tokio::test]
+async fn a_relay_that_greets_and_then_falls_silent_fails_the_attempt_at_the_timeout() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", silent.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut connection, _)) = silent.accept().await {
+            tokio::spawn(async move {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let _ = connection.write_all(b"220 relay.test ESMTP\r\n").await;
+                let mut sink = [0u8; 1024];
+                while matches!(connection.read(&mut sink).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    let app = spawn_app_with(move |s| {
+        s.mail.transport = "smtp".into();
+        s.mail.smtp_url = url;
+        s.mail.smtp_timeout_seconds = 1;
+    })
+    .await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+
+    app.portal.send_test_mail(&LoginName::parse(&primary).unwrap()).await.unwrap();
+
+    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].last_error.is_some() }).await;
+    let queued = &app.portal.list_mail(1).await.unwrap()[0];
+    assert_eq!((queued.status.as_str(), queued.attempts), ("queued", 1), "kept for a retry");
+}
+
+#[tokio::test]
 async fn a_temporary_refusal_is_retried_and_the_message_arrives_once() {
     let relay = SmtpSink::start().await;
     relay.refuse_next(1);
