@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod audit;
 pub mod case;
+pub mod device;
 pub mod email;
 pub mod lockout;
 pub mod login_name;
@@ -19,6 +20,7 @@ pub mod temporary;
 pub use answer::SecurityAnswer;
 pub use audit::{Actor, AuditAction, AuditEvent};
 pub use case::{CaseKind, CaseStatus, Channel, ContactRole};
+pub use device::{DeviceCookie, DevicePolicy};
 pub use email::EmailAddress;
 pub use lockout::LockoutPolicy;
 pub use login_name::{LoginKind, LoginName};

@@ -25,6 +25,7 @@ pub enum OutboundMessage {
     CaseUpdate(CaseNotice),
     LoginChanged(LoginChanged),
     TemporaryPasswordNotice(TemporaryPasswordNotice),
+    LoginLocked(LoginLocked),
 }
 
 /// The emailed link of "Reset your password". The link holds a secret token: the outbox keeps
@@ -125,6 +126,18 @@ pub struct TemporaryPasswordNotice {
     pub issued_at: i64,
 }
 
+/// Sent when failed sign-ins lock a login: once per run of failures, not per failure. Holds
+/// no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginLocked {
+    pub version: u32,
+    pub login_name: String,
+    /// Unix seconds.
+    pub locked_at: i64,
+    /// Where the failure that locked it came from.
+    pub source_ip: Option<String>,
+}
+
 /// `portcullis mail test`: checks the relay and the recipient's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestMessage {
@@ -143,6 +156,7 @@ impl OutboundMessage {
             Self::CaseUpdate(_) => "case_update",
             Self::LoginChanged(_) => "login_changed",
             Self::TemporaryPasswordNotice(_) => "temporary_password_notice",
+            Self::LoginLocked(_) => "login_locked",
         }
     }
 
@@ -154,7 +168,7 @@ impl OutboundMessage {
             | Self::RecoveryLink(_)
             | Self::CaseUpdate(_)
             | Self::LoginChanged(_) => Sensitivity::EncryptIfKey,
-            Self::SecurePickup(_) | Self::TemporaryPasswordNotice(_) => Sensitivity::Plain,
+            Self::SecurePickup(_) | Self::TemporaryPasswordNotice(_) | Self::LoginLocked(_) => Sensitivity::Plain,
         }
     }
 
@@ -172,6 +186,7 @@ impl OutboundMessage {
             Self::TemporaryPasswordNotice(_) => {
                 format!("{product}: a temporary password was sent for your primary login")
             }
+            Self::LoginLocked(_) => format!("{product}: sign-in to your login was paused after failed attempts"),
         }
     }
 
@@ -185,6 +200,7 @@ impl OutboundMessage {
             Self::CaseUpdate(m) => &m.login_name,
             Self::LoginChanged(m) => &m.login_name,
             Self::TemporaryPasswordNotice(m) => &m.login_name,
+            Self::LoginLocked(m) => &m.login_name,
         }
     }
 }

@@ -3,11 +3,13 @@
 //! with the same SQL (see `sql.rs`); only connection set-up, migrations and locking differ.
 
 mod cases;
+mod lockout;
 mod people;
 mod postgres;
 mod records;
 mod sql;
 mod sql_cases;
+mod sql_lockout;
 mod sql_mail;
 mod sql_people;
 mod sql_recovery;
@@ -19,6 +21,7 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 pub use cases::*;
+pub use lockout::*;
 pub use people::*;
 pub use postgres::PostgresStore;
 pub use records::*;
@@ -51,7 +54,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// declared in their own files (`people.rs`, `cases.rs`, `staff.rs`) and implemented beside
 /// their SQL; this trait adds the rest.
 #[async_trait]
-pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
+pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// Creates an account and its primary login.

@@ -7,6 +7,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use super::sql::sql_store;
 use super::sql_cases::sql_cases;
+use super::sql_lockout::sql_lockout;
 use super::sql_mail::sql_mail;
 use super::sql_people::sql_people;
 use super::sql_recovery::sql_recovery;
@@ -35,3 +36,4 @@ sql_recovery!(PostgresStore, sqlx::postgres::PgRow);
 sql_people!(PostgresStore, sqlx::postgres::PgRow);
 sql_cases!(PostgresStore, sqlx::postgres::PgRow);
 sql_staff!(PostgresStore, sqlx::postgres::PgRow);
+sql_lockout!(PostgresStore);

@@ -9,6 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use super::sql::sql_store;
 use super::sql_cases::sql_cases;
+use super::sql_lockout::sql_lockout;
 use super::sql_mail::sql_mail;
 use super::sql_people::sql_people;
 use super::sql_recovery::sql_recovery;
@@ -54,3 +55,4 @@ sql_recovery!(SqliteStore, sqlx::sqlite::SqliteRow);
 sql_people!(SqliteStore, sqlx::sqlite::SqliteRow);
 sql_cases!(SqliteStore, sqlx::sqlite::SqliteRow);
 sql_staff!(SqliteStore, sqlx::sqlite::SqliteRow);
+sql_lockout!(SqliteStore);

@@ -59,10 +59,15 @@ pub async fn submit(
     let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
     csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
     let password = Password::new(form.password);
-    match state.portal.sign_in(&form.login_name, &password, &source).await {
+    let devices = cookies::device_values(&headers, &state.web);
+    match state.portal.sign_in(&form.login_name, &password, &devices, &source).await {
         Ok(signed_in) => {
             let next = if signed_in.restricted { super::visitor::FORCED_CHANGE } else { "/profile" };
-            Ok(signed_in_redirect(&state, CookieKind::Session, &signed_in.token, next))
+            let mut response = signed_in_redirect(&state, CookieKind::Session, &signed_in.token, next);
+            if let Some(device) = &signed_in.device {
+                response.headers_mut().append(header::SET_COOKIE, cookies::set_device(device, &state.web));
+            }
+            Ok(response)
         }
         Err(SignInError::Rejected) => {
             let typed: String = form.login_name.chars().take(64).collect();
