@@ -124,6 +124,7 @@ pub fn signed_in_redirect(state: &AppState, kind: CookieKind, token: &RandomToke
 }
 
 /// A redirect that removes the session cookie and asks the browser to forget cached pages.
+/// Not every cookie: the browser keeps its device cookies, which vouch for it at the next sign-in.
 pub fn signed_out_redirect(state: &AppState, to: &str) -> Response {
     signed_out_of(state, CookieKind::Session, to)
 }
@@ -133,7 +134,7 @@ pub fn signed_out_of(state: &AppState, kind: CookieKind, to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, cookies::clear(kind, &state.web));
-    headers.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""));
+    headers.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"storage\""));
     response
 }
 

@@ -22,6 +22,7 @@ mod recovery;
 mod security_headers;
 mod staff;
 mod staff_admin;
+mod staff_lock;
 mod staff_session;
 mod visitor;
 
@@ -96,6 +97,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/staff", get(staff::queue))
         .route("/staff/login", get(staff_session::login_form).post(staff_session::login))
         .route("/staff/logout", post(staff_session::logout))
+        .route("/staff/unlock", post(staff_lock::clear_lock))
         .route("/staff/cases", post(staff::record_case))
         .route("/staff/cases/new", get(staff::new_case_form))
         .route("/staff/cases/{number}", get(staff::show_case))

@@ -8,6 +8,7 @@ mod cli;
 mod crypto_tools;
 mod csrf;
 mod helpers;
+mod lockout;
 mod mail;
 mod overload;
 mod pages;
