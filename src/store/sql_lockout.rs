@@ -56,6 +56,12 @@ macro_rules! sql_lockout {
             Ok(count.map(|c| (c, until)))
         }
 
+        /// The audit entry of a lock, beside the failure that caused it.
+        fn locked_event(failure: &AuditEvent, count: i64, until: OffsetDateTime) -> AuditEvent {
+            let details = serde_json::json!({ "failed_count": count, "locked_until": until.unix_timestamp() });
+            AuditEvent { action: AuditAction::LoginLocked, ..failure.clone() }.details(details)
+        }
+
         /// Counts a failure against a device cookie; true when this failure locked it.
         async fn count_device_in(
             tx: &mut Tx,
@@ -110,8 +116,7 @@ macro_rules! sql_lockout {
                             if let (true, Some(mail)) = (count == limits.lockout.free_attempts, failure.lock_notice) {
                                 queued = enqueue_mail_in(&mut tx, mail, now).await?;
                             }
-                            let details = serde_json::json!({ "failed_count": count, "locked_until": until.unix_timestamp() });
-                            Some(AuditEvent { action: AuditAction::LoginLocked, ..failure.audit.clone() }.details(details))
+                            Some(locked_event(failure.audit, count, until))
                         }
                         _ => None,
                     },
