@@ -11,3 +11,13 @@ CREATE TABLE device_failures (
     locked_at   BIGINT
 );
 CREATE INDEX device_failures_login ON device_failures (login_id);
+
+-- Failed sign-ins at names that do not exist, counted in one row. A failure at an unknown
+-- name writes this row as a failure at a known name writes the login's row, so that the two
+-- cost the same work and their timing does not tell whether a name exists.
+CREATE TABLE unknown_name_failures (
+    id              BIGINT PRIMARY KEY CHECK (id = 1),
+    failed_count    BIGINT NOT NULL,
+    last_failed_at  BIGINT
+);
+INSERT INTO unknown_name_failures (id, failed_count) VALUES (1, 0);

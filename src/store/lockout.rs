@@ -11,7 +11,7 @@ use crate::domain::{AuditEvent, DevicePolicy, LockoutPolicy};
 #[derive(Debug, Clone, Copy)]
 pub struct FailedSignIn<'a> {
     /// The login the attempt named, or None for a name that does not exist. An unknown name
-    /// runs the same statements as a known one (they match no row), so that both cost the same.
+    /// costs the same work as a known one: it writes one row of the same shape.
     pub login_id: Option<&'a str>,
     /// Counted against this address's budget; None for a browser with a valid device cookie.
     pub address: Option<&'a str>,

@@ -23,21 +23,47 @@ macro_rules! sql_lockout {
         }
 
         /// Counts a failure against the login unless it is locked (attempts while locked do not
-        /// extend the lock). Both statements always run, also for an unknown name (`""`, which
-        /// matches no row): the work does not tell whether the name exists. Returns the new
-        /// count and lock, if the login was counted.
+        /// extend the lock). Whatever the case, one row is written and the same statements run:
+        /// the login's row (unchanged while locked), or for an unknown name (None) the row of
+        /// unknown-name failures, so the work does not tell whether the name exists. Returns the
+        /// new count and lock, if the login was counted.
         async fn count_login_in(
             tx: &mut Tx,
-            login_id: &str,
+            login_id: Option<&str>,
             policy: &LockoutPolicy,
             now: OffsetDateTime,
         ) -> StoreResult<Option<(i64, Option<OffsetDateTime>)>> {
-            // One statement: concurrent failures never lose a count.
+            let count = match login_id {
+                Some(id) => count_known_in(tx, id, policy, now).await?,
+                None => {
+                    sqlx::query(
+                        "UPDATE unknown_name_failures SET failed_count = failed_count + 1, last_failed_at = $1 WHERE id = 1",
+                    )
+                    .bind(now.unix_timestamp())
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(unavailable)?;
+                    None
+                }
+            };
+            let until = count.and_then(|c| policy.locked_until(c, now));
+            sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2 AND $1 IS NOT NULL")
+                .bind(until.map(|u| u.unix_timestamp()))
+                .bind(login_id.unwrap_or(""))
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+            Ok(count.map(|c| (c, until)))
+        }
+
+        /// One statement: concurrent failures never lose a count. None while locked.
+        async fn count_known_in(tx: &mut Tx, login_id: &str, policy: &LockoutPolicy, now: OffsetDateTime) -> StoreResult<Option<i64>> {
             let row = sqlx::query(
                 "UPDATE logins SET \
-                 failed_count = CASE WHEN last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
-                 last_failed_at = $2 WHERE id = $3 AND (locked_until IS NULL OR locked_until <= $2) \
-                 RETURNING failed_count",
+                 failed_count = CASE WHEN locked_until > $2 THEN failed_count \
+                 WHEN last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
+                 last_failed_at = CASE WHEN locked_until > $2 THEN last_failed_at ELSE $2 END \
+                 WHERE id = $3 RETURNING failed_count, (locked_until IS NOT NULL AND locked_until > $2) AS was_locked",
             )
             .bind((now - policy.window).unix_timestamp())
             .bind(now.unix_timestamp())
@@ -45,15 +71,9 @@ macro_rules! sql_lockout {
             .fetch_optional(&mut **tx)
             .await
             .map_err(unavailable)?;
-            let count: Option<i64> = row.map(|r| r.try_get("failed_count")).transpose().map_err(unavailable)?;
-            let until = count.and_then(|c| policy.locked_until(c, now));
-            sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2 AND $1 IS NOT NULL")
-                .bind(until.map(|u| u.unix_timestamp()))
-                .bind(login_id)
-                .execute(&mut **tx)
-                .await
-                .map_err(unavailable)?;
-            Ok(count.map(|c| (c, until)))
+            let Some(row) = row else { return Ok(None) };
+            let was_locked: bool = row.try_get("was_locked").map_err(unavailable)?;
+            Ok((!was_locked).then(|| row.try_get("failed_count")).transpose().map_err(unavailable)?)
         }
 
         /// The audit entry of a lock, beside the failure that caused it.
@@ -106,12 +126,11 @@ macro_rules! sql_lockout {
                 if let Some(address) = failure.address {
                     count_address_in(&mut tx, address, limits.address_window, now).await?;
                 }
-                let login_id = failure.login_id.unwrap_or("");
                 let lock_event = match failure.device {
-                    Some(digest) => count_device_in(&mut tx, digest, login_id, &limits.device, now)
+                    Some(digest) => count_device_in(&mut tx, digest, failure.login_id.unwrap_or(""), &limits.device, now)
                         .await?
                         .then(|| AuditEvent { action: AuditAction::DeviceLocked, ..failure.audit.clone() }),
-                    None => match count_login_in(&mut tx, login_id, &limits.lockout, now).await? {
+                    None => match count_login_in(&mut tx, failure.login_id, &limits.lockout, now).await? {
                         Some((count, Some(until))) => {
                             if let (true, Some(mail)) = (count == limits.lockout.free_attempts, failure.lock_notice) {
                                 queued = enqueue_mail_in(&mut tx, mail, now).await?;
