@@ -33,19 +33,7 @@ macro_rules! sql_lockout {
             policy: &LockoutPolicy,
             now: OffsetDateTime,
         ) -> StoreResult<Option<(i64, Option<OffsetDateTime>)>> {
-            let count = match login_id {
-                Some(id) => count_known_in(tx, id, policy, now).await?,
-                None => {
-                    sqlx::query(
-                        "UPDATE unknown_name_failures SET failed_count = failed_count + 1, last_failed_at = $1 WHERE id = 1",
-                    )
-                    .bind(now.unix_timestamp())
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(unavailable)?;
-                    None
-                }
-            };
+            let count = count_row_in(tx, login_id, policy, now).await?.filter(|_| login_id.is_some());
             let until = count.and_then(|c| policy.locked_until(c, now));
             sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2 AND $1 IS NOT NULL")
                 .bind(until.map(|u| u.unix_timestamp()))
@@ -56,21 +44,30 @@ macro_rules! sql_lockout {
             Ok(count.map(|c| (c, until)))
         }
 
-        /// One statement: concurrent failures never lose a count. None while locked.
-        async fn count_known_in(tx: &mut Tx, login_id: &str, policy: &LockoutPolicy, now: OffsetDateTime) -> StoreResult<Option<i64>> {
-            let row = sqlx::query(
-                "UPDATE logins SET \
+        /// One statement: concurrent failures never lose a count. None while locked. An unknown
+        /// name (None) counts in the row of unknown-name failures, with a statement of the same
+        /// shape that returns a row of the same shape.
+        async fn count_row_in(
+            tx: &mut Tx,
+            login_id: Option<&str>,
+            policy: &LockoutPolicy,
+            now: OffsetDateTime,
+        ) -> StoreResult<Option<i64>> {
+            const KNOWN: &str = "UPDATE logins SET \
                  failed_count = CASE WHEN locked_until > $2 THEN failed_count \
                  WHEN last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
                  last_failed_at = CASE WHEN locked_until > $2 THEN last_failed_at ELSE $2 END \
-                 WHERE id = $3 RETURNING failed_count, (locked_until IS NOT NULL AND locked_until > $2) AS was_locked",
-            )
-            .bind((now - policy.window).unix_timestamp())
-            .bind(now.unix_timestamp())
-            .bind(login_id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(unavailable)?;
+                 WHERE id = $3 RETURNING failed_count, (locked_until IS NOT NULL AND locked_until > $2) AS was_locked";
+            const UNKNOWN: &str = "UPDATE unknown_name_failures SET \
+                 failed_count = CASE WHEN last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
+                 last_failed_at = $2 WHERE id = 1 AND $3 = '' RETURNING failed_count, FALSE AS was_locked";
+            let row = sqlx::query(if login_id.is_some() { KNOWN } else { UNKNOWN })
+                .bind((now - policy.window).unix_timestamp())
+                .bind(now.unix_timestamp())
+                .bind(login_id.unwrap_or(""))
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(unavailable)?;
             let Some(row) = row else { return Ok(None) };
             let was_locked: bool = row.try_get("was_locked").map_err(unavailable)?;
             Ok((!was_locked).then(|| row.try_get("failed_count")).transpose().map_err(unavailable)?)
