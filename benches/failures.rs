@@ -10,7 +10,8 @@
 //! Run: `cargo bench --bench failures` (the production hash: the hash dominates and hides
 //! small differences) and `cargo bench --bench failures -- --near-free` (Argon2 with m=8 KiB,
 //! t=1: nearly all that is left is the bookkeeping, so a difference there would show).
-//! `--rounds N` sets the samples per kind.
+//! `--rounds N` sets the samples per kind; `--no-floor` turns off `lockout.failed_sign_in_ms`
+//! to show what the work alone costs.
 
 use std::time::{Duration, Instant};
 
@@ -26,14 +27,23 @@ mod support;
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let near_free = args.iter().any(|a| a == "--near-free");
-    let rounds = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .and_then(|i| args.get(i + 1)?.parse().ok())
-        .unwrap_or(if near_free { 3000 } else { 400 });
+    // Without the answer floor (`lockout.failed_sign_in_ms`): what the work alone shows.
+    let no_floor = args.iter().any(|a| a == "--no-floor");
+    let rounds = args.iter().position(|a| a == "--rounds").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(
+        if near_free && no_floor {
+            3000
+        } else if near_free {
+            600
+        } else {
+            400
+        },
+    );
     let portal = support::start(|settings| {
         settings.rate_limit.address_max_failures = i64::MAX;
         settings.lockout.free_attempts = i64::MAX;
+        if no_floor {
+            settings.lockout.failed_sign_in_ms = 0;
+        }
         if near_free {
             settings.hashing.memory_kib = 8;
             settings.hashing.iterations = 1;
@@ -60,12 +70,13 @@ async fn main() {
             samples[index].push(ms(failed_sign_in(&portal.base, &kinds[index].1).await));
         }
     }
-    report(&kinds, &mut samples, near_free, rounds, &mut rng);
+    report(&kinds, &mut samples, (near_free, no_floor), rounds, &mut rng);
 }
 
-fn report(kinds: &[(&str, String)], samples: &mut [Vec<f64>], near_free: bool, rounds: usize, rng: &mut stats::Rng) {
-    let hash = if near_free { "near-free hash (m=8 KiB, t=1)" } else { "production hash" };
-    println!("portcullis failed sign-in timing, {hash}: {rounds} of each kind, interleaved");
+fn report(kinds: &[(&str, String)], samples: &mut [Vec<f64>], mode: (bool, bool), rounds: usize, rng: &mut stats::Rng) {
+    let hash = if mode.0 { "near-free hash (m=8 KiB, t=1)" } else { "production hash" };
+    let floor = if mode.1 { "no answer floor" } else { "default answer floor" };
+    println!("portcullis failed sign-in timing, {hash}, {floor}: {rounds} of each kind, interleaved");
     for (index, (label, _)) in kinds.iter().enumerate() {
         let sorted = stats::sorted(&samples[index]);
         println!(

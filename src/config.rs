@@ -145,6 +145,7 @@ pub struct LockoutSettings {
     pub window_minutes: i64,
     pub device_cookie_days: i64,
     pub device_max_failures: i64,
+    pub failed_sign_in_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -132,7 +132,11 @@ impl Portal {
 
     /// The digest of the browser's device cookie for `login`, if it has a valid one that has
     /// not spent its budget. Forged cookies, other logins' cookies and expired ones count as none.
-    async fn vouching_device(&self, login: Option<&LoginRecord>, presented: &[String]) -> Result<Option<String>, StoreError> {
+    async fn vouching_device(
+        &self,
+        login: Option<&LoginRecord>,
+        presented: &[String],
+    ) -> Result<Option<String>, StoreError> {
         let Some(login) = login else { return Ok(None) };
         let now = self.clock.now();
         let cookie = presented
@@ -165,7 +169,8 @@ impl Portal {
     /// exists. Attempts while locked are recorded as refused and do not extend the lock.
     async fn record_failure(&self, login: Option<&LoginRecord>, failure: &Failure<'_>) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let event = AuditEvent::new(AuditAction::SignInFailed, Actor::Anonymous).from_address(failure.source.ip.clone());
+        let event =
+            AuditEvent::new(AuditAction::SignInFailed, Actor::Anonymous).from_address(failure.source.ip.clone());
         let (event, notice) = match login {
             Some(login) => {
                 let reason = match (login.disabled, login.password_hash.is_some()) {

@@ -56,11 +56,17 @@ pub async fn submit(
     headers: HeaderMap,
     WebForm(form): WebForm<SignInForm>,
 ) -> Result<Response, WebError> {
+    let deadline = tokio::time::Instant::now() + state.web.failed_sign_in;
     let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
     csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
     let password = Password::new(form.password);
     let devices = cookies::device_values(&headers, &state.web);
-    match state.portal.sign_in(&form.login_name, &password, &devices, &source).await {
+    let outcome = state.portal.sign_in(&form.login_name, &password, &devices, &source).await;
+    // Failures are answered at a fixed earliest time: whether the name exists does not show.
+    if matches!(outcome, Err(SignInError::Rejected | SignInError::AddressThrottled { .. })) {
+        tokio::time::sleep_until(deadline).await;
+    }
+    match outcome {
         Ok(signed_in) => {
             let next = if signed_in.restricted { super::visitor::FORCED_CHANGE } else { "/profile" };
             let mut response = signed_in_redirect(&state, CookieKind::Session, &signed_in.token, next);

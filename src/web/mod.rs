@@ -58,6 +58,8 @@ pub struct WebSettings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long every answer to "Enter your username" takes.
     pub recovery_response: std::time::Duration,
+    /// The earliest a failed sign-in is answered.
+    pub failed_sign_in: std::time::Duration,
     /// The file transport's folder when the dev mailbox is on; None otherwise.
     pub dev_mailbox: Option<std::path::PathBuf>,
 }
@@ -71,6 +73,7 @@ impl WebSettings {
             https: settings.is_https(),
             trusted_proxies: settings.http.trusted_proxies.clone(),
             recovery_response: std::time::Duration::from_millis(settings.recovery.response_ms),
+            failed_sign_in: std::time::Duration::from_millis(settings.lockout.failed_sign_in_ms),
             dev_mailbox: settings.dev_mailbox_enabled().then(|| settings.mail.dir.clone()),
         }
     }

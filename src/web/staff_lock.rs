@@ -29,7 +29,8 @@ pub async fn clear_lock(
     match state.portal.staff_clear_lock(&active, &form.login, &source).await {
         Ok(_) => Ok(Redirect::to("/staff?notice=lock-cleared").into_response()),
         Err(ClearLockError::UnknownLogin) => {
-            let message = format!("There is no login named {}.", form.login.trim().chars().take(64).collect::<String>());
+            let message =
+                format!("There is no login named {}.", form.login.trim().chars().take(64).collect::<String>());
             queue_page(&state, &active, QueueQuery::default(), StatusCode::BAD_REQUEST, None, vec![message]).await
         }
         Err(ClearLockError::Store(error)) => Err(error.into()),

@@ -80,7 +80,12 @@ pub async fn answer_questions(
     app.post_form(client, "/recover/answer", &[("csrf", &csrf), ("answer_1", &first), ("answer_2", &second)]).await
 }
 
-pub async fn submit_new_password(app: &TestApp, client: &reqwest::Client, new: &str, confirm: &str) -> reqwest::Response {
+pub async fn submit_new_password(
+    app: &TestApp,
+    client: &reqwest::Client,
+    new: &str,
+    confirm: &str,
+) -> reqwest::Response {
     let page = app.get_html(client, "/recover/answer").await;
     let csrf = csrf_token(&page);
     app.post_form(client, "/recover/password", &[("csrf", &csrf), ("new_password", new), ("confirm", confirm)]).await

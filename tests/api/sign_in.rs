@@ -210,5 +210,26 @@ async fn a_spoofed_x_forwarded_for_is_ignored_without_a_trusted_proxy() {
 
     assert_eq!(sign_in_from("198.51.100.4").await, StatusCode::TOO_MANY_REQUESTS, "all counted as 127.0.0.1");
     let entries = app.portal.recent_audit(10).await.unwrap();
-    assert!(entries.iter().filter(|e| e.action == "sign_in_failed").all(|e| e.source_ip.as_deref() == Some("127.0.0.1")));
+    assert!(
+        entries.iter().filter(|e| e.action == "sign_in_failed").all(|e| e.source_ip.as_deref() == Some("127.0.0.1"))
+    );
+}
+
+#[tokio::test]
+async fn a_failed_sign_in_is_answered_no_sooner_than_the_set_time_whether_or_not_the_name_exists() {
+    let app = spawn_app_with(|s| s.lockout.failed_sign_in_ms = 400).await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+
+    for name in [primary.as_str(), "ZZZ0000", "x"] {
+        let client = app.client();
+        let csrf = csrf_token(&app.get_html(&client, "/login").await);
+        let started = std::time::Instant::now();
+        let fields = [("csrf", csrf.as_str()), ("login_name", name), ("password", "Wrong#Pass1")];
+        let response = app.post_form(&client, "/login", &fields).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(started.elapsed() >= std::time::Duration::from_millis(400), "{name} answered early");
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "a success is not held back");
 }
