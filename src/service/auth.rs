@@ -190,6 +190,7 @@ impl Portal {
         };
         let failed = FailedSignIn {
             login_id: login.map(|l| l.id.as_str()),
+            login_locked: failure.device.is_none() && login.is_some_and(|l| l.is_locked(now)),
             address: failure.address,
             device: failure.device,
             audit: &event,

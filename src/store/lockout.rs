@@ -13,6 +13,10 @@ pub struct FailedSignIn<'a> {
     /// The login the attempt named, or None for a name that does not exist. An unknown name
     /// costs the same work as a known one: it writes one row of the same shape.
     pub login_id: Option<&'a str>,
+    /// The login was locked when the attempt was checked: recorded, but not counted, so that
+    /// attempts while locked do not extend the lock. (Attempts checked before the lock took
+    /// effect all count, however many ran at once.)
+    pub login_locked: bool,
     /// Counted against this address's budget; None for a browser with a valid device cookie.
     pub address: Option<&'a str>,
     /// The digest of a valid device cookie's nonce: the failure counts against that cookie

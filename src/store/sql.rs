@@ -376,7 +376,7 @@ macro_rules! sql_store {
                 now: OffsetDateTime,
             ) -> StoreResult<FailureCount> {
                 let mut tx = self.write().await?;
-                let (count, locked_until) = count_login_in(&mut tx, Some(login_id), policy, now).await?.unwrap_or((0, None));
+                let (count, locked_until) = count_login_in(&mut tx, Some(login_id), true, policy, now).await?.unwrap_or((0, None));
                 let lock_event = locked_until.map(|until| locked_event(audit, count, until));
                 let mut events = vec![audit];
                 events.extend(lock_event.as_ref());

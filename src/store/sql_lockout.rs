@@ -22,7 +22,7 @@ macro_rules! sql_lockout {
             Ok(())
         }
 
-        /// Counts a failure against the login unless it is locked (attempts while locked do not
+        /// Counts a failure against the login unless the attempt found it locked (attempts while locked do not
         /// extend the lock). Whatever the case, one row is written and the same statements run:
         /// the login's row (unchanged while locked), or for an unknown name (None) the row of
         /// unknown-name failures, so the work does not tell whether the name exists. Returns the
@@ -30,10 +30,11 @@ macro_rules! sql_lockout {
         async fn count_login_in(
             tx: &mut Tx,
             login_id: Option<&str>,
+            counts: bool,
             policy: &LockoutPolicy,
             now: OffsetDateTime,
         ) -> StoreResult<Option<(i64, Option<OffsetDateTime>)>> {
-            let count = count_row_in(tx, login_id, policy, now).await?.filter(|_| login_id.is_some());
+            let count = count_row_in(tx, login_id, counts, policy, now).await?.filter(|_| login_id.is_some());
             let until = count.and_then(|c| policy.locked_until(c, now));
             sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2 AND $1 IS NOT NULL")
                 .bind(until.map(|u| u.unix_timestamp()))
@@ -44,33 +45,36 @@ macro_rules! sql_lockout {
             Ok(count.map(|c| (c, until)))
         }
 
-        /// One statement: concurrent failures never lose a count. None while locked. An unknown
+        /// One statement: concurrent failures never lose a count. None when it does not count. An unknown
         /// name (None) counts in the row of unknown-name failures, with a statement of the same
         /// shape that returns a row of the same shape.
         async fn count_row_in(
             tx: &mut Tx,
             login_id: Option<&str>,
+            counts: bool,
             policy: &LockoutPolicy,
             now: OffsetDateTime,
         ) -> StoreResult<Option<i64>> {
+            // `$4`: whether the attempt counts (false when it found the login locked); the row is
+            // written either way.
             const KNOWN: &str = "UPDATE logins SET \
-                 failed_count = CASE WHEN locked_until > $2 THEN failed_count \
+                 failed_count = CASE WHEN NOT $4 THEN failed_count \
                  WHEN last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
-                 last_failed_at = CASE WHEN locked_until > $2 THEN last_failed_at ELSE $2 END \
-                 WHERE id = $3 RETURNING failed_count, (locked_until IS NOT NULL AND locked_until > $2) AS was_locked";
+                 last_failed_at = CASE WHEN $4 THEN $2 ELSE last_failed_at END \
+                 WHERE id = $3 RETURNING failed_count";
             const UNKNOWN: &str = "UPDATE unknown_name_failures SET \
-                 failed_count = CASE WHEN last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
-                 last_failed_at = $2 WHERE id = 1 AND $3 = '' RETURNING failed_count, FALSE AS was_locked";
+                 failed_count = CASE WHEN NOT $4 OR last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
+                 last_failed_at = $2 WHERE id = 1 AND $3 = '' RETURNING failed_count";
             let row = sqlx::query(if login_id.is_some() { KNOWN } else { UNKNOWN })
                 .bind((now - policy.window).unix_timestamp())
                 .bind(now.unix_timestamp())
                 .bind(login_id.unwrap_or(""))
+                .bind(counts)
                 .fetch_optional(&mut **tx)
                 .await
                 .map_err(unavailable)?;
             let Some(row) = row else { return Ok(None) };
-            let was_locked: bool = row.try_get("was_locked").map_err(unavailable)?;
-            Ok((!was_locked).then(|| row.try_get("failed_count")).transpose().map_err(unavailable)?)
+            Ok(counts.then(|| row.try_get("failed_count")).transpose().map_err(unavailable)?)
         }
 
         /// The audit entry of a lock, beside the failure that caused it.
@@ -127,7 +131,7 @@ macro_rules! sql_lockout {
                     Some(digest) => count_device_in(&mut tx, digest, failure.login_id.unwrap_or(""), &limits.device, now)
                         .await?
                         .then(|| AuditEvent { action: AuditAction::DeviceLocked, ..failure.audit.clone() }),
-                    None => match count_login_in(&mut tx, failure.login_id, &limits.lockout, now).await? {
+                    None => match count_login_in(&mut tx, failure.login_id, !failure.login_locked, &limits.lockout, now).await? {
                         Some((count, Some(until))) => {
                             if let (true, Some(mail)) = (count == limits.lockout.free_attempts, failure.lock_notice) {
                                 queued = enqueue_mail_in(&mut tx, mail, now).await?;
