@@ -74,7 +74,7 @@ macro_rules! sql_lockout {
                 .await
                 .map_err(unavailable)?;
             let Some(row) = row else { return Ok(None) };
-            Ok(counts.then(|| row.try_get("failed_count")).transpose().map_err(unavailable)?)
+            counts.then(|| row.try_get("failed_count")).transpose().map_err(unavailable)
         }
 
         /// The audit entry of a lock, beside the failure that caused it.
