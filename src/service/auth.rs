@@ -12,7 +12,7 @@ use time::Duration;
 use super::temporary::TemporaryMatch;
 use super::{Portal, RequestSource, new_id};
 use crate::crypto::device::nonce_digest;
-use crate::crypto::{Overloaded, RandomToken};
+use crate::crypto::{Overloaded, PasswordHash, RandomToken};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
 use crate::mail::message::{LoginLocked, OutboundMessage};
 use crate::store::{FailedSignIn, FailureLimits, LoginRecord, NewSession, StoreError};
@@ -110,8 +110,8 @@ impl Portal {
     async fn start_session(
         &self,
         login: &LoginRecord,
-        verified: &crate::crypto::PasswordHash,
-        rehash: Option<&crate::crypto::PasswordHash>,
+        verified: &PasswordHash,
+        rehash: Option<&PasswordHash>,
         source: &RequestSource,
     ) -> Result<Option<RandomToken>, StoreError> {
         let token = RandomToken::generate();
