@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::Duration;
 use url::Url;
 
-use crate::domain::{LockoutPolicy, PasswordPolicy, PolicyProfile, SessionLifetime};
+use crate::domain::{DevicePolicy, LockoutPolicy, PasswordPolicy, PolicyProfile, SessionLifetime};
 
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -176,6 +176,9 @@ pub struct LockoutSettings {
     pub first_delay_seconds: i64,
     pub max_delay_minutes: i64,
     pub window_minutes: i64,
+    pub device_cookie_days: i64,
+    pub device_max_failures: i64,
+    pub failed_sign_in_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -265,6 +268,8 @@ impl Settings {
         positive("lockout.first_delay_seconds", self.lockout.first_delay_seconds)?;
         positive("lockout.max_delay_minutes", self.lockout.max_delay_minutes)?;
         positive("lockout.window_minutes", self.lockout.window_minutes)?;
+        positive("lockout.device_cookie_days", self.lockout.device_cookie_days)?;
+        positive("lockout.device_max_failures", self.lockout.device_max_failures)?;
         positive("rate_limit.address_max_failures", self.rate_limit.address_max_failures)?;
         positive("rate_limit.address_window_minutes", self.rate_limit.address_window_minutes)?;
         self.validate_mail()?;
@@ -425,6 +430,13 @@ impl Settings {
             first_delay: Duration::seconds(self.lockout.first_delay_seconds),
             max_delay: Duration::minutes(self.lockout.max_delay_minutes),
             window: Duration::minutes(self.lockout.window_minutes),
+        }
+    }
+
+    pub fn device_policy(&self) -> DevicePolicy {
+        DevicePolicy {
+            lifetime: Duration::days(self.lockout.device_cookie_days),
+            max_failures: self.lockout.device_max_failures,
         }
     }
 

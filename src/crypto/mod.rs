@@ -1,6 +1,7 @@
 //! Cryptographic building blocks: Argon2id on a bounded pool, and random tokens of which only
 //! a digest is ever stored.
 
+pub mod device;
 pub mod hashing;
 pub mod seal;
 pub mod token;

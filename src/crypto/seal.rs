@@ -84,12 +84,17 @@ impl MasterKey {
 
     /// A key for one purpose; keys for different purposes are unrelated.
     pub fn derive(&self, purpose: &str) -> SealingKey {
+        SealingKey(self.derive_bytes(purpose))
+    }
+
+    /// The raw key for one purpose, for primitives other than sealing (an HMAC, say).
+    pub(super) fn derive_bytes(&self, purpose: &str) -> Secret<[u8; 32]> {
         let mut hasher = Sha256::new();
         hasher.update(b"portcullis seal v1\0");
         hasher.update(purpose.as_bytes());
         hasher.update([0]);
         hasher.update(self.0.expose());
-        SealingKey(Secret::new(hasher.finalize().into()))
+        Secret::new(hasher.finalize().into())
     }
 }
 

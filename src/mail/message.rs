@@ -26,6 +26,7 @@ pub enum OutboundMessage {
     LoginChanged(LoginChanged),
     TemporaryPasswordNotice(TemporaryPasswordNotice),
     SecurityNotice(SecurityNotice),
+    LoginLocked(LoginLocked),
 }
 
 /// The emailed link of "Reset your password". The link holds a secret token: the outbox keeps
@@ -176,6 +177,18 @@ impl SecurityChange {
     }
 }
 
+/// Sent when failed sign-ins lock a login: once per run of failures, not per failure. Holds
+/// no secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginLocked {
+    pub version: u32,
+    pub login_name: String,
+    /// Unix seconds.
+    pub locked_at: i64,
+    /// Where the failure that locked it came from.
+    pub source_ip: Option<String>,
+}
+
 /// `portcullis mail test`: checks the relay and the recipient's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestMessage {
@@ -195,6 +208,7 @@ impl OutboundMessage {
             Self::LoginChanged(_) => "login_changed",
             Self::TemporaryPasswordNotice(_) => "temporary_password_notice",
             Self::SecurityNotice(_) => "security_notice",
+            Self::LoginLocked(_) => "login_locked",
         }
     }
 
@@ -206,7 +220,10 @@ impl OutboundMessage {
             | Self::RecoveryLink(_)
             | Self::CaseUpdate(_)
             | Self::LoginChanged(_) => Sensitivity::EncryptIfKey,
-            Self::SecurePickup(_) | Self::TemporaryPasswordNotice(_) | Self::SecurityNotice(_) => Sensitivity::Plain,
+            Self::SecurePickup(_)
+            | Self::TemporaryPasswordNotice(_)
+            | Self::SecurityNotice(_)
+            | Self::LoginLocked(_) => Sensitivity::Plain,
         }
     }
 
@@ -225,6 +242,7 @@ impl OutboundMessage {
                 format!("{product}: a temporary password was sent for your primary login")
             }
             Self::SecurityNotice(m) => format!("{product}: security notice: {}", m.change.headline()),
+            Self::LoginLocked(_) => format!("{product}: sign-in to your login was paused after failed attempts"),
         }
     }
 
@@ -239,6 +257,7 @@ impl OutboundMessage {
             Self::LoginChanged(m) => &m.login_name,
             Self::TemporaryPasswordNotice(m) => &m.login_name,
             Self::SecurityNotice(m) => &m.login_name,
+            Self::LoginLocked(m) => &m.login_name,
         }
     }
 }

@@ -25,6 +25,8 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("case_update.html", include_str!("../../templates/email/case_update.html")),
     ("login_changed.txt", include_str!("../../templates/email/login_changed.txt")),
     ("login_changed.html", include_str!("../../templates/email/login_changed.html")),
+    ("login_locked.txt", include_str!("../../templates/email/login_locked.txt")),
+    ("login_locked.html", include_str!("../../templates/email/login_locked.html")),
     ("temporary_password_notice.txt", include_str!("../../templates/email/temporary_password_notice.txt")),
     ("temporary_password_notice.html", include_str!("../../templates/email/temporary_password_notice.html")),
     ("security_notice.txt", include_str!("../../templates/email/security_notice.txt")),
@@ -125,6 +127,7 @@ fn times(message: &OutboundMessage) -> Vec<(String, serde_json::Value)> {
         OutboundMessage::LoginChanged(m) => show("changed_at", m.changed_at),
         OutboundMessage::TemporaryPasswordNotice(m) => show("issued_at", m.issued_at),
         OutboundMessage::SecurityNotice(m) => show("changed_at", m.changed_at),
+        OutboundMessage::LoginLocked(m) => show("locked_at", m.locked_at),
         OutboundMessage::Test(_) | OutboundMessage::CaseUpdate(_) => Vec::new(),
     }
 }

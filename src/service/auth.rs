@@ -1,15 +1,24 @@
 //! Sign-in. Every failure looks the same from outside (unknown name, wrong password, disabled,
 //! locked, no password yet) and costs the same: exactly one Argon2 verification, against a
-//! dummy hash when there is no real one to check.
+//! dummy hash when there is no real one to check, and the same bookkeeping statements.
+//!
+//! A browser holding a valid device cookie for the login is judged by that cookie alone: the
+//! login's lock and the address's budget do not apply to it, its failures count against the
+//! cookie, and a cookie that spent its budget counts as none.
 
 use serde_json::json;
 use time::Duration;
 
 use super::temporary::TemporaryMatch;
 use super::{Portal, RequestSource, new_id};
-use crate::crypto::{Overloaded, RandomToken};
+use crate::crypto::device::nonce_digest;
+use crate::crypto::{Overloaded, PasswordHash, RandomToken};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
-use crate::store::{LoginRecord, NewSession, StoreError};
+use crate::mail::message::{LoginLocked, OutboundMessage};
+use crate::store::{FailedSignIn, FailureLimits, LoginRecord, NewSession, StoreError};
+
+/// Device cookies looked at per request; a browser with more is not one we filled.
+const MAX_DEVICE_COOKIES: usize = 16;
 
 #[derive(Debug)]
 pub struct SignedIn {
@@ -17,6 +26,15 @@ pub struct SignedIn {
     pub login: LoginRecord,
     /// Signed in with a temporary password: the session may only set a new password.
     pub restricted: bool,
+    /// A new device cookie for this login, for the browser to keep.
+    pub device: Option<IssuedDevice>,
+}
+
+#[derive(Debug)]
+pub struct IssuedDevice {
+    pub login_id: String,
+    pub value: String,
+    pub lifetime: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,63 +54,104 @@ pub enum SignInError {
 }
 
 impl Portal {
+    /// `devices`: the values of the browser's device cookies, whichever logins they are for.
     pub async fn sign_in(
         &self,
         typed_name: &str,
         password: &Password,
+        devices: &[String],
         source: &RequestSource,
     ) -> Result<SignedIn, SignInError> {
         let now = self.clock.now();
-        let address = self.sign_in_address(source).await?;
-
         let login = match LoginName::parse(typed_name) {
             Ok(name) => self.store.login_by_name(&name).await?,
             Err(_) => None,
         };
-        let usable = login.as_ref().filter(|l| !l.disabled && !l.is_locked(now));
+        let device = self.vouching_device(login.as_ref(), devices).await?;
+        let address = match device {
+            Some(_) => None,
+            None => Some(self.sign_in_address(source).await?),
+        };
+        let usable = login.as_ref().filter(|l| !l.disabled && (device.is_some() || !l.is_locked(now)));
         let stored_hash = usable.and_then(|l| l.password_hash.clone());
         let temporary = self.temporary_candidate(usable).await?;
         let verification = self.hasher.verify(password, stored_hash.as_ref()).await?;
         if let (false, Some(login), Some(candidate)) = (verification.matches, usable, temporary.as_ref()) {
             match self.sign_in_with_temporary(login, candidate, password, source).await? {
                 Some(TemporaryMatch::Started(token)) => {
-                    return Ok(SignedIn { token, login: login.clone(), restricted: true });
+                    return Ok(SignedIn { token, login: login.clone(), restricted: true, device: None });
                 }
                 Some(TemporaryMatch::Unusable { ask }) => return Err(SignInError::TemporaryUnusable { ask }),
                 None => {}
             }
         }
-
-        match (login, stored_hash) {
+        let failure = Failure { typed_name, address: address.as_deref(), device: device.as_deref(), source };
+        match (usable, stored_hash) {
             (Some(login), Some(verified)) if verification.matches => {
                 let rehash = match verification.needs_rehash {
                     true => self.hasher.hash(password).await.ok(),
                     false => None,
                 };
-                let token = RandomToken::generate();
-                let session = NewSession {
-                    id: new_id(),
-                    token_hash: token.digest(),
-                    login_id: login.id.clone(),
-                    source_ip: source.ip.clone(),
-                    user_agent: source.user_agent.clone(),
-                };
-                let event = AuditEvent::new(AuditAction::SignInSucceeded, Actor::Login(login.name.to_string()))
-                    .subject(login.name.to_string())
-                    .from_address(source.ip.clone())
-                    .details(json!({ "rehashed": rehash.is_some() }));
-                if self.store.start_session(&session, &verified, rehash.as_ref(), &event, now).await? {
-                    return Ok(SignedIn { token, login, restricted: false });
+                if let Some(token) = self.start_session(login, &verified, rehash.as_ref(), source).await? {
+                    let device = self.issue_device(login);
+                    return Ok(SignedIn { token, login: login.clone(), restricted: false, device: Some(device) });
                 }
                 // The password changed while it was being checked: the old one no longer counts.
-                self.record_failure(Some(&login), typed_name, &address, source).await?;
+                self.record_failure(Some(login), &failure).await?;
                 Err(SignInError::Rejected)
             }
-            (login, _) => {
-                self.record_failure(login.as_ref(), typed_name, &address, source).await?;
+            _ => {
+                self.record_failure(login.as_ref(), &failure).await?;
                 Err(SignInError::Rejected)
             }
         }
+    }
+
+    async fn start_session(
+        &self,
+        login: &LoginRecord,
+        verified: &PasswordHash,
+        rehash: Option<&PasswordHash>,
+        source: &RequestSource,
+    ) -> Result<Option<RandomToken>, StoreError> {
+        let token = RandomToken::generate();
+        let session = NewSession {
+            id: new_id(),
+            token_hash: token.digest(),
+            login_id: login.id.clone(),
+            source_ip: source.ip.clone(),
+            user_agent: source.user_agent.clone(),
+        };
+        let event = AuditEvent::new(AuditAction::SignInSucceeded, Actor::Login(login.name.to_string()))
+            .subject(login.name.to_string())
+            .from_address(source.ip.clone())
+            .details(json!({ "rehashed": rehash.is_some() }));
+        let started = self.store.start_session(&session, verified, rehash, &event, self.clock.now()).await?;
+        Ok(started.then_some(token))
+    }
+
+    /// The digest of the browser's device cookie for `login`, if it has a valid one that has
+    /// not spent its budget. Forged cookies, other logins' cookies and expired ones count as none.
+    async fn vouching_device(
+        &self,
+        login: Option<&LoginRecord>,
+        presented: &[String],
+    ) -> Result<Option<String>, StoreError> {
+        let Some(login) = login else { return Ok(None) };
+        let now = self.clock.now();
+        let cookie = presented
+            .iter()
+            .take(MAX_DEVICE_COOKIES)
+            .filter_map(|value| self.device_key.verify(value))
+            .find(|cookie| self.device.vouches(cookie, &login.id, now));
+        let Some(cookie) = cookie else { return Ok(None) };
+        let digest = nonce_digest(&cookie);
+        Ok((!self.store.device_locked(&digest).await?).then_some(digest))
+    }
+
+    fn issue_device(&self, login: &LoginRecord) -> IssuedDevice {
+        let value = self.device_key.issue(&login.id, self.clock.now());
+        IssuedDevice { login_id: login.id.clone(), value, lifetime: self.device.lifetime }
     }
 
     /// The address a sign-in comes from, unless it already failed too often in the window.
@@ -106,36 +165,63 @@ impl Portal {
         Ok(address)
     }
 
-    async fn record_failure(
-        &self,
-        login: Option<&LoginRecord>,
-        typed_name: &str,
-        address: &str,
-        source: &RequestSource,
-    ) -> Result<(), StoreError> {
+    /// Records a failed sign-in: one transaction, the same statements whether or not the name
+    /// exists. Attempts while locked are recorded as refused and do not extend the lock.
+    async fn record_failure(&self, login: Option<&LoginRecord>, failure: &Failure<'_>) -> Result<(), StoreError> {
         let now = self.clock.now();
-        self.store.record_address_failure(address, self.address_limit.window, now).await?;
-        let event = AuditEvent::new(AuditAction::SignInFailed, Actor::Anonymous).from_address(source.ip.clone());
-        match login {
-            // Attempts while locked do not extend the lock; they are recorded as refused.
-            Some(login) if login.is_locked(now) => {
-                let event = event.subject(login.name.to_string()).details(json!({ "reason": "locked" }));
-                self.store.append_audit(&[event], now).await
-            }
+        let event =
+            AuditEvent::new(AuditAction::SignInFailed, Actor::Anonymous).from_address(failure.source.ip.clone());
+        let (event, notice) = match login {
             Some(login) => {
                 let reason = match (login.disabled, login.password_hash.is_some()) {
                     (true, _) => "disabled",
+                    _ if failure.device.is_none() && login.is_locked(now) => "locked",
                     (false, false) => "no_password",
                     (false, true) => "wrong_password",
                 };
-                let event = event.subject(login.name.to_string()).details(json!({ "reason": reason }));
-                self.store.record_sign_in_failure(&login.id, &self.lockout, &event, now).await.map(drop)
+                let details = json!({ "reason": reason, "device_cookie": failure.device.is_some() });
+                let notice = (!login.disabled).then(|| self.lock_notice(login, failure.source)).transpose()?;
+                (event.subject(login.name.to_string()).details(details), notice)
             }
             None => {
-                let shown: String = typed_name.chars().filter(|c| !c.is_control()).take(64).collect();
-                let event = event.subject(shown).details(json!({ "reason": "unknown_login" }));
-                self.store.append_audit(&[event], now).await
+                let shown: String = failure.typed_name.chars().filter(|c| !c.is_control()).take(64).collect();
+                (event.subject(shown).details(json!({ "reason": "unknown_login", "device_cookie": false })), None)
             }
+        };
+        let failed = FailedSignIn {
+            login_id: login.map(|l| l.id.as_str()),
+            login_locked: failure.device.is_none() && login.is_some_and(|l| l.is_locked(now)),
+            address: failure.address,
+            device: failure.device,
+            audit: &event,
+            lock_notice: notice.as_ref(),
+        };
+        let limits =
+            FailureLimits { lockout: self.lockout, device: self.device, address_window: self.address_limit.window };
+        if self.store.record_failed_sign_in(&failed, &limits, now).await? {
+            self.wake_mail_worker();
         }
+        Ok(())
     }
+
+    /// The notice queued if this failure locks the login. Built for every failure of a known
+    /// login, so that the ones that lock cost no more than the others.
+    fn lock_notice(&self, login: &LoginRecord, source: &RequestSource) -> Result<crate::store::NewMail, StoreError> {
+        let message = OutboundMessage::LoginLocked(LoginLocked {
+            version: 1,
+            login_name: login.name.to_string(),
+            locked_at: self.clock.now().unix_timestamp(),
+            source_ip: source.ip.clone(),
+        });
+        self.new_mail(login, &message)
+    }
+}
+
+/// What a failed attempt brought with it.
+struct Failure<'a> {
+    typed_name: &'a str,
+    /// None when a device cookie vouched for the browser: the address budget does not apply.
+    address: Option<&'a str>,
+    device: Option<&'a str>,
+    source: &'a RequestSource,
 }

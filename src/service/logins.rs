@@ -176,7 +176,7 @@ impl Portal {
 
     /// The administrator's own password, asked again before every change. A wrong one counts
     /// towards the lockout like a failed sign-in.
-    async fn confirm_administrator(
+    pub(super) async fn confirm_administrator(
         &self,
         admin: &LoginRecord,
         password: &Password,

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod common_passwords;
+pub mod lockout;
 pub mod logins;
 pub mod mail;
 pub mod notices;
@@ -25,10 +26,11 @@ use time::Duration;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::crypto::device::DeviceKey;
 use crate::crypto::seal::{MasterKey, SealingKey};
 use crate::crypto::{HashPool, HashingParams};
 use crate::domain::audit::ChainKey;
-use crate::domain::{LockoutPolicy, PasswordPolicy, SessionLifetime};
+use crate::domain::{DevicePolicy, LockoutPolicy, PasswordPolicy, SessionLifetime};
 use crate::store::{AuditChain, Store, StoreError};
 pub use common_passwords::CommonPasswords;
 
@@ -110,6 +112,10 @@ pub struct Portal {
     pub policy: PasswordPolicy,
     pub common_passwords: Arc<CommonPasswords>,
     pub lockout: LockoutPolicy,
+    /// Device cookies: their lifetime and their own failure budget.
+    pub device: DevicePolicy,
+    /// Signs device cookies.
+    pub device_key: DeviceKey,
     pub session_lifetime: SessionLifetime,
     pub address_limit: AddressLimit,
     pub mail: MailPolicy,
@@ -168,6 +174,8 @@ impl Portal {
             policy,
             common_passwords,
             lockout: settings.lockout_policy(),
+            device: settings.device_policy(),
+            device_key: DeviceKey::new(&master),
             session_lifetime: settings.session_lifetime(),
             address_limit: AddressLimit {
                 max_failures: settings.rate_limit.address_max_failures,

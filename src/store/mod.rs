@@ -4,6 +4,7 @@
 
 mod cases;
 mod chain;
+mod lockout;
 mod migrate;
 mod people;
 mod postgres;
@@ -11,6 +12,7 @@ mod records;
 mod sql;
 mod sql_audit;
 mod sql_cases;
+mod sql_lockout;
 mod sql_mail;
 mod sql_people;
 mod sql_recovery;
@@ -23,6 +25,7 @@ use time::{Duration, OffsetDateTime};
 
 pub use cases::*;
 pub use chain::AuditChain;
+pub use lockout::*;
 pub use people::*;
 pub use postgres::PostgresStore;
 pub use records::*;
@@ -58,7 +61,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// declared in their own files (`people.rs`, `cases.rs`, `staff.rs`) and implemented beside
 /// their SQL; this trait adds the rest.
 #[async_trait]
-pub trait Store: PeopleStore + CaseStore + StaffStore + Send + Sync + 'static {
+pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// Creates an account and its primary login.

@@ -336,35 +336,10 @@ macro_rules! sql_store {
                 now: OffsetDateTime,
             ) -> StoreResult<FailureCount> {
                 let mut tx = self.write().await?;
-                let window_start = (now - policy.window).unix_timestamp();
-                // One statement: concurrent failures never lose a count.
-                let row = sqlx::query(
-                    "UPDATE logins SET \
-                     failed_count = CASE WHEN last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
-                     last_failed_at = $2 WHERE id = $3 RETURNING failed_count",
-                )
-                .bind(window_start)
-                .bind(now.unix_timestamp())
-                .bind(login_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-                let count: i64 = row.try_get("failed_count").map_err(unavailable)?;
-                let locked_until = policy.locked_until(count, now);
+                let (count, locked_until) = count_login_in(&mut tx, Some(login_id), true, policy, now).await?.unwrap_or((0, None));
+                let lock_event = locked_until.map(|until| locked_event(audit, count, until));
                 let mut events = vec![audit];
-                let lock_event;
-                if let Some(until) = locked_until {
-                    sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2")
-                        .bind(until.unix_timestamp())
-                        .bind(login_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                    lock_event = AuditEvent { action: AuditAction::LoginLocked, ..audit.clone() }.details(
-                        serde_json::json!({ "failed_count": count, "locked_until": until.unix_timestamp() }),
-                    );
-                    events.push(&lock_event);
-                }
+                events.extend(lock_event.as_ref());
                 append_audit_in(&mut tx, &events, now).await?;
                 commit(tx).await?;
                 Ok(FailureCount { count, locked_until })

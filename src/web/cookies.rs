@@ -1,11 +1,12 @@
-//! The two cookies: the session, and a pre-session cookie that binds the sign-in form's CSRF
-//! token. Over https both take the `__Host-` prefix (Secure, Path=/, no Domain), so no other
-//! host can plant them.
+//! The cookies: the session, a pre-session cookie that binds the sign-in form's CSRF token,
+//! and one long-lived device cookie per login the browser signed in to. Over https all take
+//! the `__Host-` prefix (Secure, Path=/, no Domain), so no other host can plant them.
 
 use axum::http::{HeaderMap, HeaderValue, header};
 
 use super::WebSettings;
 use crate::crypto::RandomToken;
+use crate::service::auth::IssuedDevice;
 
 #[derive(Debug, Clone, Copy)]
 pub enum CookieKind {
@@ -57,10 +58,42 @@ pub fn clear(kind: CookieKind, web: &WebSettings) -> HeaderValue {
 }
 
 fn cookie_header(kind: CookieKind, value: &str, extra: &str, web: &WebSettings) -> HeaderValue {
+    named_cookie(kind.name(web.https), value, "Lax", extra, web)
+}
+
+fn named_cookie(name: &str, value: &str, same_site: &str, extra: &str, web: &WebSettings) -> HeaderValue {
     let secure = if web.https { "; Secure" } else { "" };
-    let text = format!("{}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{extra}", kind.name(web.https));
+    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}{secure}{extra}");
     // Names and values are base64url or empty: always a valid header value.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+}
+
+fn device_prefix(https: bool) -> &'static str {
+    if https { "__Host-portcullis_device_" } else { "portcullis_device_" }
+}
+
+/// The values of every device cookie the browser sent, whatever login each is for: the
+/// portal checks their signatures.
+pub fn device_values(headers: &HeaderMap, web: &WebSettings) -> Vec<String> {
+    let prefix = device_prefix(web.https);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(name, _)| name.starts_with(prefix))
+        .map(|(_, value)| value.to_string())
+        .collect()
+}
+
+/// `Set-Cookie` for a login's device cookie: one per login (named by its id, so a new one
+/// replaces the old), kept across browser restarts. SameSite=Strict: only the portal's own
+/// sign-in form needs it.
+pub fn set_device(device: &IssuedDevice, web: &WebSettings) -> HeaderValue {
+    let name = format!("{}{}", device_prefix(web.https), device.login_id.replace('-', ""));
+    let max_age = format!("; Max-Age={}", device.lifetime.whole_seconds());
+    named_cookie(&name, &device.value, "Strict", &max_age, web)
 }
 
 /// The pre-session cookie of a signed-out page: the one the browser has, or a new one that the

@@ -56,13 +56,24 @@ pub async fn submit(
     headers: HeaderMap,
     WebForm(form): WebForm<SignInForm>,
 ) -> Result<Response, WebError> {
+    let deadline = tokio::time::Instant::now() + state.web.failed_sign_in;
     let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
     csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
     let password = Password::new(form.password);
-    match state.portal.sign_in(&form.login_name, &password, &source).await {
+    let devices = cookies::device_values(&headers, &state.web);
+    let outcome = state.portal.sign_in(&form.login_name, &password, &devices, &source).await;
+    // Failures are answered at a fixed earliest time: whether the name exists does not show.
+    if matches!(outcome, Err(SignInError::Rejected | SignInError::AddressThrottled { .. })) {
+        tokio::time::sleep_until(deadline).await;
+    }
+    match outcome {
         Ok(signed_in) => {
             let next = if signed_in.restricted { super::visitor::FORCED_CHANGE } else { "/profile" };
-            Ok(signed_in_redirect(&state, CookieKind::Session, &signed_in.token, next))
+            let mut response = signed_in_redirect(&state, CookieKind::Session, &signed_in.token, next);
+            if let Some(device) = &signed_in.device {
+                response.headers_mut().append(header::SET_COOKIE, cookies::set_device(device, &state.web));
+            }
+            Ok(response)
         }
         Err(SignInError::Rejected) => {
             let typed: String = form.login_name.chars().take(64).collect();
@@ -119,6 +130,7 @@ pub fn signed_in_redirect(state: &AppState, kind: CookieKind, token: &RandomToke
 }
 
 /// A redirect that removes the session cookie and asks the browser to forget cached pages.
+/// Not every cookie: the browser keeps its device cookies, which vouch for it at the next sign-in.
 pub fn signed_out_redirect(state: &AppState, to: &str) -> Response {
     signed_out_of(state, CookieKind::Session, to)
 }
@@ -128,7 +140,7 @@ pub fn signed_out_of(state: &AppState, kind: CookieKind, to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();
     let headers = response.headers_mut();
     headers.append(header::SET_COOKIE, cookies::clear(kind, &state.web));
-    headers.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""));
+    headers.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"storage\""));
     response
 }
 

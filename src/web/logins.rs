@@ -204,7 +204,7 @@ pub struct PasswordOnlyForm {
     confirm_name: String,
 }
 
-/// Disable, enable, delete or reset: `action` comes from the route.
+/// Disable, enable, unlock, delete or reset: `action` comes from the route.
 pub async fn act(
     State(state): State<AppState>,
     SignedIn(active): SignedIn,
@@ -222,6 +222,7 @@ pub async fn act(
             portal.admin_set_disabled(admin, &password, &target, true, &source).await.map(|_| "login-disabled")
         }
         "enable" => portal.admin_set_disabled(admin, &password, &target, false, &source).await.map(|_| "login-enabled"),
+        "unlock" => portal.admin_clear_lock(admin, &password, &target, &source).await.map(|()| "lock-cleared"),
         "delete" => {
             let deleted = portal.admin_delete_login(admin, &password, &target, &form.confirm_name, &source).await;
             return match outcome(deleted.map(|()| "/logins?notice=login-deleted".to_string()))? {
@@ -300,6 +301,7 @@ async fn edit_page(
         phone: target.phone.clone().unwrap_or_default(),
         authorized_contact: target.authorized_contact,
         disabled: target.disabled,
+        locked_until: target.locked_until.filter(|_| target.is_locked(state.portal.clock.now())).map(format_time),
         key: key.map(|k| format!("{} (added {})", k.kind, format_time(k.created_at))),
     };
     Ok(render(status, &page))

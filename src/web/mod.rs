@@ -25,6 +25,7 @@ mod security_headers;
 pub mod server;
 mod staff;
 mod staff_admin;
+mod staff_lock;
 mod staff_session;
 mod visitor;
 
@@ -60,6 +61,8 @@ pub struct WebSettings {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long every answer to "Enter your username" takes.
     pub recovery_response: std::time::Duration,
+    /// The earliest a failed sign-in is answered.
+    pub failed_sign_in: std::time::Duration,
     /// The file transport's folder when the dev mailbox is on; None otherwise.
     pub dev_mailbox: Option<std::path::PathBuf>,
     /// The public URL's host, lower-cased.
@@ -79,6 +82,7 @@ impl WebSettings {
             https: settings.is_https(),
             trusted_proxies: settings.http.trusted_proxies.clone(),
             recovery_response: std::time::Duration::from_millis(settings.recovery.response_ms),
+            failed_sign_in: std::time::Duration::from_millis(settings.lockout.failed_sign_in_ms),
             dev_mailbox: settings.dev_mailbox_enabled().then(|| settings.mail.dir.clone()),
             public_host: settings.served_hosts().first().cloned().unwrap_or_default(),
             served_hosts: settings.served_hosts(),
@@ -108,6 +112,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .route("/staff", get(staff::queue))
         .route("/staff/login", get(staff_session::login_form).post(staff_session::login))
         .route("/staff/logout", post(staff_session::logout))
+        .route("/staff/unlock", post(staff_lock::clear_lock))
         .route("/staff/cases", post(staff::record_case))
         .route("/staff/cases/new", get(staff::new_case_form))
         .route("/staff/cases/{number}", get(staff::show_case))

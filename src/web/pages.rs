@@ -324,6 +324,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "verification-recorded" => Some("The call-back was recorded."),
         "approved" => Some("Your approval was recorded."),
         "staff-saved" => Some("The staff member was saved."),
+        "lock-cleared" => Some("The sign-in lock was cleared: the login can sign in again at once."),
         _ => None,
     }
 }
@@ -374,6 +375,8 @@ pub struct LoginEditPage {
     pub phone: String,
     pub authorized_contact: bool,
     pub disabled: bool,
+    /// "until HH:MM UTC" while sign-in is locked after failed attempts.
+    pub locked_until: Option<String>,
     pub key: Option<String>,
 }
 
@@ -467,6 +470,9 @@ pub struct StaffLoginPage {
 #[template(path = "staff_queue.html")]
 pub struct StaffQueuePage {
     pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
     pub rows: Vec<CaseRow>,
     /// (value, label, selected)
     pub statuses: Vec<(&'static str, &'static str, bool)>,

@@ -37,12 +37,25 @@ pub struct QueueQuery {
     channel: String,
     #[serde(default)]
     account: String,
+    notice: Option<String>,
 }
 
 pub async fn queue(
     State(state): State<AppState>,
     StaffSignedIn(active): StaffSignedIn,
     Query(query): Query<QueueQuery>,
+) -> Result<Response, WebError> {
+    let shown = notice(query.notice.as_deref());
+    queue_page(&state, &active, query, StatusCode::OK, shown, Vec::new()).await
+}
+
+pub(super) async fn queue_page(
+    state: &AppState,
+    active: &ActiveStaff,
+    query: QueueQuery,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    errors: Vec<String>,
 ) -> Result<Response, WebError> {
     let account = match query.account.trim() {
         "" => None,
@@ -57,14 +70,17 @@ pub async fn queue(
     };
     let cases = state.portal.case_queue(&filter).await?;
     let page = StaffQueuePage {
-        layout: Layout::staff(&state, "Case queue", nav(&active)),
+        layout: Layout::staff(state, "Case queue", nav(active)),
+        notice,
+        errors,
+        csrf: active.token.derive(STAFF_PURPOSE),
         rows: cases.iter().map(CaseRow::from_record).collect(),
         statuses: CaseStatus::ALL.iter().map(|s| (s.as_str(), s.label(), s.as_str() == query.status)).collect(),
         kind: query.kind,
         channel: query.channel,
         account: query.account,
     };
-    Ok(render(StatusCode::OK, &page))
+    Ok(render(status, &page))
 }
 
 pub async fn new_case_form(

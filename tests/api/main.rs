@@ -12,6 +12,7 @@ mod csrf;
 mod edge;
 mod helpers;
 mod keys;
+mod lockout;
 mod mail;
 mod names;
 mod notices;

@@ -9,9 +9,9 @@ use crate::smtp_sink::SmtpSink;
 
 const QUESTIONS: [&str; 3] =
     ["What was the name of your first pet?", "In what city were you born?", "What was the name of your first school?"];
-const ANSWERS: [&str; 3] = ["Rex", "Paris", "Hillside Primary"];
+pub const ANSWERS: [&str; 3] = ["Rex", "Paris", "Hillside Primary"];
 
-async fn app(relay: &SmtpSink) -> TestApp {
+pub async fn app(relay: &SmtpSink) -> TestApp {
     let url = relay.url();
     spawn_app_with(move |s| {
         s.mail.transport = "smtp".into();
@@ -39,7 +39,7 @@ pub async fn set_questions(
 }
 
 /// "Reset your password" → "Enter your username" → Next.
-async fn request_reset(app: &TestApp, client: &reqwest::Client, username: &str) -> reqwest::Response {
+pub async fn request_reset(app: &TestApp, client: &reqwest::Client, username: &str) -> reqwest::Response {
     let csrf = csrf_token(&app.get_html(client, "/recover").await);
     app.post_form(client, "/recover", &[("csrf", &csrf), ("username", username)]).await
 }
@@ -51,7 +51,7 @@ fn recovery_emails(relay: &SmtpSink) -> Vec<Vec<u8>> {
 }
 
 /// The link in the newest recovery email, once `count` of them arrived.
-async fn emailed_link(relay: &SmtpSink, count: usize) -> String {
+pub async fn emailed_link(relay: &SmtpSink, count: usize) -> String {
     for _ in 0..150 {
         if recovery_emails(relay).len() >= count {
             break;
@@ -67,7 +67,7 @@ async fn emailed_link(relay: &SmtpSink, count: usize) -> String {
 }
 
 /// Opens the link and answers the questions shown with the right answers.
-async fn answer_questions(
+pub async fn answer_questions(
     app: &TestApp,
     client: &reqwest::Client,
     path: &str,
@@ -88,13 +88,18 @@ async fn answer_questions(
     app.post_form(client, "/recover/answer", &[("csrf", &csrf), ("answer_1", &first), ("answer_2", &second)]).await
 }
 
-async fn submit_new_password(app: &TestApp, client: &reqwest::Client, new: &str, confirm: &str) -> reqwest::Response {
+pub async fn submit_new_password(
+    app: &TestApp,
+    client: &reqwest::Client,
+    new: &str,
+    confirm: &str,
+) -> reqwest::Response {
     let page = app.get_html(client, "/recover/answer").await;
     let csrf = csrf_token(&page);
     app.post_form(client, "/recover/password", &[("csrf", &csrf), ("new_password", new), ("confirm", confirm)]).await
 }
 
-async fn primary_with_questions(app: &TestApp) -> String {
+pub async fn primary_with_questions(app: &TestApp) -> String {
     let primary = app.create_account(INITIAL_PASSWORD).await;
     let client = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
     assert_eq!(

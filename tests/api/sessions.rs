@@ -163,7 +163,9 @@ async fn signing_out_ends_the_session_and_a_replayed_cookie_is_refused() {
 
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/login?notice=signed-out");
-    assert!(response.headers()["clear-site-data"].to_str().unwrap().contains("cookies"));
+    assert!(response.headers()["clear-site-data"].to_str().unwrap().contains("cache"));
+    let cleared = set_cookies(response.headers());
+    assert!(cleared.iter().any(|c| c.starts_with("portcullis_session=;") && c.contains("Max-Age=0")));
     let replay = app.client().get(app.url("/profile")).header("cookie", stolen).send().await.unwrap();
     assert_eq!(replay.status(), StatusCode::SEE_OTHER);
     assert!(app.get_html(&app.client(), "/login?notice=signed-out").await.contains("You have signed out."));

@@ -175,3 +175,61 @@ async fn a_hash_made_with_old_parameters_is_redone_at_sign_in() {
     assert!(stored.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "re-hashed with current parameters");
     assert_eq!(upgraded.sign_in(&upgraded.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn one_address_trying_one_password_on_many_valid_format_ids_is_refused_after_its_budget() {
+    let app = spawn_app().await;
+    let budget = app.settings.rate_limit.address_max_failures;
+    for n in 0..budget {
+        let name = format!("ABC{n:04}");
+        assert_eq!(app.sign_in(&app.client(), &name, "Summer#2026x").await.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let refused = app.sign_in(&app.client(), "ABC9998", "Summer#2026x").await;
+
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS, "after {budget} failures");
+    assert_eq!(refused.headers()["retry-after"], "900");
+}
+
+#[tokio::test]
+async fn a_spoofed_x_forwarded_for_is_ignored_without_a_trusted_proxy() {
+    let app = spawn_app_with(|s| s.rate_limit.address_max_failures = 3).await;
+    let sign_in_from = |spoofed: &'static str| {
+        let app = &app;
+        async move {
+            let client = app.client();
+            let csrf = csrf_token(&app.get_html(&client, "/login").await);
+            let form = [("csrf", csrf.as_str()), ("login_name", "ABC0001"), ("password", "Summer#2026x")];
+            let request = client.post(app.url("/login")).header("x-forwarded-for", spoofed).form(&form);
+            request.send().await.unwrap().status()
+        }
+    };
+    for spoofed in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+        assert_eq!(sign_in_from(spoofed).await, StatusCode::UNAUTHORIZED);
+    }
+
+    assert_eq!(sign_in_from("198.51.100.4").await, StatusCode::TOO_MANY_REQUESTS, "all counted as 127.0.0.1");
+    let entries = app.portal.recent_audit(10).await.unwrap();
+    assert!(
+        entries.iter().filter(|e| e.action == "sign_in_failed").all(|e| e.source_ip.as_deref() == Some("127.0.0.1"))
+    );
+}
+
+#[tokio::test]
+async fn a_failed_sign_in_is_answered_no_sooner_than_the_set_time_whether_or_not_the_name_exists() {
+    let app = spawn_app_with(|s| s.lockout.failed_sign_in_ms = 400).await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+
+    for name in [primary.as_str(), "ZZZ0000", "x"] {
+        let client = app.client();
+        let csrf = csrf_token(&app.get_html(&client, "/login").await);
+        let started = std::time::Instant::now();
+        let fields = [("csrf", csrf.as_str()), ("login_name", name), ("password", "Wrong#Pass1")];
+        let response = app.post_form(&client, "/login", &fields).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(started.elapsed() >= std::time::Duration::from_millis(400), "{name} answered early");
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "a success is not held back");
+}

@@ -18,7 +18,7 @@ const AGENT_PASSWORD: &str = "Support#Desk1";
 const NEW_PASSWORD: &str = "Fresh#Start9";
 
 /// A staff member signed in to the console.
-async fn staff_client(app: &TestApp, username: &str, role: &str, password: &str) -> reqwest::Client {
+pub async fn staff_client(app: &TestApp, username: &str, role: &str, password: &str) -> reqwest::Client {
     let role = StaffRole::from_str(role).unwrap();
     app.portal.create_staff(username, role, &Password::new(password)).await.unwrap();
     staff_sign_in(app, username, password).await

@@ -1,0 +1,188 @@
+//! Failed sign-ins and locks in the shared SQL. Expanded after `sql_store!` and `sql_mail!`.
+
+macro_rules! sql_lockout {
+    ($store:ident) => {
+        use super::{FailedSignIn, FailureLimits, LockoutStore};
+        use crate::domain::DevicePolicy;
+
+        /// Counts a failure against the address's budget, inside the failure's transaction.
+        async fn count_address_in(tx: &mut Tx, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<()> {
+            sqlx::query(
+                "INSERT INTO address_failures (address, window_start, failures) VALUES ($1, $2, 1) \
+                 ON CONFLICT (address) DO UPDATE SET \
+                 failures = CASE WHEN address_failures.window_start < $3 THEN 1 ELSE address_failures.failures + 1 END, \
+                 window_start = CASE WHEN address_failures.window_start < $3 THEN $2 ELSE address_failures.window_start END",
+            )
+            .bind(address)
+            .bind(now.unix_timestamp())
+            .bind((now - window).unix_timestamp())
+            .execute(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+            Ok(())
+        }
+
+        /// Counts a failure against the login unless the attempt found it locked (attempts while locked do not
+        /// extend the lock). Whatever the case, one row is written and the same statements run:
+        /// the login's row (unchanged while locked), or for an unknown name (None) the row of
+        /// unknown-name failures, so the work does not tell whether the name exists. Returns the
+        /// new count and lock, if the login was counted.
+        async fn count_login_in(
+            tx: &mut Tx,
+            login_id: Option<&str>,
+            counts: bool,
+            policy: &LockoutPolicy,
+            now: OffsetDateTime,
+        ) -> StoreResult<Option<(i64, Option<OffsetDateTime>)>> {
+            let count = count_row_in(tx, login_id, counts, policy, now).await?.filter(|_| login_id.is_some());
+            let until = count.and_then(|c| policy.locked_until(c, now));
+            sqlx::query("UPDATE logins SET locked_until = $1 WHERE id = $2 AND $1 IS NOT NULL")
+                .bind(until.map(|u| u.unix_timestamp()))
+                .bind(login_id.unwrap_or(""))
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+            Ok(count.map(|c| (c, until)))
+        }
+
+        /// One statement: concurrent failures never lose a count. None when it does not count. An unknown
+        /// name (None) counts in the row of unknown-name failures, with a statement of the same
+        /// shape that returns a row of the same shape.
+        async fn count_row_in(
+            tx: &mut Tx,
+            login_id: Option<&str>,
+            counts: bool,
+            policy: &LockoutPolicy,
+            now: OffsetDateTime,
+        ) -> StoreResult<Option<i64>> {
+            // `$4`: whether the attempt counts (false when it found the login locked); the row is
+            // written either way.
+            const KNOWN: &str = "UPDATE logins SET \
+                 failed_count = CASE WHEN NOT $4 THEN failed_count \
+                 WHEN last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
+                 last_failed_at = CASE WHEN $4 THEN $2 ELSE last_failed_at END \
+                 WHERE id = $3 RETURNING failed_count";
+            const UNKNOWN: &str = "UPDATE unknown_name_failures SET \
+                 failed_count = CASE WHEN NOT $4 OR last_failed_at IS NULL OR last_failed_at < $1 THEN 1 ELSE failed_count + 1 END, \
+                 last_failed_at = $2 WHERE id = 1 AND $3 = '' RETURNING failed_count";
+            let row = sqlx::query(if login_id.is_some() { KNOWN } else { UNKNOWN })
+                .bind((now - policy.window).unix_timestamp())
+                .bind(now.unix_timestamp())
+                .bind(login_id.unwrap_or(""))
+                .bind(counts)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+            let Some(row) = row else { return Ok(None) };
+            counts.then(|| row.try_get("failed_count")).transpose().map_err(unavailable)
+        }
+
+        /// The audit entry of a lock, beside the failure that caused it.
+        fn locked_event(failure: &AuditEvent, count: i64, until: OffsetDateTime) -> AuditEvent {
+            let details = serde_json::json!({ "failed_count": count, "locked_until": until.unix_timestamp() });
+            AuditEvent { action: AuditAction::LoginLocked, ..failure.clone() }.details(details)
+        }
+
+        /// Counts a failure against a device cookie; true when this failure locked it.
+        async fn count_device_in(
+            tx: &mut Tx,
+            digest: &str,
+            login_id: &str,
+            policy: &DevicePolicy,
+            now: OffsetDateTime,
+        ) -> StoreResult<bool> {
+            let row = sqlx::query(
+                "INSERT INTO device_failures (nonce_hash, login_id, failures, last_at) VALUES ($1, $2, 1, $3) \
+                 ON CONFLICT (nonce_hash) DO UPDATE SET failures = device_failures.failures + 1, last_at = $3 \
+                 RETURNING failures",
+            )
+            .bind(digest)
+            .bind(login_id)
+            .bind(now.unix_timestamp())
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(unavailable)?;
+            if !policy.locks(row.try_get("failures").map_err(unavailable)?) {
+                return Ok(false);
+            }
+            let locked = sqlx::query("UPDATE device_failures SET locked_at = $1 WHERE nonce_hash = $2 AND locked_at IS NULL")
+                .bind(now.unix_timestamp())
+                .bind(digest)
+                .execute(&mut **tx)
+                .await
+                .map_err(unavailable)?;
+            Ok(locked.rows_affected() == 1)
+        }
+
+        #[async_trait]
+        impl LockoutStore for $store {
+            async fn record_failed_sign_in(
+                &self,
+                failure: &FailedSignIn<'_>,
+                limits: &FailureLimits,
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let mut queued = false;
+                if let Some(address) = failure.address {
+                    count_address_in(&mut tx, address, limits.address_window, now).await?;
+                }
+                let lock_event = match failure.device {
+                    Some(digest) => count_device_in(&mut tx, digest, failure.login_id.unwrap_or(""), &limits.device, now)
+                        .await?
+                        .then(|| AuditEvent { action: AuditAction::DeviceLocked, ..failure.audit.clone() }),
+                    None => match count_login_in(&mut tx, failure.login_id, !failure.login_locked, &limits.lockout, now).await? {
+                        Some((count, Some(until))) => {
+                            if let (true, Some(mail)) = (count == limits.lockout.free_attempts, failure.lock_notice) {
+                                queued = enqueue_mail_in(&mut tx, mail, now).await?;
+                            }
+                            Some(locked_event(failure.audit, count, until))
+                        }
+                        _ => None,
+                    },
+                };
+                let mut events = vec![failure.audit];
+                events.extend(lock_event.as_ref());
+                append_audit_in(&mut tx, &events, now).await?;
+                commit(tx).await?;
+                Ok(queued)
+            }
+
+            async fn device_locked(&self, nonce_digest: &str) -> StoreResult<bool> {
+                let row = sqlx::query("SELECT locked_at FROM device_failures WHERE nonce_hash = $1")
+                    .bind(nonce_digest)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                let locked_at: Option<Option<i64>> =
+                    row.map(|r| r.try_get("locked_at")).transpose().map_err(unavailable)?;
+                Ok(locked_at.flatten().is_some())
+            }
+
+            async fn clear_lock(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let cleared = sqlx::query(
+                    "UPDATE logins SET failed_count = 0, last_failed_at = NULL, locked_until = NULL WHERE id = $1",
+                )
+                .bind(login_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?
+                .rows_affected();
+                if cleared == 0 {
+                    return rolled_back(tx).await;
+                }
+                sqlx::query("DELETE FROM device_failures WHERE login_id = $1")
+                    .bind(login_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(unavailable)?;
+                append_audit_in(&mut tx, &[audit], now).await?;
+                commit(tx).await?;
+                Ok(true)
+            }
+        }
+    };
+}
+
+pub(super) use sql_lockout;
