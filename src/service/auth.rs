@@ -10,12 +10,12 @@ use serde_json::json;
 use time::Duration;
 
 use super::temporary::TemporaryMatch;
-use super::{Portal, RequestSource, new_id};
+use super::{Portal, RequestSource};
 use crate::crypto::device::nonce_digest;
 use crate::crypto::{Overloaded, PasswordHash, RandomToken};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
 use crate::mail::message::{LoginLocked, OutboundMessage};
-use crate::store::{FailedSignIn, FailureLimits, LoginRecord, NewSession, StoreError};
+use crate::store::{FailedSignIn, FailureLimits, LoginRecord, StoreError};
 
 /// Device cookies looked at per request; a browser with more is not one we filled.
 const MAX_DEVICE_COOKIES: usize = 16;
@@ -114,14 +114,7 @@ impl Portal {
         rehash: Option<&PasswordHash>,
         source: &RequestSource,
     ) -> Result<Option<RandomToken>, StoreError> {
-        let token = RandomToken::generate();
-        let session = NewSession {
-            id: new_id(),
-            token_hash: token.digest(),
-            login_id: login.id.clone(),
-            source_ip: source.ip.clone(),
-            user_agent: source.user_agent.clone(),
-        };
+        let (token, session) = super::sessions::new_session(login, source);
         let event = AuditEvent::new(AuditAction::SignInSucceeded, Actor::Login(login.name.to_string()))
             .subject(login.name.to_string())
             .from_address(source.ip.clone())

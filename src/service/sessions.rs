@@ -4,10 +4,10 @@
 use serde_json::json;
 use time::Duration;
 
-use super::{Portal, RequestSource};
+use super::{Portal, RequestSource, new_id};
 use crate::crypto::RandomToken;
 use crate::domain::{Actor, AuditAction, AuditEvent};
-use crate::store::{LoginRecord, SessionRecord, StoreError};
+use crate::store::{LoginRecord, NewSession, SessionRecord, StoreError};
 
 /// A request's live session.
 #[derive(Debug, Clone)]
@@ -15,6 +15,19 @@ pub struct ActiveSession {
     pub token: RandomToken,
     pub session: SessionRecord,
     pub login: LoginRecord,
+}
+
+/// A new session of `login` started from `source`, and the token its cookie will carry.
+pub(super) fn new_session(login: &LoginRecord, source: &RequestSource) -> (RandomToken, NewSession) {
+    let token = RandomToken::generate();
+    let session = NewSession {
+        id: new_id(),
+        token_hash: token.digest(),
+        login_id: login.id.clone(),
+        source_ip: source.ip.clone(),
+        user_agent: source.user_agent.clone(),
+    };
+    (token, session)
 }
 
 /// `last_seen` is written at most this often, to keep reads cheap.

@@ -14,8 +14,8 @@ use crate::crypto::token::fill_random;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, temporary};
 use crate::mail::message::{OutboundMessage, TemporaryPassword, TemporaryPasswordNotice};
 use crate::store::{
-    CaseUpdate, IssueOutcome, LoginRecord, NewMail, NewSession, NewTemporaryPassword, SecretParcel, StoreError,
-    TemporaryIssue, TemporaryPasswordRecord,
+    CaseUpdate, IssueOutcome, LoginRecord, NewMail, NewTemporaryPassword, SecretParcel, StoreError, TemporaryIssue,
+    TemporaryPasswordRecord,
 };
 
 /// Who sends a temporary password.
@@ -243,14 +243,7 @@ impl Portal {
             self.store.append_audit(&[event], now).await?;
             return Ok(Some(TemporaryMatch::Unusable { ask: candidate.issued_by.clone() }));
         }
-        let token = RandomToken::generate();
-        let session = NewSession {
-            id: new_id(),
-            token_hash: token.digest(),
-            login_id: login.id.clone(),
-            source_ip: source.ip.clone(),
-            user_agent: source.user_agent.clone(),
-        };
+        let (token, session) = super::sessions::new_session(login, source);
         let event = AuditEvent::new(AuditAction::TemporaryPasswordUsed, actor)
             .subject(login.name.to_string())
             .from_address(source.ip.clone())
