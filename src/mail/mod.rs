@@ -19,6 +19,7 @@ use lettre::message::Mailbox;
 use time::OffsetDateTime;
 
 use crate::config::Settings;
+use crate::domain::EmailAddress;
 use crate::store::StoredKey;
 use compose::Envelope;
 use keys::KeyKind;
@@ -81,7 +82,7 @@ impl Mailer {
         key: Option<&StoredKey>,
         now: OffsetDateTime,
     ) -> Result<String, DeliveryError> {
-        let to = Mailbox::from_str(to).map_err(|e| DeliveryError::Permanent(format!("recipient {to}: {e}")))?;
+        let to = recipient(to)?;
         let envelope =
             Envelope { from: &self.from, to, message_id: format!("<{id}@{}>", self.host), date: SystemTime::from(now) };
         let sensitivity = message.sensitivity();
@@ -116,4 +117,13 @@ impl Mailer {
         self.transport.send(&email, id).await?;
         Ok(travelled)
     }
+}
+
+/// The recipient as a bare address, parsed again at send time: a stored value from before
+/// addresses were checked (a display name, a list) is never handed to the relay.
+fn recipient(stored: &str) -> Result<Mailbox, DeliveryError> {
+    let refused = |reason: String| DeliveryError::Permanent(format!("recipient {stored:?}: {reason}"));
+    let address = EmailAddress::parse(stored).map_err(|e| refused(e.to_string()))?;
+    let address = address.as_str().parse::<lettre::Address>().map_err(|e| refused(e.to_string()))?;
+    Ok(Mailbox::new(None, address))
 }

@@ -2,12 +2,14 @@
 //! domain in lower-case ASCII; a display name, a list or quotes get a clear field error and
 //! change nothing.
 
+use portcullis::domain::LoginName;
 use reqwest::StatusCode;
 
 use crate::cli::{assert_refused, portcullis, stderr};
 use crate::helpers::{INITIAL_PASSWORD, spawn_app};
-use crate::mail::login;
+use crate::mail::{app_with_relay, login, wait_until};
 use crate::people::post_as;
+use crate::smtp_sink::SmtpSink;
 
 const NOT_BARE: [&str; 4] =
     ["Bob<evil@evil.example>", "Bob <evil@evil.example>", "a@x.example,b@y.example", "\"bob\"@evil.example"];
@@ -69,4 +71,19 @@ async fn the_cli_refuses_addresses_that_are_not_bare_and_stores_the_domain_norma
     let created = portcullis(&app, &args, None).await;
     assert!(created.status.success(), "{}", stderr(&created));
     assert_eq!(login(&app, "ops.team").await.email, "Ops@acme.example");
+}
+
+#[tokio::test]
+async fn a_stored_address_that_is_not_bare_is_never_handed_to_the_relay() {
+    let relay = SmtpSink::start().await;
+    let app = app_with_relay(&relay).await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+    // A row written before addresses were checked.
+    app.execute_sql(&["UPDATE logins SET email = 'Bob<evil@evil.example>'"]).await;
+
+    app.portal.send_test_mail(&LoginName::parse(&primary).unwrap()).await.unwrap();
+
+    wait_until(|| async { app.portal.list_mail(1).await.unwrap()[0].status == "abandoned" }).await;
+    assert!(relay.messages().is_empty(), "nothing reached the relay");
+    assert!(app.audit_actions().await.contains(&"mail_abandoned".to_string()));
 }
