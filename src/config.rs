@@ -325,6 +325,19 @@ impl Settings {
         public.into_iter().chain(self.http.allowed_hosts.iter().filter_map(|h| host_name(h))).collect()
     }
 
+    /// Host names the admin listener answers to: loopback names, its own address and the
+    /// served hosts.
+    pub fn admin_hosts(&self) -> Vec<String> {
+        let own = self.http.admin_listen.map(|address| address.ip().to_string());
+        ["localhost", "127.0.0.1", "::1"]
+            .into_iter()
+            .map(str::to_string)
+            .chain(own)
+            .filter_map(|h| host_name(&h).or_else(|| host_name(&format!("[{h}]"))))
+            .chain(self.served_hosts())
+            .collect()
+    }
+
     fn validate_mail(&self) -> Result<(), ConfigError> {
         let mail = &self.mail;
         match mail.transport.as_str() {

@@ -21,10 +21,21 @@ const PROXY_HEADERS: [&str; 5] = ["forwarded", "x-forwarded-for", "x-forwarded-h
 
 /// Refuses (400) a request whose Host (or absolute request target) names a host not served.
 pub async fn refuse_foreign_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    refuse_unless_named(&state.web.served_hosts, request, next).await
+}
+
+/// The admin listener's check: loopback names, the listener's own address and the served
+/// hosts. A web page opened on the operator's machine cannot read `/metrics` through a name
+/// it rebinds to 127.0.0.1.
+pub async fn refuse_foreign_admin_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    refuse_unless_named(&state.web.admin_hosts, request, next).await
+}
+
+async fn refuse_unless_named(hosts: &[String], request: Request, next: Next) -> Response {
     if PROBES.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let served = named_hosts(&request).is_some_and(|hosts| hosts.iter().all(|h| state.web.served_hosts.contains(h)));
+    let served = named_hosts(&request).is_some_and(|named| named.iter().all(|h| hosts.contains(h)));
     if !served {
         tracing::debug!(host = ?request.headers().get(header::HOST), "request for a host not served refused");
         return foreign_host();

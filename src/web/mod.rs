@@ -69,6 +69,9 @@ pub struct WebSettings {
     pub public_host: String,
     /// Host names requests may name: the public URL's host and `http.allowed_hosts`.
     pub served_hosts: Vec<String>,
+    /// Host names the admin listener answers to: loopback names, its own address and the
+    /// served hosts.
+    pub admin_hosts: Vec<String>,
     /// How long one request may take in all.
     pub request_timeout: std::time::Duration,
 }
@@ -86,6 +89,7 @@ impl WebSettings {
             dev_mailbox: settings.dev_mailbox_enabled().then(|| settings.mail.dir.clone()),
             public_host: settings.served_hosts().first().cloned().unwrap_or_default(),
             served_hosts: settings.served_hosts(),
+            admin_hosts: settings.admin_hosts(),
             request_timeout: std::time::Duration::from_secs(settings.http.request_timeout_seconds),
         }
     }
@@ -156,5 +160,6 @@ pub fn admin_router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .layer(middleware::from_fn_with_state(state.clone(), host::refuse_foreign_admin_host))
         .with_state(state)
 }

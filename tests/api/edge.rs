@@ -105,6 +105,20 @@ async fn metrics_are_served_on_the_admin_listener_only() {
 }
 
 #[tokio::test]
+async fn the_admin_listener_answers_metrics_only_to_loopback_names_and_its_own_address() {
+    let app = spawn_app_with(|_| {}).await;
+    let admin: std::net::SocketAddr = app.admin_address.clone().unwrap().trim_start_matches("http://").parse().unwrap();
+    let naming = |host: &str| reqwest::Client::builder().resolve(host, admin).build().unwrap();
+
+    let rebound = format!("http://rebound.example:{}", admin.port());
+    assert_eq!(status(&naming("rebound.example"), format!("{rebound}/metrics")).await, StatusCode::BAD_REQUEST);
+    assert_eq!(status(&naming("rebound.example"), format!("{rebound}/healthz")).await, StatusCode::OK, "probes");
+    let local = format!("http://localhost:{}", admin.port());
+    assert_eq!(status(&naming("localhost"), format!("{local}/metrics")).await, StatusCode::OK);
+    assert_eq!(status(&reqwest::Client::new(), format!("http://{admin}/metrics")).await, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn without_admin_listen_no_admin_listener_is_opened() {
     let app = spawn_app_with(|s| s.http.admin_listen = None).await;
 
