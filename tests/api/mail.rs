@@ -14,7 +14,7 @@ use time::Duration;
 use crate::crypto_tools::{Gpg, SmimeIdentity};
 use crate::helpers::{INITIAL_PASSWORD, TestApp, spawn_app_with};
 use crate::people::temporary_in;
-use crate::smtp_sink::SmtpSink;
+use crate::smtp_sink::{SmtpSink, silent_relay};
 
 const EMAIL: &str = "admin@acme.example";
 
@@ -125,18 +125,7 @@ async fn a_message_queued_while_the_relay_is_down_is_delivered_when_it_returns()
 
 #[tokio::test]
 async fn a_relay_that_greets_and_then_falls_silent_fails_the_attempt_at_the_timeout() {
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("smtp://{}", silent.local_addr().unwrap());
-    tokio::spawn(async move {
-        while let Ok((mut connection, _)) = silent.accept().await {
-            tokio::spawn(async move {
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let _ = connection.write_all(b"220 relay.test ESMTP\r\n").await;
-                let mut sink = [0u8; 1024];
-                while matches!(connection.read(&mut sink).await, Ok(n) if n > 0) {}
-            });
-        }
-    });
+    let (url, _) = silent_relay(Some("220 relay.test ESMTP\r\n")).await;
     let app = spawn_app_with(move |s| {
         s.mail.transport = "smtp".into();
         s.mail.smtp_url = url;

@@ -12,6 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
 use crate::helpers::{INITIAL_PASSWORD, TestApp, csrf_token, spawn_app, spawn_app_with};
+use crate::smtp_sink::silent_relay;
 
 const HEADER: &[u8] = b"GET /login HTTP/1.1\r\nHost: portal.test\r\nUser-Agent: slow\r\nAccept: text/html\r\n\r\n";
 
@@ -163,22 +164,6 @@ async fn sigterm_lets_a_slow_request_finish_stops_accepting_and_exits_0() {
     );
 }
 
-/// A relay that accepts connections and never says a word.
-async fn silent_relay() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("smtp://{}", listener.local_addr().unwrap());
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let counter = accepted.clone();
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-            counter.fetch_add(1, Ordering::SeqCst);
-        }
-    });
-    (url, accepted)
-}
-
 #[tokio::test]
 async fn a_stopping_portal_hands_untried_mail_back_and_waits_no_longer_than_the_grace() {
     // Three messages wait while no worker runs ...
@@ -189,7 +174,7 @@ async fn a_stopping_portal_hands_untried_mail_back_and_waits_no_longer_than_the_
         assert!(first.portal.send_test_mail(&name).await.unwrap());
     }
     // ... then a portal on the same database takes them all and hangs on the first.
-    let (relay, accepted) = silent_relay().await;
+    let (relay, accepted) = silent_relay(None).await;
     let (db, key) = (first.db_url.clone(), first.settings.secrets.key_file.clone());
     let app = spawn_app_with(move |s| {
         (s.database.url, s.secrets.key_file) = (db, key);

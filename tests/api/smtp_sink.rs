@@ -149,3 +149,23 @@ async fn read_data(lines: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Opt
         message.extend_from_slice(unstuffed);
     }
 }
+
+/// A relay that accepts connections, says `greeting` (if any) and then never another word.
+/// Returns its URL and how many connections it accepted.
+pub async fn silent_relay(greeting: Option<&'static str>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            if let Some(greeting) = greeting {
+                let _ = stream.write_all(greeting.as_bytes()).await;
+            }
+            held.push(stream);
+        }
+    });
+    (url, accepted)
+}
