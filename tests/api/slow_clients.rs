@@ -2,8 +2,7 @@
 //! number of connections is capped, and SIGTERM lets requests in flight finish.
 
 use std::process::Stdio;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use portcullis::domain::LoginName;
