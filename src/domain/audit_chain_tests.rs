@@ -44,7 +44,7 @@ fn upgraded(more: i64) -> Vec<AuditEntry> {
     let first = unkeyed(1, GENESIS_HASH);
     let second = unkeyed(2, &first.hash);
     let anchor = AuditEntry::seal(
-        &AuditEvent::chain_keyed(2, &second.hash),
+        &AuditEvent::chain_keyed(2, &second.hash, Actor::System),
         3,
         OffsetDateTime::UNIX_EPOCH,
         &second.hash,
@@ -118,22 +118,40 @@ fn an_unkeyed_chain_without_its_anchor_does_not_verify() {
 }
 
 #[test]
-fn the_start_anchors_only_an_unkeyed_chain_it_finds_intact() {
+fn the_upgrading_start_anchors_only_an_unkeyed_chain_it_finds_intact() {
+    let upgrade = || Anchoring::Upgrade;
     let entries = upgraded(0);
     let old = &entries[1];
     let old_head = AuditHead { seq: 2, hash: old.hash.clone(), mac: None };
     assert_eq!(
-        ChainOpening::decide(&old_head, Some(old), &key()),
-        ChainOpening::Anchor(AuditEvent::chain_keyed(2, &old.hash))
+        ChainOpening::decide(&old_head, Some(old), &key(), upgrade()),
+        ChainOpening::Anchor(AuditEvent::chain_keyed(2, &old.hash, Actor::System))
     );
     let empty = AuditHead { seq: 0, hash: GENESIS_HASH.into(), mac: None };
-    assert_eq!(ChainOpening::decide(&empty, None, &key()), ChainOpening::StartKeyed);
+    assert_eq!(ChainOpening::decide(&empty, None, &key(), upgrade()), ChainOpening::StartKeyed);
     let keyed = head_of(&entries);
-    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &key()), ChainOpening::Keyed);
+    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &key(), upgrade()), ChainOpening::Keyed);
     let unvouched = AuditHead { mac: None, ..keyed.clone() };
-    assert_eq!(ChainOpening::decide(&unvouched, entries.last(), &key()), ChainOpening::Broken);
+    assert_eq!(ChainOpening::decide(&unvouched, entries.last(), &key(), upgrade()), ChainOpening::Broken);
     let other_key = ChainKey::from_bytes([8; 32]);
-    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &other_key), ChainOpening::Broken);
+    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &other_key, upgrade()), ChainOpening::Broken);
+}
+
+#[test]
+fn any_other_start_leaves_an_unkeyed_chain_unanchored_and_only_the_operator_anchors_it() {
+    let entries = upgraded(0);
+    let old = &entries[1];
+    let old_head = AuditHead { seq: 2, hash: old.hash.clone(), mac: None };
+    let empty = AuditHead { seq: 0, hash: GENESIS_HASH.into(), mac: None };
+    assert_eq!(ChainOpening::decide(&old_head, Some(old), &key(), Anchoring::Never), ChainOpening::Unanchored);
+    assert_eq!(ChainOpening::decide(&empty, None, &key(), Anchoring::Never), ChainOpening::Unanchored);
+    assert_eq!(
+        ChainOpening::decide(&old_head, Some(old), &key(), Anchoring::Deliberate(Actor::Operator)),
+        ChainOpening::Anchor(AuditEvent::chain_keyed(2, &old.hash, Actor::Operator))
+    );
+    let keyed = head_of(&entries);
+    let deliberate = Anchoring::Deliberate(Actor::Operator);
+    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &key(), deliberate), ChainOpening::Keyed);
 }
 
 #[test]

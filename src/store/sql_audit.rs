@@ -3,7 +3,7 @@
 
 macro_rules! sql_audit {
     ($store:ident, $row:ty, lock = $lock:literal) => {
-        use crate::domain::audit::{AuditHead, ChainOpening, GENESIS_HASH};
+        use crate::domain::audit::{Anchoring, AuditHead, ChainOpening, GENESIS_HASH};
 
         fn audit_from_row(row: &$row) -> StoreResult<AuditEntry> {
             Ok(AuditEntry {
@@ -82,7 +82,8 @@ macro_rules! sql_audit {
         }
 
         impl $store {
-            async fn audit_open(&self, now: OffsetDateTime) -> StoreResult<ChainOpening> {
+            /// Decides under the head's lock what `anchoring` allows, and writes that.
+            async fn audit_open(&self, anchoring: Anchoring, now: OffsetDateTime) -> StoreResult<ChainOpening> {
                 let mut tx = self.write().await?;
                 let head = audit_head_in(&mut tx).await?;
                 let newest = sqlx::query(
@@ -94,11 +95,11 @@ macro_rules! sql_audit {
                 .await
                 .map_err(unavailable)?;
                 let newest = newest.as_ref().map(audit_from_row).transpose()?;
-                let opening = ChainOpening::decide(&head, newest.as_ref(), &tx.chain().key);
+                let opening = ChainOpening::decide(&head, newest.as_ref(), &tx.chain().key, anchoring);
                 match &opening {
                     ChainOpening::StartKeyed => write_head_in(&mut tx, 0, GENESIS_HASH).await?,
                     ChainOpening::Anchor(event) => seal_in(&mut tx, head, &[event], now).await?,
-                    ChainOpening::Keyed | ChainOpening::Broken => {}
+                    ChainOpening::Keyed | ChainOpening::Unanchored | ChainOpening::Broken => {}
                 }
                 commit(tx).await?;
                 Ok(opening)
