@@ -80,10 +80,14 @@ pub(super) async fn anchor(settings: &Settings) -> Result<(), CliError> {
     let portal = Portal::build_unopened(settings, Arc::new(SystemClock)).await.map_err(|e| fail(error_chain(&e)))?;
     match portal.anchor_audit_chain().await.map_err(|e| fail(e.to_string()))? {
         AnchorOutcome::Anchored { old_seq, old_hash, anchor } => {
-            println!("anchored the unkeyed log at entry {old_seq} (hash {old_hash}) under the secret key: entry {anchor}");
+            println!(
+                "anchored the unkeyed log at entry {old_seq} (hash {old_hash}) under the secret key: entry {anchor}"
+            );
             Ok(())
         }
-        AnchorOutcome::AlreadyKeyed => Err(fail("the audit log is already sealed with the secret key; nothing to anchor")),
+        AnchorOutcome::AlreadyKeyed => {
+            Err(fail("the audit log is already sealed with the secret key; nothing to anchor"))
+        }
         AnchorOutcome::Broken => Err(fail(
             "the audit log's head is neither sealed with the secret key nor the end of an intact unkeyed log; \
              nothing was anchored. Run `portcullis audit verify`",
