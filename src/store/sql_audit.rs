@@ -29,7 +29,7 @@ macro_rules! sql_audit {
         }
 
         /// Appends events to the chain inside `tx`, after checking that the key vouches for the
-        /// head: a rewritten head (entries cut off the end) is never built upon.
+        /// head: a rewritten head, or one never anchored under the key, is never built upon.
         async fn append_audit_in(tx: &mut Tx, events: &[&AuditEvent], now: OffsetDateTime) -> StoreResult<()> {
             let head = audit_head_in(tx).await?;
             if head.mac.as_deref() != Some(tx.chain().key.head_mac(head.seq, &head.hash).as_str()) {
