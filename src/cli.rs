@@ -191,8 +191,19 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check, with the secret key file, that no entry was changed, forged or deleted.
-    Verify,
+    /// Check, with the secret key file, that no entry was changed, forged or deleted. Writes
+    /// nothing.
+    Verify {
+        /// A head from the portal's logs (the `audit head seq=… hash=…` lines), as SEQ:HASH:
+        /// the log must still hold that entry with that hash. Only this catches the newest
+        /// entries cut off behind an older copy of the head.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect: Option<String>,
+    },
+    /// Put a log that has no keyed head (one written before the key existed) under the secret
+    /// key, with an anchor entry. Verify it against the logged heads first: an unkeyed log is
+    /// what someone without the key could have written.
+    Anchor,
 }
 
 /// A failed command: the message names what is wrong.
@@ -261,7 +272,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Staff(StaffCommand::Enable { username }) => set_staff_disabled(&settings, &username, false).await,
         Command::Audit(AuditCommand::List { limit, json }) => audit::list(&settings, limit, json).await,
         Command::Audit(AuditCommand::Export { since, json }) => audit::export(&settings, since, json).await,
-        Command::Audit(AuditCommand::Verify) => audit::verify(&settings).await,
+        Command::Audit(AuditCommand::Verify { expect }) => audit::verify(&settings, expect.as_deref()).await,
+        Command::Audit(AuditCommand::Anchor) => audit::anchor(&settings).await,
         Command::Mail(command) => mail(&settings, command).await,
     }
 }

@@ -110,6 +110,10 @@ impl Application {
             }
         };
         tokio::join!(public, admin, signal, mail);
+        // The newest entries since the last logged head are covered by the logs too.
+        if let Err(error) = self.portal.log_audit_head().await {
+            tracing::warn!(error = %error, "the audit head could not be read to log it");
+        }
         tracing::info!("stopped");
         Ok(())
     }

@@ -1,10 +1,25 @@
-//! `portcullis audit`: list, export and verify the audit log.
+//! `portcullis audit`: list, export and verify the audit log (which only read: nothing is
+//! migrated, anchored or created), and anchor it.
 
 use std::io::Write;
+use std::sync::Arc;
 
-use super::{CliError, Settings, fail, portal, rfc3339};
-use crate::crypto::seal::MasterKey;
-use crate::domain::audit::AuditEntry;
+use super::{CliError, Settings, fail, rfc3339};
+use crate::clock::SystemClock;
+use crate::domain::audit::{AuditEntry, LoggedHead};
+use crate::service::Portal;
+use crate::service::audit::AnchorOutcome;
+use crate::telemetry::error_chain;
+
+/// The portal for a command that only reads.
+async fn reader(settings: &Settings, command: &str) -> Result<Portal, CliError> {
+    Portal::build_read_only(settings, Arc::new(SystemClock)).await.map_err(|e| match e {
+        crate::service::BuildError::SecretKey(e) => {
+            fail(format!("audit {command} needs the secret key file (secrets.key_file): {e}"))
+        }
+        other => fail(error_chain(&other)),
+    })
+}
 
 const PAGE: i64 = 1000;
 
@@ -12,7 +27,7 @@ pub(super) async fn list(settings: &Settings, limit: i64, json: bool) -> Result<
     if limit <= 0 {
         return Err(fail("--limit must be greater than 0"));
     }
-    let portal = portal(settings).await?;
+    let portal = reader(settings, "list").await?;
     let entries = portal.recent_audit(limit).await.map_err(|e| fail(e.to_string()))?;
     let mut out = std::io::stdout().lock();
     for entry in &entries {
@@ -23,7 +38,7 @@ pub(super) async fn list(settings: &Settings, limit: i64, json: bool) -> Result<
 
 /// Every entry after `since`, oldest first, a page at a time (the log may be large).
 pub(super) async fn export(settings: &Settings, since: i64, json: bool) -> Result<(), CliError> {
-    let portal = portal(settings).await?;
+    let portal = reader(settings, "export").await?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut after = since;
     loop {
@@ -37,12 +52,11 @@ pub(super) async fn export(settings: &Settings, since: i64, json: bool) -> Resul
     out.flush().map_err(write_error)
 }
 
-pub(super) async fn verify(settings: &Settings) -> Result<(), CliError> {
+pub(super) async fn verify(settings: &Settings, expect: Option<&str>) -> Result<(), CliError> {
+    let logged = expect.map(str::parse::<LoggedHead>).transpose().map_err(|e| fail(format!("--expect: {e}")))?;
     // Without the key file nothing can be checked; a new key must never be made up for it.
-    MasterKey::load(&settings.secrets.key_file)
-        .map_err(|e| fail(format!("audit verify needs the secret key file (secrets.key_file): {e}")))?;
-    let portal = portal(settings).await?;
-    let verified = portal.verify_audit().await.map_err(|e| fail(e.to_string()))?;
+    let portal = reader(settings, "verify").await?;
+    let verified = portal.verify_audit(logged.clone()).await.map_err(|e| fail(e.to_string()))?;
     match verified.keyed_from {
         Some(anchor) if anchor > 1 => println!(
             "audit log intact: {} entries verified (1..{} under the old unkeyed rule, up to the anchor; \
@@ -52,7 +66,33 @@ pub(super) async fn verify(settings: &Settings) -> Result<(), CliError> {
         ),
         _ => println!("audit log intact: {} entries verified", verified.entries),
     }
+    match logged {
+        Some(logged) => println!("the logged head {logged} is in the log"),
+        None => println!(
+            "note: entries cut off the end behind an older copy of the head are only caught against a logged \
+             head: audit verify --expect SEQ:HASH"
+        ),
+    }
     Ok(())
+}
+
+pub(super) async fn anchor(settings: &Settings) -> Result<(), CliError> {
+    let portal = Portal::build_unopened(settings, Arc::new(SystemClock)).await.map_err(|e| fail(error_chain(&e)))?;
+    match portal.anchor_audit_chain().await.map_err(|e| fail(e.to_string()))? {
+        AnchorOutcome::Anchored { old_seq, old_hash, anchor } => {
+            println!(
+                "anchored the unkeyed log at entry {old_seq} (hash {old_hash}) under the secret key: entry {anchor}"
+            );
+            Ok(())
+        }
+        AnchorOutcome::AlreadyKeyed => {
+            Err(fail("the audit log is already sealed with the secret key; nothing to anchor"))
+        }
+        AnchorOutcome::Broken => Err(fail(
+            "the audit log's head is neither sealed with the secret key nor the end of an intact unkeyed log; \
+             nothing was anchored. Run `portcullis audit verify`",
+        )),
+    }
 }
 
 fn print_entry(out: &mut impl Write, e: &AuditEntry, json: bool) -> Result<(), CliError> {

@@ -5,8 +5,8 @@ use std::fmt;
 
 use serde_json::Value;
 
-pub use super::audit_chain::{AuditEntry, AuditHead, ChainKey, ChainOpening, GENESIS_HASH};
-pub use super::audit_verify::{ChainBreak, ChainVerifier, Verified};
+pub use super::audit_chain::{Anchoring, AuditEntry, AuditHead, ChainKey, ChainOpening, GENESIS_HASH};
+pub use super::audit_verify::{ChainBreak, ChainVerifier, LoggedHead, Verified};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {

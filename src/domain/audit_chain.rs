@@ -3,12 +3,16 @@
 //! file (never stored in the database): changing or deleting a row breaks every hash after it,
 //! and someone who can write to the database but lacks the key cannot forge replacement rows.
 //! The head row (newest seq and hash) carries an HMAC of its own, so cutting off the newest
-//! entries and rewriting the head is caught too.
+//! entries and pointing the head at a new last entry is caught too. An older copy of the head row
+//! stays valid, though: cutting off the newest entries and restoring a head saved earlier is only
+//! caught against the heads the portal logs (`audit verify --expect SEQ:HASH`).
 //!
-//! Chains written before the key existed used plain SHA-256. History is not rewritten: the first
-//! start with a key appends an anchor entry (`audit_chain_keyed`) whose HMAC covers the old head,
-//! so the old entries are checked under the old rule up to the anchor and every later one under
-//! the key.
+//! Chains written before the key existed used plain SHA-256, which anyone can compute. History
+//! is not rewritten: an anchor entry (`audit_chain_keyed`) whose HMAC covers the old head puts
+//! the old entries under the key, checked under the old rule up to the anchor and every later
+//! one under the key. Because an unkeyed chain is exactly what someone without the key can
+//! forge, it is anchored without being asked only by the start that applies the migration that
+//! keys the head; any other time it takes the operator (`audit anchor`).
 
 use std::fmt;
 
@@ -137,8 +141,8 @@ impl AuditEntry {
 
 impl AuditEvent {
     /// The anchor that puts an unkeyed chain ending at `(seq, hash)` under the key.
-    pub fn chain_keyed(seq: i64, hash: &str) -> Self {
-        Self::new(AuditAction::AuditChainKeyed, Actor::System)
+    pub fn chain_keyed(seq: i64, hash: &str, actor: Actor) -> Self {
+        Self::new(AuditAction::AuditChainKeyed, actor)
             .details(serde_json::json!({ "unkeyed_entries": seq, "unkeyed_head": hash }))
     }
 }
@@ -152,7 +156,19 @@ pub struct AuditHead {
     pub mac: Option<String>,
 }
 
-/// What to do with the chain when the portal starts.
+/// Who may put an unkeyed chain under the key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Anchoring {
+    /// A start that applied the migration keying the head: the chain was written by the
+    /// unkeyed code, so it is anchored (or, when empty, its head vouched for).
+    Upgrade,
+    /// Any other start: an unkeyed chain is what an intruder without the key would write.
+    Never,
+    /// The operator asked for it (`audit anchor`), audited as `actor`.
+    Deliberate(Actor),
+}
+
+/// What to do with the chain when the portal starts, or when the operator anchors it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChainOpening {
     /// The head is vouched for by the key.
@@ -161,6 +177,8 @@ pub enum ChainOpening {
     StartKeyed,
     /// An unkeyed chain ending at the head: append the anchor.
     Anchor(AuditEvent),
+    /// An unkeyed chain that nobody may anchor now: it may be a forgery. Nothing is written.
+    Unanchored,
     /// The head's HMAC is missing or wrong although the chain is not an unkeyed one: the head
     /// was rewritten or the key is not this installation's. Nothing is written.
     Broken,
@@ -168,15 +186,21 @@ pub enum ChainOpening {
 
 impl ChainOpening {
     /// Decides from the head and the entry it names (`newest`, none for an empty chain).
-    pub fn decide(head: &AuditHead, newest: Option<&AuditEntry>, key: &ChainKey) -> Self {
-        match (&head.mac, newest) {
+    pub fn decide(head: &AuditHead, newest: Option<&AuditEntry>, key: &ChainKey, anchoring: Anchoring) -> Self {
+        let empty = newest.is_none() && head.seq == 0 && head.hash == GENESIS_HASH;
+        let unkeyed = newest.is_some_and(|entry| {
+            entry.seq == head.seq && entry.hash == head.hash && entry.unkeyed_hash() == entry.hash
+        });
+        match (&head.mac, anchoring) {
             (Some(mac), _) if *mac == key.head_mac(head.seq, &head.hash) => Self::Keyed,
-            (None, None) if head.seq == 0 && head.hash == GENESIS_HASH => Self::StartKeyed,
-            (None, Some(entry))
-                if entry.seq == head.seq && entry.hash == head.hash && entry.unkeyed_hash() == entry.hash =>
-            {
-                Self::Anchor(AuditEvent::chain_keyed(head.seq, &head.hash))
+            (None, Anchoring::Upgrade) if empty => Self::StartKeyed,
+            (None, Anchoring::Upgrade) if unkeyed => {
+                Self::Anchor(AuditEvent::chain_keyed(head.seq, &head.hash, Actor::System))
             }
+            (None, Anchoring::Deliberate(actor)) if empty || unkeyed => {
+                Self::Anchor(AuditEvent::chain_keyed(head.seq, &head.hash, actor))
+            }
+            (None, Anchoring::Never) if empty || unkeyed => Self::Unanchored,
             _ => Self::Broken,
         }
     }

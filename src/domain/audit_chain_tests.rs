@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::audit::{ChainBreak, ChainVerifier, Verified};
+use crate::domain::audit::{ChainBreak, ChainVerifier, LoggedHead, Verified};
 
 fn key() -> ChainKey {
     ChainKey::from_bytes([7; 32])
@@ -44,7 +44,7 @@ fn upgraded(more: i64) -> Vec<AuditEntry> {
     let first = unkeyed(1, GENESIS_HASH);
     let second = unkeyed(2, &first.hash);
     let anchor = AuditEntry::seal(
-        &AuditEvent::chain_keyed(2, &second.hash),
+        &AuditEvent::chain_keyed(2, &second.hash, Actor::System),
         3,
         OffsetDateTime::UNIX_EPOCH,
         &second.hash,
@@ -86,7 +86,39 @@ fn a_head_rewritten_to_an_earlier_entry_is_detected() {
     let last = &entries[1];
     let forged = AuditHead { seq: 2, hash: last.hash.clone(), mac: Some(last.unkeyed_hash()) };
     assert_eq!(verify(&entries, &forged), Err(ChainBreak::HeadRewritten { last_seq: 2 }));
-    assert_eq!(verify(&entries, &AuditHead { mac: None, ..forged }), Err(ChainBreak::HeadRewritten { last_seq: 2 }));
+    assert_eq!(verify(&entries, &AuditHead { mac: None, ..forged }), Err(ChainBreak::Unanchored { last_seq: 2 }));
+}
+
+fn logged(entry: &AuditEntry) -> LoggedHead {
+    format!("{}:{}", entry.seq, entry.hash).parse().expect("a logged head")
+}
+
+#[test]
+fn an_older_genuine_head_restored_over_a_cut_off_log_is_caught_only_against_a_logged_head() {
+    let full = chain(4);
+    let kept = &full[..2];
+    let restored = head_of(kept);
+    assert_eq!(verify(kept, &restored), Ok(Verified { entries: 2, keyed_from: Some(1) }));
+    let mut verifier = ChainVerifier::new(key()).expecting(Some(logged(&full[3])));
+    kept.iter().try_for_each(|e| verifier.check(e)).unwrap();
+    assert_eq!(verifier.finish(&restored), Err(ChainBreak::CutOff { logged: logged(&full[3]), last_seq: 2 }));
+
+    let mut verifier = ChainVerifier::new(key()).expecting(Some(logged(&full[1])));
+    full.iter().try_for_each(|e| verifier.check(e)).unwrap();
+    assert_eq!(verifier.finish(&head_of(&full)), Ok(Verified { entries: 4, keyed_from: Some(1) }));
+    let other = LoggedHead { seq: 2, hash: full[0].hash.clone() };
+    let mut verifier = ChainVerifier::new(key()).expecting(Some(other.clone()));
+    let found = full.iter().try_for_each(|e| verifier.check(e));
+    assert_eq!(found, Err(ChainBreak::NotAsLogged { logged: other }));
+}
+
+#[test]
+fn a_logged_head_is_read_as_seq_colon_hash() {
+    assert!("0:ab".parse::<LoggedHead>().is_err());
+    assert!("7".parse::<LoggedHead>().unwrap_err().contains("SEQ:HASH"));
+    assert!(format!("3:{}", "g".repeat(64)).parse::<LoggedHead>().is_err());
+    let head: LoggedHead = format!("3:{}", "AB".repeat(32)).parse().unwrap();
+    assert_eq!(head, LoggedHead { seq: 3, hash: "ab".repeat(32) });
 }
 
 #[test]
@@ -118,22 +150,40 @@ fn an_unkeyed_chain_without_its_anchor_does_not_verify() {
 }
 
 #[test]
-fn the_start_anchors_only_an_unkeyed_chain_it_finds_intact() {
+fn the_upgrading_start_anchors_only_an_unkeyed_chain_it_finds_intact() {
+    let upgrade = || Anchoring::Upgrade;
     let entries = upgraded(0);
     let old = &entries[1];
     let old_head = AuditHead { seq: 2, hash: old.hash.clone(), mac: None };
     assert_eq!(
-        ChainOpening::decide(&old_head, Some(old), &key()),
-        ChainOpening::Anchor(AuditEvent::chain_keyed(2, &old.hash))
+        ChainOpening::decide(&old_head, Some(old), &key(), upgrade()),
+        ChainOpening::Anchor(AuditEvent::chain_keyed(2, &old.hash, Actor::System))
     );
     let empty = AuditHead { seq: 0, hash: GENESIS_HASH.into(), mac: None };
-    assert_eq!(ChainOpening::decide(&empty, None, &key()), ChainOpening::StartKeyed);
+    assert_eq!(ChainOpening::decide(&empty, None, &key(), upgrade()), ChainOpening::StartKeyed);
     let keyed = head_of(&entries);
-    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &key()), ChainOpening::Keyed);
+    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &key(), upgrade()), ChainOpening::Keyed);
     let unvouched = AuditHead { mac: None, ..keyed.clone() };
-    assert_eq!(ChainOpening::decide(&unvouched, entries.last(), &key()), ChainOpening::Broken);
+    assert_eq!(ChainOpening::decide(&unvouched, entries.last(), &key(), upgrade()), ChainOpening::Broken);
     let other_key = ChainKey::from_bytes([8; 32]);
-    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &other_key), ChainOpening::Broken);
+    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &other_key, upgrade()), ChainOpening::Broken);
+}
+
+#[test]
+fn any_other_start_leaves_an_unkeyed_chain_unanchored_and_only_the_operator_anchors_it() {
+    let entries = upgraded(0);
+    let old = &entries[1];
+    let old_head = AuditHead { seq: 2, hash: old.hash.clone(), mac: None };
+    let empty = AuditHead { seq: 0, hash: GENESIS_HASH.into(), mac: None };
+    assert_eq!(ChainOpening::decide(&old_head, Some(old), &key(), Anchoring::Never), ChainOpening::Unanchored);
+    assert_eq!(ChainOpening::decide(&empty, None, &key(), Anchoring::Never), ChainOpening::Unanchored);
+    assert_eq!(
+        ChainOpening::decide(&old_head, Some(old), &key(), Anchoring::Deliberate(Actor::Operator)),
+        ChainOpening::Anchor(AuditEvent::chain_keyed(2, &old.hash, Actor::Operator))
+    );
+    let keyed = head_of(&entries);
+    let deliberate = Anchoring::Deliberate(Actor::Operator);
+    assert_eq!(ChainOpening::decide(&keyed, entries.last(), &key(), deliberate), ChainOpening::Keyed);
 }
 
 #[test]

@@ -31,7 +31,7 @@ use crate::crypto::seal::{MasterKey, SealingKey};
 use crate::crypto::{HashPool, HashingParams};
 use crate::domain::audit::ChainKey;
 use crate::domain::{DevicePolicy, LockoutPolicy, PasswordPolicy, SessionLifetime};
-use crate::store::{AuditChain, Store, StoreError};
+use crate::store::{Access, AuditChain, Store, StoreError};
 pub use common_passwords::CommonPasswords;
 
 /// Where a request came from, for the audit log and per-address limits.
@@ -146,14 +146,42 @@ pub enum BuildError {
 impl Portal {
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
         let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
-        let chain = AuditChain { key: master.audit_chain_key(), log_head_every: settings.audit.log_head_every };
-        let store = crate::store::connect(settings, chain).await?;
-        let portal = Self::with_store(settings, store, clock)?;
+        let portal = Self::connect(settings, master, Access::Migrate, clock).await?;
         portal.open_audit_chain().await?;
         Ok(portal)
     }
 
-    pub fn with_store(settings: &Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
+    /// For commands that only read (the audit log's list, export and verify): the key file
+    /// must exist already and the schema be this version's; nothing is migrated, created or
+    /// anchored.
+    pub async fn build_read_only(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
+        let master = MasterKey::load(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
+        Self::connect(settings, master, Access::ReadOnly, clock).await
+    }
+
+    /// Migrates, but leaves the audit chain as it is: for the operator's `audit anchor`.
+    pub async fn build_unopened(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
+        let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
+        Self::connect(settings, master, Access::Migrate, clock).await
+    }
+
+    async fn connect(
+        settings: &Settings,
+        master: MasterKey,
+        access: Access,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, BuildError> {
+        let chain = AuditChain { key: master.audit_chain_key(), log_head_every: settings.audit.log_head_every };
+        let store = crate::store::connect(settings, chain, access).await?;
+        Self::with_master(settings, store, clock, &master)
+    }
+
+    fn with_master(
+        settings: &Settings,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        master: &MasterKey,
+    ) -> Result<Self, BuildError> {
         let hashing = &settings.hashing;
         let params = HashingParams {
             memory_kib: hashing.memory_kib,
@@ -161,7 +189,6 @@ impl Portal {
             parallelism: hashing.parallelism,
         };
         let hasher = HashPool::new(params, hashing.workers, hashing.queue).map_err(BuildError::Hashing)?;
-        let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
         let policy = settings.password_policy();
         let common_passwords = Arc::new(match policy.refuse_common {
             true => CommonPasswords::bundled().map_err(BuildError::CommonPasswords)?,
@@ -175,7 +202,7 @@ impl Portal {
             common_passwords,
             lockout: settings.lockout_policy(),
             device: settings.device_policy(),
-            device_key: DeviceKey::new(&master),
+            device_key: DeviceKey::new(master),
             session_lifetime: settings.session_lifetime(),
             address_limit: AddressLimit {
                 max_failures: settings.rate_limit.address_max_failures,

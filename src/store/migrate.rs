@@ -8,6 +8,11 @@ use crate::domain::{LoginKind, LoginName};
 /// secondary login looks like a primary one; names stored before must already be so.
 pub(super) const ASCII_NAMES: i64 = 5;
 
+/// The version that keys the audit chain's head. Only the start that applies it may put an
+/// older, unkeyed chain under the key without being asked: later, a head without an HMAC means
+/// the log was replaced (see `ChainOpening`).
+pub(super) const KEYED_AUDIT_HEAD: i64 = 8;
+
 /// `(id, kind, name)` of every login, in the order the error lists them.
 pub(super) const STORED_NAMES: &str = "SELECT id, kind, name FROM logins ORDER BY name, id";
 
@@ -35,26 +40,56 @@ fn escaped(name: &str) -> String {
 
 /// Runs the migrations in `$dir` on `$pool`: up to the version before the ASCII-name rule,
 /// then (while that rule is not yet applied) the check of the stored names, then the rest.
+/// Yields whether this run applied the version that keys the audit chain's head.
 macro_rules! migrate_checked {
     ($pool:expr, $dir:literal) => {{
-        use $crate::store::migrate::{ASCII_NAMES, STORED_NAMES, refuse_look_alike_names};
+        use $crate::store::migrate::{ASCII_NAMES, KEYED_AUDIT_HEAD, STORED_NAMES, refuse_look_alike_names};
         let migrator = sqlx::migrate!($dir);
         migrator.run_to(ASCII_NAMES - 1, $pool).await.map_err(StoreError::Migration)?;
-        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = $1")
-            .bind(ASCII_NAMES)
-            .fetch_one($pool)
-            .await
-            .map_err(unavailable)?;
-        if applied == 0 {
+        if !$crate::store::migrate::applied!($pool, ASCII_NAMES) {
             let rows: Vec<(String, String, String)> =
                 sqlx::query_as(STORED_NAMES).fetch_all($pool).await.map_err(unavailable)?;
             refuse_look_alike_names(&rows)?;
         }
-        migrator.run($pool).await.map_err(StoreError::Migration)
+        let keys_the_head = !$crate::store::migrate::applied!($pool, KEYED_AUDIT_HEAD);
+        migrator.run($pool).await.map_err(StoreError::Migration)?;
+        Ok::<bool, StoreError>(keys_the_head)
     }};
 }
 
-pub(super) use migrate_checked;
+/// Whether migration `$version` has been applied (the migrations table must exist).
+macro_rules! applied {
+    ($pool:expr, $version:expr) => {{
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE version = $1")
+            .bind($version)
+            .fetch_one($pool)
+            .await
+            .map_err(unavailable)?;
+        count > 0
+    }};
+}
+
+/// For commands that only read: refuses a database whose schema is not this version's, rather
+/// than migrating it.
+macro_rules! schema_current {
+    ($pool:expr, $dir:literal) => {{
+        let latest = sqlx::migrate!($dir).iter().map(|m| m.version).max().unwrap_or(0);
+        let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
+            .fetch_one($pool)
+            .await
+            .map_err(unavailable)?;
+        match current == Some(latest) {
+            true => Ok(()),
+            false => Err(StoreError::Corrupt(format!(
+                "the database schema is at version {} but this portcullis needs {latest}; \
+                 run `portcullis migrate` (or start the portal) first",
+                current.unwrap_or(0)
+            ))),
+        }
+    }};
+}
+
+pub(super) use {applied, migrate_checked, schema_current};
 
 #[cfg(test)]
 mod tests {

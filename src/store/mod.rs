@@ -34,7 +34,7 @@ pub use staff::*;
 
 use crate::config::{Backend, Settings};
 use crate::crypto::PasswordHash;
-use crate::domain::audit::{AuditEntry, AuditHead, ChainOpening};
+use crate::domain::audit::{Actor, AuditEntry, AuditHead, ChainOpening};
 use crate::domain::{AuditEvent, LockoutPolicy, LoginName};
 
 #[derive(Debug, thiserror::Error)]
@@ -275,21 +275,38 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + Send + Sy
     async fn audit_entries(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
     /// The sequence number of the last entry ever written.
     async fn audit_head(&self) -> StoreResult<i64>;
-    /// At start: vouches for a new chain's head, or anchors an unkeyed chain under the key;
+    /// At start: checks the head against the key. Only when this start applied the migration
+    /// that keys the head does it vouch for a new chain's head or anchor an unkeyed chain;
     /// returns what it found.
     async fn open_audit_chain(&self, now: OffsetDateTime) -> StoreResult<ChainOpening>;
+    /// The operator's deliberate anchoring of an unkeyed chain (appends the anchor, audited by
+    /// `actor`); returns what it found, writing nothing unless it is `Anchor`.
+    async fn anchor_audit_chain(&self, actor: Actor, now: OffsetDateTime) -> StoreResult<ChainOpening>;
     /// The head row, with the HMAC that vouches for it.
     async fn audit_chain_head(&self) -> StoreResult<AuditHead>;
 }
 
-/// Connects to the database named in the settings and brings its schema up to date.
-pub async fn connect(settings: &Settings, chain: AuditChain) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+/// How a command opens the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Brings the schema up to date (creating the database when there is none).
+    Migrate,
+    /// Changes nothing: a database that is missing or not at this version is refused.
+    ReadOnly,
+}
+
+/// Connects to the database named in the settings, migrating it or not as `access` says.
+pub async fn connect(
+    settings: &Settings,
+    chain: AuditChain,
+    access: Access,
+) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     let db = &settings.database;
     let timeout = std::time::Duration::from_secs(db.acquire_timeout_seconds);
     match settings.backend() {
         Ok(Backend::Postgres) => {
-            Ok(std::sync::Arc::new(PostgresStore::connect(&db.url, db.max_connections, timeout, chain).await?))
+            Ok(std::sync::Arc::new(PostgresStore::connect(&db.url, db.max_connections, timeout, chain, access).await?))
         }
-        _ => Ok(std::sync::Arc::new(SqliteStore::connect(&db.url, db.max_connections, timeout, chain).await?)),
+        _ => Ok(std::sync::Arc::new(SqliteStore::connect(&db.url, db.max_connections, timeout, chain, access).await?)),
     }
 }

@@ -6,8 +6,9 @@ use std::time::Duration as StdDuration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
+use super::Access;
 use super::chain::AuditChain;
-use super::migrate::migrate_checked;
+use super::migrate::{migrate_checked, schema_current};
 use super::sql::sql_store;
 use super::sql_audit::sql_audit;
 use super::sql_cases::sql_cases;
@@ -20,6 +21,8 @@ use super::sql_staff::sql_staff;
 pub struct PostgresStore {
     pool: PgPool,
     chain: Arc<AuditChain>,
+    /// This start applied the migration that keys the audit chain's head.
+    keys_the_head: bool,
 }
 
 impl PostgresStore {
@@ -28,6 +31,7 @@ impl PostgresStore {
         max_connections: u32,
         acquire_timeout: StdDuration,
         chain: AuditChain,
+        access: Access,
     ) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
@@ -35,8 +39,11 @@ impl PostgresStore {
             .connect(url)
             .await
             .map_err(unavailable)?;
-        migrate_checked!(&pool, "migrations/postgres")?;
-        Ok(Self { pool, chain: Arc::new(chain) })
+        let keys_the_head = match access {
+            Access::Migrate => migrate_checked!(&pool, "migrations/postgres")?,
+            Access::ReadOnly => schema_current!(&pool, "migrations/postgres").map(|()| false)?,
+        };
+        Ok(Self { pool, chain: Arc::new(chain), keys_the_head })
     }
 }
 

@@ -709,7 +709,13 @@ macro_rules! sql_store {
             }
 
             async fn open_audit_chain(&self, now: OffsetDateTime) -> StoreResult<ChainOpening> {
-                self.audit_open(now).await
+                use crate::domain::audit::Anchoring;
+                let anchoring = if self.keys_the_head { Anchoring::Upgrade } else { Anchoring::Never };
+                self.audit_open(anchoring, now).await
+            }
+
+            async fn anchor_audit_chain(&self, actor: crate::domain::Actor, now: OffsetDateTime) -> StoreResult<ChainOpening> {
+                self.audit_open(crate::domain::audit::Anchoring::Deliberate(actor), now).await
             }
 
             async fn audit_chain_head(&self) -> StoreResult<AuditHead> {

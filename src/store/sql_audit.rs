@@ -3,7 +3,7 @@
 
 macro_rules! sql_audit {
     ($store:ident, $row:ty, lock = $lock:literal) => {
-        use crate::domain::audit::{AuditHead, ChainOpening, GENESIS_HASH};
+        use crate::domain::audit::{Anchoring, AuditHead, ChainOpening, GENESIS_HASH};
 
         fn audit_from_row(row: &$row) -> StoreResult<AuditEntry> {
             Ok(AuditEntry {
@@ -29,7 +29,7 @@ macro_rules! sql_audit {
         }
 
         /// Appends events to the chain inside `tx`, after checking that the key vouches for the
-        /// head: a rewritten head (entries cut off the end) is never built upon.
+        /// head: a rewritten head, or one never anchored under the key, is never built upon.
         async fn append_audit_in(tx: &mut Tx, events: &[&AuditEvent], now: OffsetDateTime) -> StoreResult<()> {
             let head = audit_head_in(tx).await?;
             if head.mac.as_deref() != Some(tx.chain().key.head_mac(head.seq, &head.hash).as_str()) {
@@ -82,7 +82,8 @@ macro_rules! sql_audit {
         }
 
         impl $store {
-            async fn audit_open(&self, now: OffsetDateTime) -> StoreResult<ChainOpening> {
+            /// Decides under the head's lock what `anchoring` allows, and writes that.
+            async fn audit_open(&self, anchoring: Anchoring, now: OffsetDateTime) -> StoreResult<ChainOpening> {
                 let mut tx = self.write().await?;
                 let head = audit_head_in(&mut tx).await?;
                 let newest = sqlx::query(
@@ -94,11 +95,11 @@ macro_rules! sql_audit {
                 .await
                 .map_err(unavailable)?;
                 let newest = newest.as_ref().map(audit_from_row).transpose()?;
-                let opening = ChainOpening::decide(&head, newest.as_ref(), &tx.chain().key);
+                let opening = ChainOpening::decide(&head, newest.as_ref(), &tx.chain().key, anchoring);
                 match &opening {
                     ChainOpening::StartKeyed => write_head_in(&mut tx, 0, GENESIS_HASH).await?,
                     ChainOpening::Anchor(event) => seal_in(&mut tx, head, &[event], now).await?,
-                    ChainOpening::Keyed | ChainOpening::Broken => {}
+                    ChainOpening::Keyed | ChainOpening::Unanchored | ChainOpening::Broken => {}
                 }
                 commit(tx).await?;
                 Ok(opening)

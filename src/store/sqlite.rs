@@ -8,8 +8,9 @@ use std::time::Duration as StdDuration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+use super::Access;
 use super::chain::AuditChain;
-use super::migrate::migrate_checked;
+use super::migrate::{migrate_checked, schema_current};
 use super::sql::sql_store;
 use super::sql_audit::sql_audit;
 use super::sql_cases::sql_cases;
@@ -22,6 +23,8 @@ use super::sql_staff::sql_staff;
 pub struct SqliteStore {
     pool: SqlitePool,
     chain: Arc<AuditChain>,
+    /// This start applied the migration that keys the audit chain's head.
+    keys_the_head: bool,
 }
 
 impl SqliteStore {
@@ -30,23 +33,29 @@ impl SqliteStore {
         max_connections: u32,
         acquire_timeout: StdDuration,
         chain: AuditChain,
+        access: Access,
     ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(unavailable)?
-            .create_if_missing(true)
+            .create_if_missing(access == Access::Migrate)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(StdDuration::from_secs(10));
-        create_parent_dir(&options)?;
+        if access == Access::Migrate {
+            create_parent_dir(&options)?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(acquire_timeout)
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        migrate_checked!(&pool, "migrations/sqlite")?;
-        Ok(Self { pool, chain: Arc::new(chain) })
+        let keys_the_head = match access {
+            Access::Migrate => migrate_checked!(&pool, "migrations/sqlite")?,
+            Access::ReadOnly => schema_current!(&pool, "migrations/sqlite").map(|()| false)?,
+        };
+        Ok(Self { pool, chain: Arc::new(chain), keys_the_head })
     }
 }
 

@@ -25,7 +25,7 @@ async fn every_security_event_is_audited_with_its_source_address() {
     let everything = format!("{entries:?}");
     assert!(!everything.contains("Wrong#Pass1") && !everything.contains("Changed#Pass2"), "no password in the audit");
     assert!(entries[5].details.contains("password_changed"), "the notice went out");
-    assert_eq!(app.portal.verify_audit().await.unwrap().entries, 6);
+    assert_eq!(app.portal.verify_audit(None).await.unwrap().entries, 6);
 }
 
 #[tokio::test]
@@ -36,7 +36,7 @@ async fn the_audit_log_refuses_updates_and_deletes() {
     let result = app.try_sql("UPDATE audit_log SET actor = 'someone else'").await;
 
     assert!(result.is_err(), "the append-only guard refuses the change");
-    assert_eq!(app.portal.verify_audit().await.unwrap().entries, 1);
+    assert_eq!(app.portal.verify_audit(None).await.unwrap().entries, 1);
 }
 
 #[tokio::test]
@@ -45,13 +45,13 @@ async fn verification_catches_a_changed_entry() {
     let primary = app.create_account(INITIAL_PASSWORD).await;
     app.signed_in_client(&primary, INITIAL_PASSWORD).await;
     app.sign_in(&app.client(), &primary, "Wrong#Pass1").await;
-    assert_eq!(app.portal.verify_audit().await.unwrap().entries, 3);
+    assert_eq!(app.portal.verify_audit(None).await.unwrap().entries, 3);
 
     let mut statements = app.drop_audit_guard().to_vec();
     statements.push("UPDATE audit_log SET source_ip = '10.9.9.9' WHERE seq = 2");
     app.execute_sql(&statements).await;
 
-    let error = app.portal.verify_audit().await.unwrap_err().to_string();
+    let error = app.portal.verify_audit(None).await.unwrap_err().to_string();
     assert!(error.contains("entry 2 was changed"), "{error}");
 }
 
@@ -66,10 +66,10 @@ async fn verification_catches_a_deleted_entry_in_the_middle_or_at_the_end() {
     let mut statements = app.drop_audit_guard().to_vec();
     statements.push("DELETE FROM audit_log WHERE seq = 4");
     app.execute_sql(&statements).await;
-    let error = app.portal.verify_audit().await.unwrap_err().to_string();
+    let error = app.portal.verify_audit(None).await.unwrap_err().to_string();
     assert!(error.contains("the log ends at entry 3 but 4 entries were written"), "{error}");
 
     app.execute_sql(&["DELETE FROM audit_log WHERE seq = 2"]).await;
-    let error = app.portal.verify_audit().await.unwrap_err().to_string();
+    let error = app.portal.verify_audit(None).await.unwrap_err().to_string();
     assert!(error.contains("entries 2..2 are missing"), "{error}");
 }

@@ -153,21 +153,38 @@ async fn restart(app: &TestApp) -> Portal {
     Portal::build(&app.settings, clock).await.expect("the portal starts")
 }
 
+/// Takes the database back to the schema before the keyed head, as the unkeyed code left it,
+/// holding `old` (unkeyed) as the whole log.
+async fn database_before_the_keyed_head(app: &TestApp, old: &[AuditEntry]) {
+    for drop in app.drop_audit_guard() {
+        app.execute_sql(&[drop]).await;
+    }
+    let mut statements = vec![
+        "DELETE FROM _sqlx_migrations WHERE version = 8".to_string(),
+        "ALTER TABLE audit_head DROP COLUMN mac".to_string(),
+        "DELETE FROM audit_log".to_string(),
+    ];
+    statements.extend(old.iter().map(insert));
+    let last = old.last().expect("entries");
+    statements.push(format!("UPDATE audit_head SET seq = {}, hash = '{}'", last.seq, last.hash));
+    app.execute_sql(&statements.iter().map(String::as_str).collect::<Vec<_>>()).await;
+}
+
 #[tokio::test]
 async fn a_chain_written_before_the_key_is_anchored_once_and_then_verifies() {
     let app = spawn_app().await;
-    // A log as the unkeyed code wrote it; the upgrade's migration leaves its head without a mac.
     let mut old = four_entries(&app).await;
     old.truncate(3);
     rehash_without_the_key(&mut old, GENESIS_HASH.to_string());
-    replace_log(&app, &old, "NULL").await;
+    database_before_the_keyed_head(&app, &old).await;
 
-    let portal = restart(&app).await;
+    let portal = restart(&app).await; // applies the migration that keys the head: anchors
     restart(&app).await;
 
     let entries = portal.recent_audit(100).await.unwrap();
     assert_eq!(entries.len(), 4, "one anchor, however many starts");
     assert_eq!(entries[3].action, "audit_chain_keyed");
+    assert_eq!(entries[3].actor, "system");
     assert_eq!(entries[3].prev_hash, old[2].hash);
     assert!(entries[3].details.contains(&old[2].hash), "{}", entries[3].details);
     app.sign_in(&app.client(), "NOBODY1", "Wrong#Pass1").await;
@@ -186,4 +203,105 @@ async fn a_chain_written_before_the_key_is_anchored_once_and_then_verifies() {
     rehash_without_the_key(&mut rewritten[1..3], old[0].hash.clone());
     replace_log(&app, &rewritten, "mac").await;
     assert!(verify_error(&app).await.contains("entry 4 does not follow the entry before it"));
+}
+
+#[tokio::test]
+async fn a_forged_unkeyed_history_is_reported_broken_at_start_and_by_verify_until_the_operator_anchors_it() {
+    let app = spawn_app().await;
+    // The intruder wipes the log and writes a history of his own under the unkeyed rule, with a
+    // head that has no HMAC, as a log written before the key existed would have.
+    let mut forged = four_entries(&app).await;
+    forged[1].source_ip = Some("10.9.9.9".into());
+    rehash_without_the_key(&mut forged, GENESIS_HASH.to_string());
+    replace_log(&app, &forged, "NULL").await;
+
+    let portal = restart(&app).await;
+    assert!(logged().contains("the audit log's head is not sealed with the secret key"));
+    let error = verify_error(&app).await;
+    assert!(error.contains("the log's head (entry 4) is not sealed with the secret key"), "{error}");
+    app.sign_in(&app.client(), "NOBODY1", "Wrong#Pass1").await;
+    assert_eq!(portal.recent_audit(100).await.unwrap(), forged, "nothing anchored, nothing appended");
+
+    let anchored = portcullis(&app, &["audit", "anchor"], None).await;
+    assert!(anchored.status.success(), "{}", stderr(&anchored));
+    let expected =
+        format!("anchored the unkeyed log at entry 4 (hash {}) under the secret key: entry 5", forged[3].hash);
+    assert!(stdout(&anchored).contains(&expected), "{}", stdout(&anchored));
+    let anchor = portal.recent_audit(1).await.unwrap().remove(0);
+    assert_eq!((anchor.action.as_str(), anchor.actor.as_str()), ("audit_chain_keyed", "operator"));
+    let verify = portcullis(&app, &["audit", "verify"], None).await;
+    assert!(stdout(&verify).contains("5 entries verified (1..4 under the old unkeyed rule"), "{}", stderr(&verify));
+    let again = portcullis(&app, &["audit", "anchor"], None).await;
+    assert!(stderr(&again).contains("already sealed with the secret key"), "{}", stderr(&again));
+    assert_eq!(portal.store.audit_head().await.unwrap(), 5);
+}
+
+#[tokio::test]
+async fn list_export_and_verify_write_nothing() {
+    let app = spawn_app().await;
+    let mut old = four_entries(&app).await;
+    rehash_without_the_key(&mut old, GENESIS_HASH.to_string());
+    replace_log(&app, &old, "NULL").await;
+
+    for args in [&["audit", "list"][..], &["audit", "export"], &["audit", "verify"]] {
+        portcullis(&app, args, None).await;
+        let head = app.portal.store.audit_chain_head().await.unwrap();
+        assert_eq!((head.seq, head.mac), (4, None), "{args:?} anchored the log");
+    }
+    std::fs::remove_file(&app.settings.secrets.key_file).unwrap();
+    let listed = portcullis(&app, &["audit", "list"], None).await;
+    assert!(stderr(&listed).contains("audit list needs the secret key file"), "{}", stderr(&listed));
+    assert!(!app.settings.secrets.key_file.exists(), "no new key was created");
+}
+
+#[tokio::test]
+async fn an_older_head_restored_over_cut_off_entries_is_caught_only_against_a_logged_head() {
+    let app = spawn_app_with(|s| s.audit.log_head_every = 2).await;
+    let primary = app.create_account(INITIAL_PASSWORD).await;
+    app.sign_in(&app.client(), &primary, "Wrong#Pass1").await;
+    let saved = app.portal.store.audit_chain_head().await.unwrap();
+    assert_eq!(saved.seq, 2);
+    for _ in 0..2 {
+        app.sign_in(&app.client(), &primary, "Wrong#Pass1").await;
+    }
+    let newest = app.portal.recent_audit(1).await.unwrap().remove(0);
+    let logged_head = format!("audit head seq=4 hash={}", newest.hash);
+    assert!(logged().contains(&logged_head), "the head was logged at entry 4");
+
+    // The intruder deletes entries 3 and 4 and puts back the head row he copied at entry 2.
+    let kept = app.portal.recent_audit(100).await.unwrap()[..2].to_vec();
+    replace_log(&app, &kept, &format!("'{}'", saved.mac.clone().unwrap())).await;
+
+    let plain = portcullis(&app, &["audit", "verify"], None).await;
+    assert!(plain.status.success(), "the head row alone cannot tell: {}", stderr(&plain));
+    assert!(stdout(&plain).contains("only caught against a logged head"), "{}", stdout(&plain));
+    let expect = format!("4:{}", newest.hash);
+    let against_log = portcullis(&app, &["audit", "verify", "--expect", &expect], None).await;
+    assert!(!against_log.status.success());
+    assert!(
+        stderr(&against_log).contains(&format!(
+            "the log ends at entry 2 but the head {expect} was logged: the entries after 2 were cut off"
+        )),
+        "{}",
+        stderr(&against_log)
+    );
+    let older = format!("2:{}", saved.hash);
+    let still_there = portcullis(&app, &["audit", "verify", "--expect", &older], None).await;
+    assert!(
+        stdout(&still_there).contains(&format!("the logged head {older} is in the log")),
+        "{}",
+        stderr(&still_there)
+    );
+}
+
+#[tokio::test]
+async fn the_head_is_logged_when_the_portal_stops_gracefully() {
+    let app = spawn_app().await;
+    let entries = four_entries(&app).await;
+    let at_stop = format!("audit head seq=4 hash={}", entries[3].hash);
+    assert!(!logged().contains(&at_stop), "4 is not a multiple of 100");
+
+    app.stop().await;
+
+    assert!(logged().contains(&at_stop), "logged at stop");
 }

@@ -150,7 +150,7 @@ async fn the_administrator_resets_a_secondary_login_which_then_must_choose_a_new
     for action in ["temporary_password_issued", "temporary_password_used", "password_set_after_temporary"] {
         assert!(actions.contains(&action.to_string()), "{action}");
     }
-    app.portal.verify_audit().await.unwrap();
+    app.portal.verify_audit(None).await.unwrap();
 }
 
 #[tokio::test]

@@ -120,5 +120,5 @@ async fn the_store_story_holds_on_this_backend() {
     assert_eq!(entries.len() as i64, head);
     assert_eq!(entries.first().unwrap().action, "account_created");
     assert_eq!(entries.iter().filter(|e| e.action == "login_locked").count(), 12 - 4);
-    assert_eq!(app.portal.verify_audit().await.unwrap().entries, head);
+    assert_eq!(app.portal.verify_audit(None).await.unwrap().entries, head);
 }

@@ -180,7 +180,7 @@ async fn the_article_flow_resets_the_primary_login_through_a_verified_case() {
     ] {
         assert!(actions.contains(&action.to_string()), "{action}");
     }
-    app.portal.verify_audit().await.unwrap();
+    app.portal.verify_audit(None).await.unwrap();
 }
 
 #[tokio::test]
