@@ -104,4 +104,6 @@ async fn wrong_passwords_typed_again_do_not_lengthen_the_sign_in_lock() {
     assert!(reset.text().await.unwrap().contains("your password is not correct"));
 
     assert_eq!(lock_of(&app, &primary).await, before, "neither counted nor lengthened");
+    let right = post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", INITIAL_PASSWORD)]).await;
+    assert_eq!(right.status(), StatusCode::OK, "the right password still works in this session");
 }
