@@ -13,9 +13,9 @@ use super::pages::{KeyRow, Layout, LoginKeyPage, notice, render};
 use super::profile::{KeyForm, NoticeQuery, RemoveKeyForm, key_error_message, nav_user};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
+use crate::service::RequestSource;
 use crate::service::mail::KeyChangeError;
 use crate::service::reentry::Reentered;
-use crate::service::RequestSource;
 use crate::service::sessions::ActiveSession;
 use crate::store::LoginRecord;
 

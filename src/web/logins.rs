@@ -16,11 +16,11 @@ use super::pages::{
 use super::profile::{NoticeQuery, nav_user};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
-use crate::service::reentry::Reentered;
 use crate::domain::{ContactRole, LoginName};
 use crate::service::RequestSource;
 use crate::service::logins::{AdminError, ContactForm, SecondaryForm};
 use crate::service::mail::SecretDelivery;
+use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
 use crate::store::LoginRecord;
 
@@ -232,7 +232,7 @@ pub async fn act(
             let deleted = portal.admin_delete_login(admin, &password, &target, &form.confirm_name, &source).await;
             return match outcome(deleted.map(|()| "/logins?notice=login-deleted".to_string()))? {
                 Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
-        Outcome::SignedOut => Ok(reentry_signed_out(&state)),
+                Outcome::SignedOut => Ok(reentry_signed_out(&state)),
                 Outcome::Problem(message) => {
                     edit_page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![message]).await
                 }
@@ -257,7 +257,7 @@ async fn finish(
 ) -> Result<Response, WebError> {
     match outcome(result.map(|code| format!("{}?notice={code}", login_path(&target.name))))? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
-        Outcome::SignedOut => Ok(reentry_signed_out(&state)),
+        Outcome::SignedOut => Ok(reentry_signed_out(state)),
         Outcome::Problem(message) => {
             edit_page(state, active, target, StatusCode::BAD_REQUEST, None, vec![message]).await
         }

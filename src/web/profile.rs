@@ -14,10 +14,10 @@ use super::pages::{
 };
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
-use crate::service::reentry::Reentered;
 use crate::domain::{LoginKind, Password};
 use crate::service::mail::KeyChangeError;
 use crate::service::password::{ChangeError, ChangeProblem, PasswordChangeForm};
+use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
 
 #[derive(Deserialize)]

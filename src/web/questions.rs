@@ -13,9 +13,9 @@ use super::pages::{Layout, QuestionSlot, QuestionsPage, render};
 use super::profile::nav_user;
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
-use crate::service::reentry::Reentered;
 use crate::service::password::ChangeError;
 use crate::service::questions::{ChosenAnswer, QuestionsError};
+use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
 
 pub async fn form(State(state): State<AppState>, SignedIn(active): SignedIn) -> Result<Response, WebError> {

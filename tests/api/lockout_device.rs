@@ -53,7 +53,13 @@ async fn a_device_cookie_issued_before_a_password_change_counts_as_none_after_it
 
 /// `times` sign-ins at once from one browser whose only cookies are its pre-session cookie and
 /// `device` (`name=value`); their statuses.
-async fn sign_in_with_cookies(app: &TestApp, device: &str, name: &str, password: &str, times: usize) -> Vec<StatusCode> {
+async fn sign_in_with_cookies(
+    app: &TestApp,
+    device: &str,
+    name: &str,
+    password: &str,
+    times: usize,
+) -> Vec<StatusCode> {
     let client = app.client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let page = app.get(&client, "/login").await;
     let pre = set_cookies(page.headers()).into_iter().find(|c| c.starts_with("portcullis_pre=")).unwrap();
@@ -63,7 +69,9 @@ async fn sign_in_with_cookies(app: &TestApp, device: &str, name: &str, password:
         .map(|_| {
             let (client, url, cookie) = (client.clone(), app.url("/login"), cookie.clone());
             let fields = [("csrf", csrf.clone()), ("login_name", name.to_string()), ("password", password.to_string())];
-            tokio::spawn(async move { client.post(url).header("cookie", cookie).form(&fields).send().await.unwrap().status() })
+            tokio::spawn(async move {
+                client.post(url).header("cookie", cookie).form(&fields).send().await.unwrap().status()
+            })
         })
         .collect();
     let mut statuses = Vec::new();
