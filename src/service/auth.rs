@@ -4,7 +4,10 @@
 //!
 //! A browser holding a valid device cookie for the login is judged by that cookie alone: the
 //! login's lock and the address's budget do not apply to it, its failures count against the
-//! cookie, and a cookie that spent its budget counts as none.
+//! cookie, and a cookie that spent its budget counts as none. The cookie's attempt is taken
+//! before the password is checked (and given back unless it failed), so parallel guesses with
+//! one cookie get no more checks than its budget. Its sign-in leaves the login's failure count
+//! and lock alone: the owner signing in does not give a guesser elsewhere fresh attempts.
 
 use serde_json::json;
 use time::Duration;
@@ -62,17 +65,34 @@ impl Portal {
         devices: &[String],
         source: &RequestSource,
     ) -> Result<SignedIn, SignInError> {
-        let now = self.clock.now();
         let login = match LoginName::parse(typed_name) {
             Ok(name) => self.store.login_by_name(&name).await?,
             Err(_) => None,
         };
         let device = self.vouching_device(login.as_ref(), devices).await?;
+        let result = self.check_sign_in(typed_name, password, login.as_ref(), device.as_deref(), source).await;
+        // Only a counted failure (`Rejected`) spends the cookie's attempt.
+        if let (Some(digest), false) = (&device, matches!(result, Err(SignInError::Rejected))) {
+            self.store.release_device_attempt(digest).await?;
+        }
+        result
+    }
+
+    /// The sign-in proper, once the device cookie (if any) has taken its attempt.
+    async fn check_sign_in(
+        &self,
+        typed_name: &str,
+        password: &Password,
+        login: Option<&LoginRecord>,
+        device: Option<&str>,
+        source: &RequestSource,
+    ) -> Result<SignedIn, SignInError> {
+        let now = self.clock.now();
         let address = match device {
             Some(_) => None,
             None => Some(self.sign_in_address(source).await?),
         };
-        let usable = login.as_ref().filter(|l| !l.disabled && (device.is_some() || !l.is_locked(now)));
+        let usable = login.filter(|l| !l.disabled && (device.is_some() || !l.is_locked(now)));
         let stored_hash = usable.and_then(|l| l.password_hash.clone());
         let temporary = self.temporary_candidate(usable).await?;
         let verification = self.hasher.verify(password, stored_hash.as_ref()).await?;
@@ -85,15 +105,16 @@ impl Portal {
                 None => {}
             }
         }
-        let failure = Failure { typed_name, address: address.as_deref(), device: device.as_deref(), source };
+        let failure = Failure { typed_name, address: address.as_deref(), device, source };
         match (usable, stored_hash) {
             (Some(login), Some(verified)) if verification.matches => {
                 let rehash = match verification.needs_rehash {
                     true => self.hasher.hash(password).await.ok(),
                     false => None,
                 };
-                if let Some(token) = self.start_session(login, &verified, rehash.as_ref(), source).await? {
-                    let device = self.issue_device(login);
+                let vouched = device.is_some();
+                if let Some(token) = self.start_session(login, &verified, rehash.as_ref(), vouched, source).await? {
+                    let device = self.issue_device(login, rehash.as_ref().unwrap_or(&verified));
                     return Ok(SignedIn { token, login: login.clone(), restricted: false, device: Some(device) });
                 }
                 // The password changed while it was being checked: the old one no longer counts.
@@ -101,7 +122,7 @@ impl Portal {
                 Err(SignInError::Rejected)
             }
             _ => {
-                self.record_failure(login.as_ref(), &failure).await?;
+                self.record_failure(login, &failure).await?;
                 Err(SignInError::Rejected)
             }
         }
@@ -112,19 +133,22 @@ impl Portal {
         login: &LoginRecord,
         verified: &PasswordHash,
         rehash: Option<&PasswordHash>,
+        vouched: bool,
         source: &RequestSource,
     ) -> Result<Option<RandomToken>, StoreError> {
         let (token, session) = super::sessions::new_session(login, source);
         let event = AuditEvent::new(AuditAction::SignInSucceeded, Actor::Login(login.name.to_string()))
             .subject(login.name.to_string())
             .from_address(source.ip.clone())
-            .details(json!({ "rehashed": rehash.is_some() }));
-        let started = self.store.start_session(&session, verified, rehash, &event, self.clock.now()).await?;
+            .details(json!({ "rehashed": rehash.is_some(), "device_cookie": vouched }));
+        let now = self.clock.now();
+        let started = self.store.start_session(&session, verified, rehash, vouched, &event, now).await?;
         Ok(started.then_some(token))
     }
 
     /// The digest of the browser's device cookie for `login`, if it has a valid one that has
-    /// not spent its budget. Forged cookies, other logins' cookies and expired ones count as none.
+    /// not spent its budget; one attempt of that budget is taken. Forged cookies, other logins'
+    /// cookies, expired ones and ones issued under an earlier password count as none.
     async fn vouching_device(
         &self,
         login: Option<&LoginRecord>,
@@ -132,18 +156,21 @@ impl Portal {
     ) -> Result<Option<String>, StoreError> {
         let Some(login) = login else { return Ok(None) };
         let now = self.clock.now();
+        let bound_to = login.password_hash.as_ref().map_or("", PasswordHash::as_str);
         let cookie = presented
             .iter()
             .take(MAX_DEVICE_COOKIES)
-            .filter_map(|value| self.device_key.verify(value))
+            .filter_map(|value| self.device_key.verify(value, bound_to))
             .find(|cookie| self.device.vouches(cookie, &login.id, now));
         let Some(cookie) = cookie else { return Ok(None) };
         let digest = nonce_digest(&cookie);
-        Ok((!self.store.device_locked(&digest).await?).then_some(digest))
+        let reserved = self.store.reserve_device_attempt(&digest, &login.id, self.device.max_failures, now).await?;
+        Ok(reserved.then_some(digest))
     }
 
-    fn issue_device(&self, login: &LoginRecord) -> IssuedDevice {
-        let value = self.device_key.issue(&login.id, self.clock.now());
+    /// A cookie for `login`, bound to `password`: the hash stored by this sign-in.
+    fn issue_device(&self, login: &LoginRecord, password: &PasswordHash) -> IssuedDevice {
+        let value = self.device_key.issue(&login.id, password.as_str(), self.clock.now());
         IssuedDevice { login_id: login.id.clone(), value, lifetime: self.device.lifetime }
     }
 

@@ -5,9 +5,10 @@
 use serde_json::json;
 
 use super::logins::AdminError;
+use super::reentry::Reentered;
 use super::staff::ActiveStaff;
 use super::{Portal, RequestSource};
-use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
+use crate::domain::{Actor, AuditAction, AuditEvent, LoginName};
 use crate::store::{LoginRecord, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +25,7 @@ impl Portal {
     pub async fn admin_clear_lock(
         &self,
         admin: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         target: &LoginRecord,
         source: &RequestSource,
     ) -> Result<(), AdminError> {

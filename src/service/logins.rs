@@ -9,12 +9,11 @@ use super::accounts::{AccountError, LoginDetails};
 use super::mail::SecretDelivery;
 use super::notices::ChangedBy;
 use super::password::ChangeError;
+use super::reentry::{Reentered, SessionEnded};
 use super::temporary::{IssueError, Issuer};
 use super::{Portal, RequestSource};
 use crate::crypto::Overloaded;
-use crate::domain::{
-    Actor, AuditAction, AuditEvent, ContactRole, EmailAddress, LoginKind, LoginName, Password, PhoneNumber,
-};
+use crate::domain::{Actor, AuditAction, AuditEvent, ContactRole, EmailAddress, LoginKind, LoginName, PhoneNumber};
 use crate::mail::message::{LoginChanged, OutboundMessage, SecurityChange};
 use crate::store::{Contact, LoginEdit, LoginRecord, StoreError};
 
@@ -26,8 +25,8 @@ pub enum AdminError {
     NotFound,
     #[error("your password is not correct")]
     WrongPassword,
-    #[error("your login is locked for a while after failed attempts; try again later")]
-    Locked,
+    #[error(transparent)]
+    SessionEnded(#[from] SessionEnded),
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -175,31 +174,22 @@ impl Portal {
     }
 
     /// The administrator's own password, asked again before every change. A wrong one counts
-    /// towards the lockout like a failed sign-in.
+    /// against the session it was typed in (see `reentry`), not towards the sign-in lock.
     pub(super) async fn confirm_administrator(
         &self,
         admin: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         what: &str,
         source: &RequestSource,
     ) -> Result<(), AdminError> {
-        // A lock says so, and is not made longer by the attempt.
-        if admin.is_locked(self.clock.now()) {
-            let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(admin.name.to_string()))
-                .subject(admin.name.to_string())
-                .from_address(source.ip.clone())
-                .details(json!({ "action": what, "reason": "locked" }));
-            self.store.append_audit(&[event], self.clock.now()).await?;
-            return Err(AdminError::Locked);
-        }
-        if self.password_matches(admin, password).await? {
+        if self.password_matches(admin, &password.password).await? {
             return Ok(());
         }
         let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(admin.name.to_string()))
             .subject(admin.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "action": what, "reason": "wrong_password" }));
-        self.record_reentry_failure(admin, &event).await?;
+        self.record_reentry_failure::<AdminError>(admin, &password.session_id, &event, source).await?;
         Err(AdminError::WrongPassword)
     }
 
@@ -207,7 +197,7 @@ impl Portal {
     pub async fn admin_create_login(
         &self,
         admin: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         name: &str,
         form: &SecondaryForm<'_>,
         source: &RequestSource,
@@ -222,7 +212,7 @@ impl Portal {
     pub async fn admin_update_login(
         &self,
         admin: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         target: &LoginRecord,
         form: &SecondaryForm<'_>,
         source: &RequestSource,
@@ -274,7 +264,7 @@ impl Portal {
     pub async fn admin_set_disabled(
         &self,
         admin: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         target: &LoginRecord,
         disabled: bool,
         source: &RequestSource,
@@ -294,7 +284,7 @@ impl Portal {
     pub async fn admin_delete_login(
         &self,
         admin: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         target: &LoginRecord,
         confirmation: &str,
         source: &RequestSource,
@@ -315,7 +305,7 @@ impl Portal {
     pub async fn admin_reset_login(
         &self,
         admin: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         target: &LoginRecord,
         source: &RequestSource,
     ) -> Result<SecretDelivery, AdminError> {
@@ -333,7 +323,7 @@ impl Portal {
     pub async fn admin_set_contacts(
         &self,
         admin: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         forms: &[ContactForm<'_>],
         source: &RequestSource,
     ) -> Result<(), AdminError> {

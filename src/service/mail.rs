@@ -6,10 +6,11 @@ use serde_json::json;
 pub use super::secrets::{PickupError, SecretDelivery, SecretError};
 
 use super::notices::ChangedBy;
+use super::reentry::{Reentered, SessionEnded};
 use super::{Portal, RequestSource, new_id};
 use crate::crypto::Overloaded;
 use crate::crypto::seal::SealError;
-use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName, Password};
+use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName};
 use crate::mail::keys::{self, KeyError, KeyInfo};
 use crate::mail::message::{OutboundMessage, SecurityChange, TestMessage};
 use crate::store::{LoginRecord, NewMail, OutboxRecord, StoreError, StoredKey};
@@ -24,6 +25,8 @@ pub enum KeyChangeError {
     NotAllowed,
     #[error("no encryption key is on file")]
     NoKey,
+    #[error(transparent)]
+    SessionEnded(#[from] SessionEnded),
     #[error(transparent)]
     Overloaded(#[from] Overloaded),
     #[error(transparent)]
@@ -124,7 +127,7 @@ impl Portal {
         actor: &LoginRecord,
         target: &LoginRecord,
         material: &str,
-        password: &Password,
+        password: &Reentered,
         source: &RequestSource,
     ) -> Result<KeyInfo, KeyChangeError> {
         self.authorize_key_change(actor, target, password, source).await?;
@@ -152,7 +155,7 @@ impl Portal {
         &self,
         actor: &LoginRecord,
         target: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         source: &RequestSource,
     ) -> Result<(), KeyChangeError> {
         self.authorize_key_change(actor, target, password, source).await?;
@@ -188,7 +191,7 @@ impl Portal {
         &self,
         actor: &LoginRecord,
         target: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         source: &RequestSource,
     ) -> Result<(), KeyChangeError> {
         let own = actor.id == target.id;
@@ -196,12 +199,12 @@ impl Portal {
         if !own && !administers {
             return Err(KeyChangeError::NotAllowed);
         }
-        if !self.password_matches(actor, password).await? {
+        if !self.password_matches(actor, &password.password).await? {
             let event = AuditEvent::new(AuditAction::SignInFailed, Actor::Login(actor.name.to_string()))
                 .subject(actor.name.to_string())
                 .from_address(source.ip.clone())
                 .details(json!({ "reason": "wrong_password_for_key_change" }));
-            self.record_reentry_failure(actor, &event).await?;
+            self.record_reentry_failure::<KeyChangeError>(actor, &password.session_id, &event, source).await?;
             return Err(KeyChangeError::WrongPassword);
         }
         Ok(())

@@ -14,6 +14,7 @@ pub mod notices;
 pub mod password;
 pub mod questions;
 pub mod recovery;
+pub mod reentry;
 pub mod secrets;
 pub mod sessions;
 pub mod staff;

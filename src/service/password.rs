@@ -3,6 +3,8 @@
 
 use serde_json::json;
 
+use super::reentry::SessionEnded;
+use super::sessions::ActiveSession;
 use super::{Portal, RequestSource};
 use crate::crypto::{Overloaded, PasswordHash};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, PasswordContext, PolicyViolation};
@@ -47,6 +49,8 @@ pub enum ChangeError {
     #[error("no login has that name")]
     UnknownLogin,
     #[error(transparent)]
+    SessionEnded(#[from] SessionEnded),
+    #[error(transparent)]
     Overloaded(#[from] Overloaded),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -59,13 +63,14 @@ pub struct PasswordChangeForm {
 }
 
 impl Portal {
-    /// My Profile → Create New Password.
+    /// My Profile → Create New Password, in the signed-in session `active`.
     pub async fn change_password(
         &self,
-        login: &LoginRecord,
+        active: &ActiveSession,
         form: &PasswordChangeForm,
         source: &RequestSource,
     ) -> Result<(), ChangeError> {
+        let login = &active.login;
         let now = self.clock.now();
         let mut problems = Vec::new();
         let existing_ok = self.password_matches(login, &form.existing).await?;
@@ -89,7 +94,7 @@ impl Portal {
             if existing_ok {
                 self.store.append_audit(&[failed], now).await?;
             } else {
-                self.record_reentry_failure(login, &failed).await?;
+                self.record_reentry_failure::<ChangeError>(login, &active.session.id, &failed, source).await?;
             }
             return Err(ChangeError::Refused(problems));
         }
@@ -111,28 +116,6 @@ impl Portal {
             .subject(login.name.to_string())
             .details(json!({ "sessions_ended": "all" }));
         self.store_new_password(&login, new, &event, "operator", &RequestSource::operator()).await
-    }
-
-    /// A wrong password re-entered on a form counts towards the lockout like a failed sign-in.
-    /// While the login is already locked the attempt is only recorded: as at sign-in, attempts
-    /// during a lock do not lengthen it.
-    pub(super) async fn record_reentry_failure(
-        &self,
-        login: &LoginRecord,
-        event: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        let now = self.clock.now();
-        match login.is_locked(now) {
-            true => self.store.append_audit(std::slice::from_ref(event), now).await,
-            false => self.store.record_sign_in_failure(&login.id, &self.lockout, event, now).await.map(drop),
-        }
-    }
-
-    /// Checks a signed-in login's own password, re-entered for a sensitive change. A locked login
-    /// is checked against the dummy hash: the lock holds here just as at sign-in.
-    pub async fn password_matches(&self, login: &LoginRecord, password: &Password) -> Result<bool, Overloaded> {
-        let stored = login.password_hash.as_ref().filter(|_| !login.is_locked(self.clock.now()));
-        Ok(self.hasher.verify(password, stored).await?.matches)
     }
 
     /// Policy rules, plus history when `check_history`.

@@ -4,9 +4,10 @@ use serde_json::json;
 
 use super::notices::ChangedBy;
 use super::password::ChangeError;
+use super::reentry::{Reentered, SessionEnded};
 use super::{Portal, RequestSource};
 use crate::domain::answer::AnswerError;
-use crate::domain::{Actor, AuditAction, AuditEvent, Password, SecurityAnswer};
+use crate::domain::{Actor, AuditAction, AuditEvent, SecurityAnswer};
 use crate::mail::message::SecurityChange;
 use crate::store::{LoginRecord, StoreError, StoredAnswer};
 
@@ -23,6 +24,8 @@ pub enum QuestionsError {
     #[error("The existing password is not correct.")]
     WrongPassword,
     #[error(transparent)]
+    SessionEnded(#[from] SessionEnded),
+    #[error(transparent)]
     Password(#[from] ChangeError),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -38,18 +41,18 @@ impl Portal {
     pub async fn set_security_questions(
         &self,
         login: &LoginRecord,
-        password: &Password,
+        password: &Reentered,
         chosen: &[ChosenAnswer],
         source: &RequestSource,
     ) -> Result<(), QuestionsError> {
         let answers = self.check_answers(login, chosen)?;
-        let password_ok = self.password_matches(login, password).await.map_err(ChangeError::from)?;
+        let password_ok = self.password_matches(login, &password.password).await.map_err(ChangeError::from)?;
         if !password_ok {
             let event = AuditEvent::new(AuditAction::SignInFailed, Actor::Login(login.name.to_string()))
                 .subject(login.name.to_string())
                 .from_address(source.ip.clone())
                 .details(json!({ "reason": "wrong_password_for_security_questions" }));
-            self.record_reentry_failure(login, &event).await?;
+            self.record_reentry_failure::<QuestionsError>(login, &password.session_id, &event, source).await?;
             return Err(QuestionsError::WrongPassword);
         }
         let mut stored = Vec::with_capacity(answers.len());

@@ -20,7 +20,7 @@ pub struct FailedSignIn<'a> {
     /// Counted against this address's budget; None for a browser with a valid device cookie.
     pub address: Option<&'a str>,
     /// The digest of a valid device cookie's nonce: the failure counts against that cookie
-    /// instead of the login.
+    /// instead of the login (its attempt was already taken by `reserve_device_attempt`).
     pub device: Option<&'a str>,
     pub audit: &'a AuditEvent,
     /// Queued when this failure starts a lock: once per run of failures, not per failure.
@@ -45,8 +45,30 @@ pub trait LockoutStore: Send + Sync {
         limits: &FailureLimits,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
-    /// Whether the device cookie with this nonce digest has spent its budget.
-    async fn device_locked(&self, nonce_digest: &str) -> StoreResult<bool>;
+    /// Takes one attempt from the budget of the device cookie with this nonce digest, before its
+    /// password is checked, so that parallel guesses with one cookie cannot all be checked.
+    /// False (nothing taken) when the cookie is locked or its budget is spent, attempts in
+    /// flight included: then it counts as none.
+    async fn reserve_device_attempt(
+        &self,
+        nonce_digest: &str,
+        login_id: &str,
+        max_failures: i64,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+    /// Gives back an attempt taken by `reserve_device_attempt` that did not fail.
+    async fn release_device_attempt(&self, nonce_digest: &str) -> StoreResult<()>;
+    /// Counts a wrong password typed again in session `session_id`. At `limit` wrong ones the
+    /// session is ended and `ended` audited beside `audit`, in the same transaction; true then
+    /// (and when the session was already gone).
+    async fn count_wrong_reentry(
+        &self,
+        session_id: &str,
+        limit: i64,
+        audit: &AuditEvent,
+        ended: &AuditEvent,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
     /// Clears the login's failure count and lock, and its device cookies' locks; false when
     /// there is no such login.
     async fn clear_lock(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;

@@ -35,7 +35,7 @@ pub use staff::*;
 use crate::config::{Backend, Settings};
 use crate::crypto::PasswordHash;
 use crate::domain::audit::{Actor, AuditEntry, AuditHead, ChainOpening};
-use crate::domain::{AuditEvent, LockoutPolicy, LoginName};
+use crate::domain::{AuditEvent, LoginName};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -91,21 +91,14 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + Send + Sy
     /// Every login of an account, the primary first, then by name.
     async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<LoginRecord>>;
 
-    /// Counts a failed sign-in of an existing login (atomically) and locks it as `policy` says.
-    async fn record_sign_in_failure(
-        &self,
-        login_id: &str,
-        policy: &LockoutPolicy,
-        audit: &AuditEvent,
-        now: OffsetDateTime,
-    ) -> StoreResult<FailureCount>;
     /// Counts a failed sign-in from `address` and returns the failures in the current window.
     async fn record_address_failure(&self, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64>;
     async fn address_failures(&self, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64>;
     /// Forgets address windows that started before `before`.
     async fn delete_stale_address_failures(&self, before: OffsetDateTime) -> StoreResult<u64>;
 
-    /// Signs in: stores the session, clears the failure count, optionally stores a re-hash —
+    /// Signs in: stores the session, clears the failure count and lock unless `vouched` (a
+    /// device cookie vouched for the browser: then they stay), optionally stores a re-hash —
     /// only if the password is still the one that was `verified`. False (nothing written) when
     /// it changed in the meantime, so a sign-in never outlives a concurrent password change.
     async fn start_session(
@@ -113,6 +106,7 @@ pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + Send + Sy
         session: &NewSession,
         verified: &PasswordHash,
         rehash: Option<&PasswordHash>,
+        vouched: bool,
         audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;

@@ -44,12 +44,6 @@ impl LoginRecord {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FailureCount {
-    pub count: i64,
-    pub locked_until: Option<OffsetDateTime>,
-}
-
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub id: String,

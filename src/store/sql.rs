@@ -36,7 +36,7 @@ macro_rules! sql_store {
 
         use super::sql::{conflict, optional_time, time_from, unavailable};
         use super::{
-            FailureCount, LoginRecord, NewAccount, NewLogin, NewSession, NewStaff, PasswordChange, SessionRecord,
+            LoginRecord, NewAccount, NewLogin, NewSession, NewStaff, PasswordChange, SessionRecord,
             Store, StoreError, StoreResult,
         };
         use crate::crypto::PasswordHash;
@@ -328,23 +328,6 @@ macro_rules! sql_store {
                 rows.iter().map(login_from_row).collect()
             }
 
-            async fn record_sign_in_failure(
-                &self,
-                login_id: &str,
-                policy: &LockoutPolicy,
-                audit: &AuditEvent,
-                now: OffsetDateTime,
-            ) -> StoreResult<FailureCount> {
-                let mut tx = self.write().await?;
-                let (count, locked_until) = count_login_in(&mut tx, Some(login_id), true, policy, now).await?.unwrap_or((0, None));
-                let lock_event = locked_until.map(|until| locked_event(audit, count, until));
-                let mut events = vec![audit];
-                events.extend(lock_event.as_ref());
-                append_audit_in(&mut tx, &events, now).await?;
-                commit(tx).await?;
-                Ok(FailureCount { count, locked_until })
-            }
-
             async fn record_address_failure(&self, address: &str, window: Duration, now: OffsetDateTime) -> StoreResult<i64> {
                 let window_start = (now - window).unix_timestamp();
                 let row = sqlx::query(
@@ -387,17 +370,23 @@ macro_rules! sql_store {
                 session: &NewSession,
                 verified: &PasswordHash,
                 rehash: Option<&PasswordHash>,
+                vouched: bool,
                 audit: &AuditEvent,
                 now: OffsetDateTime,
             ) -> StoreResult<bool> {
                 let mut tx = self.write().await?;
+                // `$4`: a device cookie vouched for the browser. Its sign-in says nothing about
+                // the guessing elsewhere, so the login's count and lock stay as they are.
                 let still_current = sqlx::query(
-                    "UPDATE logins SET failed_count = 0, last_failed_at = NULL, locked_until = NULL, \
+                    "UPDATE logins SET failed_count = CASE WHEN $4 THEN failed_count ELSE 0 END, \
+                     last_failed_at = CASE WHEN $4 THEN last_failed_at ELSE NULL END, \
+                     locked_until = CASE WHEN $4 THEN locked_until ELSE NULL END, \
                      password_hash = COALESCE($1, password_hash) WHERE id = $2 AND password_hash = $3",
                 )
                 .bind(rehash.map(|h| h.as_str().to_string()))
                 .bind(&session.login_id)
                 .bind(verified.as_str())
+                .bind(vouched)
                 .execute(&mut *tx)
                 .await
                 .map_err(unavailable)?

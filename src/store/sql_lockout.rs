@@ -83,34 +83,19 @@ macro_rules! sql_lockout {
             AuditEvent { action: AuditAction::LoginLocked, ..failure.clone() }.details(details)
         }
 
-        /// Counts a failure against a device cookie; true when this failure locked it.
-        async fn count_device_in(
-            tx: &mut Tx,
-            digest: &str,
-            login_id: &str,
-            policy: &DevicePolicy,
-            now: OffsetDateTime,
-        ) -> StoreResult<bool> {
-            let row = sqlx::query(
-                "INSERT INTO device_failures (nonce_hash, login_id, failures, last_at) VALUES ($1, $2, 1, $3) \
-                 ON CONFLICT (nonce_hash) DO UPDATE SET failures = device_failures.failures + 1, last_at = $3 \
-                 RETURNING failures",
+        /// Locks a device cookie whose failures (taken before the check) reached its budget; true
+        /// when this failure locked it.
+        async fn lock_device_in(tx: &mut Tx, digest: &str, policy: &DevicePolicy, now: OffsetDateTime) -> StoreResult<bool> {
+            let locked = sqlx::query(
+                "UPDATE device_failures SET locked_at = $1, last_at = $1 \
+                 WHERE nonce_hash = $2 AND locked_at IS NULL AND failures >= $3",
             )
-            .bind(digest)
-            .bind(login_id)
             .bind(now.unix_timestamp())
-            .fetch_one(&mut **tx)
+            .bind(digest)
+            .bind(policy.max_failures)
+            .execute(&mut **tx)
             .await
             .map_err(unavailable)?;
-            if !policy.locks(row.try_get("failures").map_err(unavailable)?) {
-                return Ok(false);
-            }
-            let locked = sqlx::query("UPDATE device_failures SET locked_at = $1 WHERE nonce_hash = $2 AND locked_at IS NULL")
-                .bind(now.unix_timestamp())
-                .bind(digest)
-                .execute(&mut **tx)
-                .await
-                .map_err(unavailable)?;
             Ok(locked.rows_affected() == 1)
         }
 
@@ -128,7 +113,7 @@ macro_rules! sql_lockout {
                     count_address_in(&mut tx, address, limits.address_window, now).await?;
                 }
                 let lock_event = match failure.device {
-                    Some(digest) => count_device_in(&mut tx, digest, failure.login_id.unwrap_or(""), &limits.device, now)
+                    Some(digest) => lock_device_in(&mut tx, digest, &limits.device, now)
                         .await?
                         .then(|| AuditEvent { action: AuditAction::DeviceLocked, ..failure.audit.clone() }),
                     None => match count_login_in(&mut tx, failure.login_id, !failure.login_locked, &limits.lockout, now).await? {
@@ -148,15 +133,72 @@ macro_rules! sql_lockout {
                 Ok(queued)
             }
 
-            async fn device_locked(&self, nonce_digest: &str) -> StoreResult<bool> {
-                let row = sqlx::query("SELECT locked_at FROM device_failures WHERE nonce_hash = $1")
+            async fn reserve_device_attempt(
+                &self,
+                nonce_digest: &str,
+                login_id: &str,
+                max_failures: i64,
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
+                // One statement: of parallel attempts with one cookie, no more than its budget get a row back.
+                let row = sqlx::query(
+                    "INSERT INTO device_failures (nonce_hash, login_id, failures, last_at) VALUES ($1, $2, 1, $3) \
+                     ON CONFLICT (nonce_hash) DO UPDATE SET failures = device_failures.failures + 1, last_at = $3 \
+                     WHERE device_failures.locked_at IS NULL AND device_failures.failures < $4 \
+                     RETURNING failures",
+                )
+                .bind(nonce_digest)
+                .bind(login_id)
+                .bind(now.unix_timestamp())
+                .bind(max_failures)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                Ok(row.is_some())
+            }
+
+            async fn release_device_attempt(&self, nonce_digest: &str) -> StoreResult<()> {
+                sqlx::query("UPDATE device_failures SET failures = failures - 1 WHERE nonce_hash = $1 AND failures > 0")
                     .bind(nonce_digest)
-                    .fetch_optional(&self.pool)
+                    .execute(&self.pool)
                     .await
                     .map_err(unavailable)?;
-                let locked_at: Option<Option<i64>> =
-                    row.map(|r| r.try_get("locked_at")).transpose().map_err(unavailable)?;
-                Ok(locked_at.flatten().is_some())
+                Ok(())
+            }
+
+            async fn count_wrong_reentry(
+                &self,
+                session_id: &str,
+                limit: i64,
+                audit: &AuditEvent,
+                ended: &AuditEvent,
+                now: OffsetDateTime,
+            ) -> StoreResult<bool> {
+                let mut tx = self.write().await?;
+                let row = sqlx::query(
+                    "UPDATE sessions SET failed_reentries = failed_reentries + 1 WHERE id = $1 RETURNING failed_reentries",
+                )
+                .bind(session_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+                let count: Option<i64> = row.map(|r| r.try_get("failed_reentries")).transpose().map_err(unavailable)?;
+                let end = count.is_none_or(|c| c >= limit);
+                let mut events = vec![audit];
+                if end {
+                    let removed = sqlx::query("DELETE FROM sessions WHERE id = $1")
+                        .bind(session_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                    // Parallel wrong entries past the limit: only the one that ended it says so.
+                    if removed.rows_affected() == 1 {
+                        events.push(ended);
+                    }
+                }
+                append_audit_in(&mut tx, &events, now).await?;
+                commit(tx).await?;
+                Ok(end)
             }
 
             async fn clear_lock(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool> {

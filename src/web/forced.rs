@@ -47,7 +47,7 @@ pub async fn submit(
     match state.portal.complete_forced_change(&active, &new, &confirm, &source).await {
         Ok(()) => Ok(signed_out_redirect(&state, "/login?notice=password-set")),
         Err(ChangeError::Refused(problems)) => Ok(page(&state, &active, StatusCode::BAD_REQUEST, &problems)),
-        Err(ChangeError::Conflict | ChangeError::UnknownLogin) => {
+        Err(ChangeError::Conflict | ChangeError::UnknownLogin | ChangeError::SessionEnded(_)) => {
             Ok(signed_out_redirect(&state, "/login?notice=session-expired"))
         }
         Err(ChangeError::Overloaded(_)) => Err(WebError::Overloaded),

@@ -135,6 +135,11 @@ pub fn signed_out_redirect(state: &AppState, to: &str) -> Response {
     signed_out_of(state, CookieKind::Session, to)
 }
 
+/// The session was ended after too many wrong passwords typed again in it.
+pub fn reentry_signed_out(state: &AppState) -> Response {
+    signed_out_redirect(state, "/login?notice=wrong-password-signed-out")
+}
+
 /// The same for a cookie of `kind` (a customer's or a staff member's session).
 pub fn signed_out_of(state: &AppState, kind: CookieKind, to: &str) -> Response {
     let mut response = Redirect::to(to).into_response();

@@ -7,13 +7,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
+use super::login::reentry_signed_out;
 use super::logins::login_path;
 use super::pages::{KeyRow, Layout, LoginKeyPage, notice, render};
 use super::profile::{KeyForm, NoticeQuery, RemoveKeyForm, key_error_message, nav_user};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
-use crate::domain::Password;
 use crate::service::RequestSource;
+use crate::service::mail::KeyChangeError;
+use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
 use crate::store::LoginRecord;
 
@@ -37,11 +39,12 @@ pub async fn upload(
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
     let target = subject(&state, &active, &source, &name).await?;
-    let password = Password::new(form.password);
+    let password = Reentered::in_session(&active, form.password);
     match state.portal.set_encryption_key(&active.login, &target, &form.key_material, &password, &source).await {
         Ok(_) => {
             Ok(Redirect::to(&format!("{}/encryption?notice=login-key-saved", login_path(&target.name))).into_response())
         }
+        Err(KeyChangeError::SessionEnded(_)) => Ok(reentry_signed_out(&state)),
         Err(error) => {
             page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![key_error_message(error)?]).await
         }
@@ -57,12 +60,13 @@ pub async fn remove(
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
     let target = subject(&state, &active, &source, &name).await?;
-    let password = Password::new(form.password);
+    let password = Reentered::in_session(&active, form.password);
     match state.portal.remove_encryption_key(&active.login, &target, &password, &source).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("{}/encryption?notice=login-key-removed", login_path(&target.name)))
                 .into_response())
         }
+        Err(KeyChangeError::SessionEnded(_)) => Ok(reentry_signed_out(&state)),
         Err(error) => {
             page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![key_error_message(error)?]).await
         }

@@ -9,16 +9,18 @@ use serde::Deserialize;
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
+use super::login::reentry_signed_out;
 use super::pages::{
     ContactRow, ContactsPage, Layout, LoginEditPage, LoginRow, LoginsPage, PasscodePage, format_time, notice, render,
 };
 use super::profile::{NoticeQuery, nav_user};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
-use crate::domain::{ContactRole, LoginName, Password};
+use crate::domain::{ContactRole, LoginName};
 use crate::service::RequestSource;
 use crate::service::logins::{AdminError, ContactForm, SecondaryForm};
 use crate::service::mail::SecretDelivery;
+use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
 use crate::store::LoginRecord;
 
@@ -37,6 +39,8 @@ const ADMIN_ONLY: &str = "Only the account administrator — the primary login, 
 enum Outcome {
     Redirect(String),
     Problem(String),
+    /// Too many wrong passwords: the session was ended.
+    SignedOut,
 }
 
 fn outcome(result: Result<String, AdminError>) -> Result<Outcome, WebError> {
@@ -46,10 +50,10 @@ fn outcome(result: Result<String, AdminError>) -> Result<Outcome, WebError> {
         Err(AdminError::NotFound) => Err(WebError::NotFound),
         Err(AdminError::Overloaded(_)) => Err(WebError::Overloaded),
         Err(AdminError::Store(error)) => Err(error.into()),
-        Err(
-            problem
-            @ (AdminError::WrongPassword | AdminError::Locked | AdminError::Invalid(_) | AdminError::Refused(_)),
-        ) => Ok(Outcome::Problem(problem.to_string())),
+        Err(AdminError::SessionEnded(_)) => Ok(Outcome::SignedOut),
+        Err(problem @ (AdminError::WrongPassword | AdminError::Invalid(_) | AdminError::Refused(_))) => {
+            Ok(Outcome::Problem(problem.to_string()))
+        }
     }
 }
 
@@ -98,7 +102,7 @@ pub async fn create(
     administrator(&state, &active, &source).await?;
     let details =
         SecondaryForm { email: &form.email, phone: &form.phone, authorized_contact: form.authorized_contact.is_some() };
-    let password = Password::new(form.password.clone());
+    let password = Reentered::in_session(&active, form.password.clone());
     let result = state
         .portal
         .admin_create_login(&active.login, &password, &form.login_name, &details, &source)
@@ -106,6 +110,7 @@ pub async fn create(
         .map(|login| format!("{}?notice=login-created", login_path(&login.name)));
     match outcome(result)? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
+        Outcome::SignedOut => Ok(reentry_signed_out(&state)),
         Outcome::Problem(message) => {
             list_page(&state, &active, StatusCode::BAD_REQUEST, None, vec![message], form).await
         }
@@ -190,7 +195,7 @@ pub async fn update(
     let target = target(&state, &active, &source, &name).await?;
     let details =
         SecondaryForm { email: &form.email, phone: &form.phone, authorized_contact: form.authorized_contact.is_some() };
-    let password = Password::new(form.password);
+    let password = Reentered::in_session(&active, form.password);
     let result = state.portal.admin_update_login(&active.login, &password, &target, &details, &source).await;
     finish(&state, &active, &target, result.map(|()| "login-saved")).await
 }
@@ -214,7 +219,7 @@ pub async fn act(
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
     let target = target(&state, &active, &source, &name).await?;
-    let password = Password::new(form.password);
+    let password = Reentered::in_session(&active, form.password);
     let portal = &state.portal;
     let admin = &active.login;
     let result = match action.as_str() {
@@ -227,6 +232,7 @@ pub async fn act(
             let deleted = portal.admin_delete_login(admin, &password, &target, &form.confirm_name, &source).await;
             return match outcome(deleted.map(|()| "/logins?notice=login-deleted".to_string()))? {
                 Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
+                Outcome::SignedOut => Ok(reentry_signed_out(&state)),
                 Outcome::Problem(message) => {
                     edit_page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![message]).await
                 }
@@ -251,6 +257,7 @@ async fn finish(
 ) -> Result<Response, WebError> {
     match outcome(result.map(|code| format!("{}?notice={code}", login_path(&target.name))))? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
+        Outcome::SignedOut => Ok(reentry_signed_out(state)),
         Outcome::Problem(message) => {
             edit_page(state, active, target, StatusCode::BAD_REQUEST, None, vec![message]).await
         }
@@ -369,10 +376,11 @@ pub async fn save_contacts(
             email: &form.secondary_email,
         },
     ];
-    let password = Password::new(form.password.clone());
+    let password = Reentered::in_session(&active, form.password.clone());
     let result = state.portal.admin_set_contacts(&active.login, &password, &forms, &source).await;
     match outcome(result.map(|()| "/account/contacts?notice=contacts-saved".to_string()))? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
+        Outcome::SignedOut => Ok(reentry_signed_out(&state)),
         Outcome::Problem(message) => {
             let rows = forms
                 .iter()

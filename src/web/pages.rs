@@ -298,6 +298,9 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         ),
         "signed-out" => Some("You have signed out."),
         "session-expired" => Some("Your session has ended. Please sign in again."),
+        "wrong-password-signed-out" => {
+            Some("The password was not correct too many times, so you were signed out. Please sign in again.")
+        }
         "session-revoked" => Some("The session was revoked."),
         "key-saved" => Some("Your encryption key was saved. Sensitive email to you will be encrypted with it."),
         "key-removed" => Some("Your encryption key was removed."),

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
-use super::login::signed_out_redirect;
+use super::login::{reentry_signed_out, signed_out_redirect};
 use super::pages::{
     ChangePasswordPage, KeyRow, Layout, ManagedKeyRow, NavUser, ProfilePage, SessionRow, format_time,
     group_fingerprint, notice, render, rule_rows,
@@ -17,6 +17,7 @@ use super::{AppState, WebError};
 use crate::domain::{LoginKind, Password};
 use crate::service::mail::KeyChangeError;
 use crate::service::password::{ChangeError, ChangeProblem, PasswordChangeForm};
+use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
 
 #[derive(Deserialize)]
@@ -111,7 +112,7 @@ pub async fn upload_key(
     WebForm(form): WebForm<KeyForm>,
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
-    let password = Password::new(form.password);
+    let password = Reentered::in_session(&active, form.password);
     let login = &active.login;
     match state.portal.set_encryption_key(login, login, &form.key_material, &password, &source).await {
         Ok(_) => Ok(Redirect::to("/profile?notice=key-saved").into_response()),
@@ -133,7 +134,7 @@ pub async fn remove_key(
     WebForm(form): WebForm<RemoveKeyForm>,
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
-    let password = Password::new(form.password);
+    let password = Reentered::in_session(&active, form.password);
     let login = &active.login;
     match state.portal.remove_encryption_key(login, login, &password, &source).await {
         Ok(()) => Ok(Redirect::to("/profile?notice=key-removed").into_response()),
@@ -142,6 +143,9 @@ pub async fn remove_key(
 }
 
 async fn key_error(state: &AppState, active: &ActiveSession, error: KeyChangeError) -> Result<Response, WebError> {
+    if let KeyChangeError::SessionEnded(_) = error {
+        return Ok(reentry_signed_out(state));
+    }
     let message = key_error_message(error)?;
     profile_page(state, active, StatusCode::BAD_REQUEST, None, vec![message]).await
 }
@@ -180,11 +184,12 @@ pub async fn change_password(
         new: Password::new(form.new_password),
         confirm: Password::new(form.confirm),
     };
-    match state.portal.change_password(&active.login, &change, &source).await {
+    match state.portal.change_password(&active, &change, &source).await {
         Ok(()) => Ok(signed_out_redirect(&state, "/login?notice=password-changed")),
         Err(ChangeError::Refused(problems)) => Ok(password_page(&state, &active, StatusCode::BAD_REQUEST, problems)),
         Err(ChangeError::Conflict) => Ok(password_page(&state, &active, StatusCode::CONFLICT, Vec::new())),
         Err(ChangeError::UnknownLogin) => Err(WebError::NotFound),
+        Err(ChangeError::SessionEnded(_)) => Ok(reentry_signed_out(&state)),
         Err(ChangeError::Overloaded(_)) => Err(WebError::Overloaded),
         Err(ChangeError::Store(error)) => Err(error.into()),
     }

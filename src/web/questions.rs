@@ -8,13 +8,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
+use super::login::reentry_signed_out;
 use super::pages::{Layout, QuestionSlot, QuestionsPage, render};
 use super::profile::nav_user;
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
-use crate::domain::Password;
 use crate::service::password::ChangeError;
 use crate::service::questions::{ChosenAnswer, QuestionsError};
+use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
 
 pub async fn form(State(state): State<AppState>, SignedIn(active): SignedIn) -> Result<Response, WebError> {
@@ -36,10 +37,11 @@ pub async fn save(
         .map(|n| ChosenAnswer { question: field(&format!("question_{n}")), answer: field(&format!("answer_{n}")) })
         .collect();
     let picked: Vec<String> = chosen.iter().map(|c| c.question.clone()).collect();
-    let password = Password::new(field("password"));
+    let password = Reentered::in_session(&active, field("password"));
     let errors = match state.portal.set_security_questions(&active.login, &password, &chosen, &source).await {
         Ok(()) => return Ok(Redirect::to("/profile?notice=questions-saved").into_response()),
         Err(QuestionsError::Invalid(problems)) => problems,
+        Err(QuestionsError::SessionEnded(_)) => return Ok(reentry_signed_out(&state)),
         Err(QuestionsError::WrongPassword) => vec!["The existing password is not correct.".to_string()],
         Err(QuestionsError::Password(ChangeError::Overloaded(_))) => return Err(WebError::Overloaded),
         Err(QuestionsError::Password(ChangeError::Store(error)) | QuestionsError::Store(error)) => {

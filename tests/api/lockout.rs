@@ -12,17 +12,17 @@ use crate::people::{JANE, JANE_PASSWORD, post_as};
 use crate::recovery;
 use crate::smtp_sink::SmtpSink;
 
-const WRONG: &str = "Wrong#Guess1";
+pub const WRONG: &str = "Wrong#Guess1";
 
 /// Someone else's browser guessing: a fresh client each time, no device cookie.
-async fn guess(app: &TestApp, name: &str, times: usize) {
+pub async fn guess(app: &TestApp, name: &str, times: usize) {
     for _ in 0..times {
         assert_eq!(app.sign_in(&app.client(), name, WRONG).await.status(), StatusCode::UNAUTHORIZED);
     }
 }
 
 /// The owner's browser: signed in once (so it holds a device cookie), then signed out.
-async fn owners_browser(app: &TestApp, name: &str, password: &str) -> reqwest::Client {
+pub async fn owners_browser(app: &TestApp, name: &str, password: &str) -> reqwest::Client {
     let client = app.client();
     let signed_in = app.sign_in(&client, name, password).await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
@@ -32,11 +32,11 @@ async fn owners_browser(app: &TestApp, name: &str, password: &str) -> reqwest::C
     client
 }
 
-fn device_cookie(response: &reqwest::Response) -> Option<String> {
+pub fn device_cookie(response: &reqwest::Response) -> Option<String> {
     set_cookies(response.headers()).into_iter().find(|c| c.starts_with("portcullis_device_"))
 }
 
-async fn sign_out(app: &TestApp, client: &reqwest::Client) {
+pub async fn sign_out(app: &TestApp, client: &reqwest::Client) {
     let csrf = app.session_csrf(client).await;
     assert_eq!(app.post_form(client, "/logout", &[("csrf", &csrf)]).await.status(), StatusCode::SEE_OTHER);
 }

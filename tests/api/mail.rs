@@ -7,6 +7,7 @@ use portcullis::service::RequestSource;
 use portcullis::service::accounts::LoginDetails;
 use portcullis::service::logins::AdminError;
 use portcullis::service::mail::SecretDelivery;
+use portcullis::service::reentry::Reentered;
 use portcullis::store::LoginRecord;
 use reqwest::StatusCode;
 use time::Duration;
@@ -61,7 +62,8 @@ pub async fn add_secondary(app: &TestApp, primary: &str, name: &str, email: &str
 /// password goes encrypted to the login's key, or by secure pickup.
 pub async fn reset_secondary(app: &TestApp, primary: &str, name: &str) -> Result<SecretDelivery, AdminError> {
     let (admin, target) = (login(app, primary).await, login(app, name).await);
-    let password = Password::new(INITIAL_PASSWORD);
+    // The right password: no session is needed to count a wrong one.
+    let password = Reentered { password: Password::new(INITIAL_PASSWORD), session_id: String::new() };
     app.portal.admin_reset_login(&admin, &password, &target, &RequestSource::default()).await
 }
 

@@ -13,6 +13,8 @@ mod edge;
 mod helpers;
 mod keys;
 mod lockout;
+mod lockout_device;
+mod lockout_reentry;
 mod mail;
 mod names;
 mod notices;

@@ -3,8 +3,8 @@
 
 use portcullis::clock::Clock;
 use portcullis::crypto::PasswordHash;
-use portcullis::domain::{Actor, AuditAction, AuditEvent, EmailAddress, LockoutPolicy, LoginName};
-use portcullis::store::{NewAccount, NewLogin, NewSession, PasswordChange, StoreError};
+use portcullis::domain::{Actor, AuditAction, AuditEvent, DevicePolicy, EmailAddress, LockoutPolicy, LoginName};
+use portcullis::store::{FailedSignIn, FailureLimits, NewAccount, NewLogin, NewSession, PasswordChange, StoreError};
 use time::Duration;
 
 use crate::helpers::spawn_app;
@@ -49,7 +49,21 @@ async fn the_store_story_holds_on_this_backend() {
         .map(|_| {
             let store = store.clone();
             tokio::spawn(async move {
-                store.record_sign_in_failure("login-1", &policy, &event(AuditAction::SignInFailed), now).await
+                let audit = event(AuditAction::SignInFailed);
+                let failure = FailedSignIn {
+                    login_id: Some("login-1"),
+                    login_locked: false,
+                    address: None,
+                    device: None,
+                    audit: &audit,
+                    lock_notice: None,
+                };
+                let limits = FailureLimits {
+                    lockout: policy,
+                    device: DevicePolicy::default(),
+                    address_window: Duration::minutes(15),
+                };
+                store.record_failed_sign_in(&failure, &limits, now).await
             })
         })
         .collect();
@@ -76,10 +90,12 @@ async fn the_store_story_holds_on_this_backend() {
         user_agent: Some("story".into()),
     };
     let stale = NewSession { id: "sess-0".into(), token_hash: "digest-0".into(), ..session.clone() };
-    assert!(!store.start_session(&stale, &hash(9), None, &event(AuditAction::SignInSucceeded), now).await.unwrap());
+    assert!(
+        !store.start_session(&stale, &hash(9), None, false, &event(AuditAction::SignInSucceeded), now).await.unwrap()
+    );
     assert!(
         store
-            .start_session(&session, &hash(1), Some(&hash(2)), &event(AuditAction::SignInSucceeded), now)
+            .start_session(&session, &hash(1), Some(&hash(2)), false, &event(AuditAction::SignInSucceeded), now)
             .await
             .unwrap()
     );
@@ -90,12 +106,16 @@ async fn the_store_story_holds_on_this_backend() {
     assert_eq!(store.sessions_of("login-1").await.unwrap()[0].last_seen_at, now + Duration::minutes(5));
     assert!(!store.end_session("login-2", "sess-1", &event(AuditAction::SessionRevoked), now).await.unwrap());
     let second = NewSession { id: "sess-2".into(), token_hash: "digest-2".into(), ..session.clone() };
-    assert!(store.start_session(&second, &hash(2), None, &event(AuditAction::SignInSucceeded), now).await.unwrap());
+    assert!(
+        store.start_session(&second, &hash(2), None, false, &event(AuditAction::SignInSucceeded), now).await.unwrap()
+    );
     assert_eq!(store.sessions_of("login-1").await.unwrap().len(), 2);
     assert!(store.end_session("login-1", "sess-2", &event(AuditAction::SignedOut), now).await.unwrap());
     let expired = store.delete_expired_sessions(now + Duration::minutes(6), now - Duration::hours(1)).await.unwrap();
     assert_eq!(expired, 1);
-    assert!(store.start_session(&second, &hash(2), None, &event(AuditAction::SignInSucceeded), now).await.unwrap());
+    assert!(
+        store.start_session(&second, &hash(2), None, false, &event(AuditAction::SignInSucceeded), now).await.unwrap()
+    );
 
     // Passwords: compare-and-set, history kept and pruned, every session ended.
     let stale = PasswordChange {
