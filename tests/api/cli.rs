@@ -1,7 +1,7 @@
 //! The `portcullis` binary, run as an operator would, against the test's database.
 
 use std::process::{Command, Output, Stdio};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
 use reqwest::StatusCode;
 
@@ -338,4 +338,32 @@ async fn a_disabled_login_is_signed_out_cannot_sign_in_or_recover_and_can_be_ena
     let enabled = portcullis(&app, &["login", "enable", &primary], None).await;
     assert!(stdout(&enabled).contains("is enabled"));
     assert_eq!(app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_log_written_into_a_pipe_carries_no_colour_codes() {
+    let app = spawn_app().await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("serve")
+        .env("PORTCULLIS_DATABASE__URL", &app.db_url)
+        .env("PORTCULLIS_SECRETS__KEY_FILE", &app.settings.secrets.key_file)
+        .env("PORTCULLIS_MAIL__DIR", &app.settings.mail.dir)
+        .env("PORTCULLIS_HTTP__LISTEN", "127.0.0.1:0")
+        .env("PORTCULLIS_LOG__FORMAT", "pretty")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("portcullis serves");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut log = String::new();
+    while !log.contains("portal listening") {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap();
+        log.push_str(&line.expect("the portal says where it listens"));
+        log.push('\n');
+    }
+    child.kill().await.unwrap();
+
+    assert!(!log.contains('\u{1b}'), "no escape sequences in a piped log:\n{log}");
 }
