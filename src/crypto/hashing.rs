@@ -105,8 +105,10 @@ impl HashPool {
     pub async fn hash(&self, password: &Password) -> Result<PasswordHash, Overloaded> {
         let params = self.inner.params.clone();
         let input = password.normalized();
+        let hashed = self.run(move || hash_blocking(&params, input.as_bytes()).map_err(|_| ())).await?;
+        // Counted once it ran: a refused request is counted as refused only.
         self.inner.hashes.fetch_add(1, Ordering::Relaxed);
-        self.run(move || hash_blocking(&params, input.as_bytes()).map_err(|_| ())).await?.map_err(|()| Overloaded)
+        hashed.map_err(|()| Overloaded)
     }
 
     /// Checks `password` against `stored`, or against a dummy hash when there is none, so that
@@ -116,8 +118,8 @@ impl HashPool {
         let target = stored.unwrap_or(&self.inner.dummy).clone();
         let current = self.inner.params.clone();
         let input = password.normalized();
-        self.inner.verifications.fetch_add(1, Ordering::Relaxed);
         let (matches, same_params) = self.run(move || verify_blocking(&current, input.as_bytes(), &target)).await?;
+        self.inner.verifications.fetch_add(1, Ordering::Relaxed);
         Ok(Verification { matches: matches && real, needs_rehash: real && !same_params })
     }
 
@@ -128,8 +130,10 @@ impl HashPool {
         }
         let current = self.inner.params.clone();
         let input = password.normalized();
-        self.inner.verifications.fetch_add(hashes.len() as u64, Ordering::Relaxed);
-        self.run(move || hashes.iter().any(|h| verify_blocking(&current, input.as_bytes(), h).0)).await
+        let count = hashes.len() as u64;
+        let found = self.run(move || hashes.iter().any(|h| verify_blocking(&current, input.as_bytes(), h).0)).await?;
+        self.inner.verifications.fetch_add(count, Ordering::Relaxed);
+        Ok(found)
     }
 
     /// Runs other Argon2-sized work (e.g. stretching a passcode) on the same bounded pool.
@@ -240,5 +244,6 @@ mod tests {
         assert_eq!(pool.verify(&Password::new("x"), None).await, Err(Overloaded));
         assert!(first.await.unwrap().is_ok());
         assert_eq!(pool.stats().refused, 1);
+        assert_eq!((pool.stats().verifications, pool.stats().hashes), (0, 1), "only what ran is counted");
     }
 }

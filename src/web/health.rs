@@ -26,10 +26,10 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let stats = state.portal.hasher.stats();
     let body = format!(
-        "# HELP portcullis_password_verifications_total Argon2 password verifications, including dummy ones.\n\
+        "# HELP portcullis_password_verifications_total Argon2 password verifications that ran, including dummy ones (refusals are counted apart).\n\
          # TYPE portcullis_password_verifications_total counter\n\
          portcullis_password_verifications_total {}\n\
-         # HELP portcullis_password_hashes_total Argon2 hashes of new passwords.\n\
+         # HELP portcullis_password_hashes_total Argon2 hashes of new passwords that ran.\n\
          # TYPE portcullis_password_hashes_total counter\n\
          portcullis_password_hashes_total {}\n\
          # HELP portcullis_hash_pool_refused_total Hash requests refused because the pool was full.\n\
