@@ -120,8 +120,10 @@ impl Portal {
     /// The link was opened: audited, nothing consumed.
     pub async fn recovery_link_opened(&self, token: &RandomToken, source: &RequestSource) -> Result<(), StoreError> {
         let Some(ticket) = self.store.recovery_ticket(&token.digest()).await? else { return Ok(()) };
+        // Named like every other entry: by the login's name, not its internal id.
+        let Some(login) = self.store.login_by_id(&ticket.login_id).await? else { return Ok(()) };
         let event = AuditEvent::new(AuditAction::RecoveryLinkOpened, Actor::Anonymous)
-            .subject(ticket.login_id.clone())
+            .subject(login.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "ticket": ticket.id }));
         self.store.append_audit(&[event], self.clock.now()).await
