@@ -42,6 +42,9 @@ pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
     pub acquire_timeout_seconds: u64,
+    pub lock_timeout_ms: u64,
+    pub statement_timeout_ms: u64,
+    pub idle_in_transaction_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -251,6 +254,10 @@ impl Settings {
         if self.database.max_connections == 0 {
             return Err(invalid("database.max_connections", "must be at least 1"));
         }
+        // Zero would mean "wait forever" to PostgreSQL: one stuck writer would stall every instance.
+        positive_u64("database.lock_timeout_ms", self.database.lock_timeout_ms)?;
+        positive_u64("database.statement_timeout_ms", self.database.statement_timeout_ms)?;
+        positive_u64("database.idle_in_transaction_timeout_ms", self.database.idle_in_transaction_timeout_ms)?;
         if !matches!(self.http.public_url.scheme(), "http" | "https") || self.http.public_url.host().is_none() {
             return Err(invalid("http.public_url", "must be an http:// or https:// address with a host"));
         }
@@ -585,6 +592,17 @@ mod tests {
         let settings = Settings::defaults().unwrap();
         assert_eq!(settings.http.admin_listen, None);
         assert!(settings.redacted_toml().contains("admin_listen = \"\""));
+    }
+
+    #[test]
+    fn a_database_timeout_of_zero_which_would_mean_wait_forever_is_refused() {
+        let mut settings = Settings::defaults().unwrap();
+        assert_eq!(settings.database.lock_timeout_ms, 5000);
+        settings.database.lock_timeout_ms = 0;
+        assert!(settings.validate().is_err());
+        let mut settings = Settings::defaults().unwrap();
+        settings.database.idle_in_transaction_timeout_ms = 0;
+        assert!(settings.validate().is_err());
     }
 
     #[test]

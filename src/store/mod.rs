@@ -296,11 +296,8 @@ pub async fn connect(
     access: Access,
 ) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     let db = &settings.database;
-    let timeout = std::time::Duration::from_secs(db.acquire_timeout_seconds);
     match settings.backend() {
-        Ok(Backend::Postgres) => {
-            Ok(std::sync::Arc::new(PostgresStore::connect(&db.url, db.max_connections, timeout, chain, access).await?))
-        }
-        _ => Ok(std::sync::Arc::new(SqliteStore::connect(&db.url, db.max_connections, timeout, chain, access).await?)),
+        Ok(Backend::Postgres) => Ok(std::sync::Arc::new(PostgresStore::connect(db, chain, access).await?)),
+        _ => Ok(std::sync::Arc::new(SqliteStore::connect(db, chain, access).await?)),
     }
 }

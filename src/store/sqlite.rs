@@ -1,6 +1,7 @@
-//! SQLite: one file, WAL journal, full fsync, foreign keys on, a busy timeout so that the CLI
-//! and the server can share the file. Write transactions begin IMMEDIATE, taking the write lock
-//! before reading, so a read-then-write never fails half-way with SQLITE_BUSY.
+//! SQLite: one file, WAL journal, full fsync, foreign keys on, a busy timeout (`lock_timeout_ms`)
+//! so that the CLI and the server can share the file and a stuck writer yields 503s, not hangs.
+//! Write transactions begin IMMEDIATE, taking the write lock before reading, so a read-then-write
+//! never fails half-way with SQLITE_BUSY.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use super::sql_mail::sql_mail;
 use super::sql_people::sql_people;
 use super::sql_recovery::sql_recovery;
 use super::sql_staff::sql_staff;
+use crate::config::DatabaseSettings;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -28,26 +30,20 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub async fn connect(
-        url: &str,
-        max_connections: u32,
-        acquire_timeout: StdDuration,
-        chain: AuditChain,
-        access: Access,
-    ) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
+    pub async fn connect(db: &DatabaseSettings, chain: AuditChain, access: Access) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(&db.url)
             .map_err(unavailable)?
             .create_if_missing(access == Access::Migrate)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(StdDuration::from_secs(10));
+            .busy_timeout(StdDuration::from_millis(db.lock_timeout_ms));
         if access == Access::Migrate {
             create_parent_dir(&options)?;
         }
         let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(acquire_timeout)
+            .max_connections(db.max_connections)
+            .acquire_timeout(StdDuration::from_secs(db.acquire_timeout_seconds))
             .connect_with(options)
             .await
             .map_err(unavailable)?;

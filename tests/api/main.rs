@@ -28,4 +28,5 @@ mod sign_in;
 mod slow_clients;
 mod smtp_sink;
 mod store_story;
+mod stuck_writer;
 mod support;
