@@ -18,6 +18,9 @@ use crate::store::{MailOutcome, OutboxRecord, StoreError};
 
 /// How long a claimed message belongs to one worker.
 const LEASE: Duration = Duration::minutes(5);
+/// How long after claiming a batch its outcomes may still be recorded: the lease less a margin,
+/// so that no other worker has taken a message again before its outcome is written.
+const RECORDING_WINDOW: StdDuration = StdDuration::from_secs(4 * 60);
 /// How many messages one pass takes: few enough that, even at the relay's timeout for each,
 /// the pass ends well inside the lease.
 const BATCH: i64 = 5;
@@ -45,12 +48,13 @@ pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>, mut sto
 /// the untried rest back at once and lets the message in hand finish.
 async fn deliver_due(portal: &Portal, mailer: &Mailer, stop: &watch::Receiver<bool>) -> Result<usize, StoreError> {
     let claimed = portal.store.claim_mail(portal.clock.now(), LEASE, BATCH).await?;
+    let lease_end = tokio::time::Instant::now() + RECORDING_WINDOW;
     for (index, record) in claimed.iter().enumerate() {
         if stopping(stop) {
             release(portal, &claimed[index..]).await;
             break;
         }
-        let delivery = deliver_one(portal, mailer, record);
+        let delivery = deliver_one(portal, mailer, record, lease_end);
         tokio::pin!(delivery);
         let mut watch = stop.clone();
         let result = tokio::select! {
@@ -88,7 +92,12 @@ async fn release(portal: &Portal, records: &[OutboxRecord]) {
     }
 }
 
-async fn deliver_one(portal: &Portal, mailer: &Mailer, record: &OutboxRecord) -> Result<(), StoreError> {
+async fn deliver_one(
+    portal: &Portal,
+    mailer: &Mailer,
+    record: &OutboxRecord,
+    lease_end: tokio::time::Instant,
+) -> Result<(), StoreError> {
     let result = match portal.open_mail(record) {
         Ok(message) => {
             let key = match &record.login_id {
@@ -104,7 +113,31 @@ async fn deliver_one(portal: &Portal, mailer: &Mailer, record: &OutboxRecord) ->
     if let MailOutcome::Retry { error, .. } = &outcome {
         tracing::info!(id = %record.id, kind = %record.kind, attempts = record.attempts, %error, "delivery failed; will retry");
     }
-    portal.store.finish_mail(&record.id, &outcome, audit.as_ref(), now).await
+    record_outcome(portal, &record.id, &outcome, audit.as_ref(), now, lease_end).await
+}
+
+/// Records how a delivery went, retrying while the database is unavailable for as long as the
+/// lease lasts: the relay may already have the message, and a lost "sent" would send it again
+/// when the lease ends.
+async fn record_outcome(
+    portal: &Portal,
+    id: &str,
+    outcome: &MailOutcome,
+    audit: Option<&AuditEvent>,
+    now: OffsetDateTime,
+    lease_end: tokio::time::Instant,
+) -> Result<(), StoreError> {
+    let mut pause = StdDuration::from_millis(100);
+    loop {
+        match portal.store.finish_mail(id, outcome, audit, now).await {
+            Err(StoreError::Unavailable(error)) if tokio::time::Instant::now() + pause < lease_end => {
+                tracing::warn!(%id, %error, "could not record a delivery yet; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(StdDuration::from_secs(5));
+            }
+            result => return result,
+        }
+    }
 }
 
 fn outcome(

@@ -15,6 +15,8 @@ use tokio::task::{JoinHandle, JoinSet};
 struct Received {
     messages: std::sync::Mutex<Vec<Vec<u8>>>,
     refuse_next: AtomicUsize,
+    /// Milliseconds the sink waits, holding a message, before it says it took it.
+    accept_delay_ms: AtomicUsize,
 }
 
 pub struct SmtpSink {
@@ -62,6 +64,11 @@ impl SmtpSink {
     }
 
     /// Answers the next `count` messages with `451` (try again later).
+    /// From now on the sink holds each message this long before it answers that it took it.
+    pub fn delay_acceptance(&self, delay: Duration) {
+        self.received.accept_delay_ms.store(delay.as_millis() as usize, Ordering::SeqCst);
+    }
+
     pub fn refuse_next(&self, count: usize) {
         self.received.refuse_next.store(count, Ordering::SeqCst);
     }
@@ -123,6 +130,8 @@ async fn converse(stream: TcpStream, received: Arc<Received>) {
                     b"451 try again later\r\n"
                 } else {
                     received.messages.lock().expect("lock").push(message);
+                    let delay = received.accept_delay_ms.load(Ordering::SeqCst) as u64;
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
                     b"250 queued\r\n"
                 }
             }
