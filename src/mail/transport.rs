@@ -84,6 +84,10 @@ fn with_opportunistic_starttls(url: &str) -> String {
 async fn write_eml(dir: &Path, id: &str, bytes: &[u8]) -> Result<(), SendError> {
     let transient = |e: std::io::Error| SendError::Transient(format!("{}: {e}", dir.display()));
     tokio::fs::create_dir_all(dir).await.map_err(transient)?;
+    if already_written(dir, id).await.map_err(transient)? {
+        // Taken again after a lost "sent" record: the mailbox has it once already.
+        return Ok(());
+    }
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
     let final_path = dir.join(format!("{stamp}-{id}.eml"));
     let temporary = dir.join(format!(".{id}.tmp"));
@@ -91,9 +95,37 @@ async fn write_eml(dir: &Path, id: &str, bytes: &[u8]) -> Result<(), SendError> 
     tokio::fs::rename(&temporary, &final_path).await.map_err(transient)
 }
 
+/// Whether a message file for `id` is already in `dir`.
+async fn already_written(dir: &Path, id: &str) -> std::io::Result<bool> {
+    let suffix = format!("-{id}.eml");
+    let mut entries = tokio::fs::read_dir(dir).await?;
+    while let Some(entry) = entries.next_entry().await? {
+        if entry.file_name().to_string_lossy().ends_with(&suffix) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_file_transport_writes_one_file_per_message_id_however_often_it_is_sent() {
+        let dir = tempfile::tempdir().expect("dir");
+        write_eml(dir.path(), "01ABC", b"first").await.expect("written");
+        write_eml(dir.path(), "01ABC", b"again").await.expect("not an error");
+        write_eml(dir.path(), "01ABD", b"other").await.expect("written");
+
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names.iter().any(|n| n.ends_with("-01ABC.eml")) && names.iter().any(|n| n.ends_with("-01ABD.eml")));
+    }
 
     #[test]
     fn plain_smtp_urls_upgrade_when_the_relay_offers_tls() {
