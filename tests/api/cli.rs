@@ -343,19 +343,7 @@ async fn a_disabled_login_is_signed_out_cannot_sign_in_or_recover_and_can_be_ena
 #[tokio::test]
 async fn the_log_written_into_a_pipe_carries_no_colour_codes() {
     let app = spawn_app().await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .arg("serve")
-        .env("PORTCULLIS_DATABASE__URL", &app.db_url)
-        .env("PORTCULLIS_SECRETS__KEY_FILE", &app.settings.secrets.key_file)
-        .env("PORTCULLIS_MAIL__DIR", &app.settings.mail.dir)
-        .env("PORTCULLIS_HTTP__LISTEN", "127.0.0.1:0")
-        .env("PORTCULLIS_LOG__FORMAT", "pretty")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("portcullis serves");
+    let mut child = serve_process(&app, &[("PORTCULLIS_LOG__FORMAT", "pretty")]);
     let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
     let mut log = String::new();
     while !log.contains("portal listening") {
@@ -366,4 +354,24 @@ async fn the_log_written_into_a_pipe_carries_no_colour_codes() {
     child.kill().await.unwrap();
 
     assert!(!log.contains('\u{1b}'), "no escape sequences in a piped log:\n{log}");
+}
+
+/// Starts `portcullis serve` on the test app's database and key, listening on a free port,
+/// logging JSON lines to a piped stderr; `settings` add or override PORTCULLIS_* variables.
+pub fn serve_process(app: &TestApp, settings: &[(&str, &str)]) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .arg("serve")
+        .env("PORTCULLIS_DATABASE__URL", &app.db_url)
+        .env("PORTCULLIS_SECRETS__KEY_FILE", &app.settings.secrets.key_file)
+        .env("PORTCULLIS_MAIL__DIR", &app.settings.mail.dir)
+        .env("PORTCULLIS_HTTP__LISTEN", "127.0.0.1:0")
+        .env("PORTCULLIS_HTTP__PUBLIC_URL", "http://127.0.0.1")
+        .env("PORTCULLIS_LOG__FORMAT", "json")
+        .envs(settings.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("portcullis serves")
 }

@@ -1,7 +1,6 @@
 //! Slow clients and stopping: a client cannot hold a connection or the shutdown for ever, the
 //! number of connections is capped, and SIGTERM lets requests in flight finish.
 
-use std::process::Stdio;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -10,6 +9,7 @@ use reqwest::StatusCode;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
+use crate::cli::serve_process;
 use crate::helpers::{INITIAL_PASSWORD, TestApp, csrf_token, spawn_app, spawn_app_with};
 use crate::smtp_sink::silent_relay;
 
@@ -101,21 +101,7 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
 
 /// Runs `portcullis serve` on the test app's database on a free port; returns it and its port.
 async fn serve_binary(app: &TestApp, settings: &[(&str, &str)]) -> (tokio::process::Child, u16) {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .arg("serve")
-        .env("PORTCULLIS_DATABASE__URL", &app.db_url)
-        .env("PORTCULLIS_SECRETS__KEY_FILE", &app.settings.secrets.key_file)
-        .env("PORTCULLIS_MAIL__DIR", &app.settings.mail.dir)
-        .env("PORTCULLIS_HTTP__LISTEN", "127.0.0.1:0")
-        .env("PORTCULLIS_HTTP__PUBLIC_URL", "http://127.0.0.1")
-        .env("PORTCULLIS_LOG__FORMAT", "json")
-        .envs(settings.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("portcullis serves");
+    let mut child = serve_process(app, settings);
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let port = loop {
         let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap();
