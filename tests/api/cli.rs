@@ -6,6 +6,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use reqwest::StatusCode;
 
 use crate::helpers::{INITIAL_PASSWORD, TestApp, spawn_app};
+use crate::processes::serve_process;
 
 /// Runs the binary without blocking the test's runtime (the app under test runs on it too).
 pub async fn portcullis(app: &TestApp, args: &[&str], stdin: Option<&str>) -> Output {
@@ -354,24 +355,4 @@ async fn the_log_written_into_a_pipe_carries_no_colour_codes() {
     child.kill().await.unwrap();
 
     assert!(!log.contains('\u{1b}'), "no escape sequences in a piped log:\n{log}");
-}
-
-/// Starts `portcullis serve` on the test app's database and key, listening on a free port,
-/// logging JSON lines to a piped stderr; `settings` add or override PORTCULLIS_* variables.
-pub fn serve_process(app: &TestApp, settings: &[(&str, &str)]) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_portcullis"))
-        .arg("serve")
-        .env("PORTCULLIS_DATABASE__URL", &app.db_url)
-        .env("PORTCULLIS_SECRETS__KEY_FILE", &app.settings.secrets.key_file)
-        .env("PORTCULLIS_MAIL__DIR", &app.settings.mail.dir)
-        .env("PORTCULLIS_HTTP__LISTEN", "127.0.0.1:0")
-        .env("PORTCULLIS_HTTP__PUBLIC_URL", "http://127.0.0.1")
-        .env("PORTCULLIS_LOG__FORMAT", "json")
-        .envs(settings.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("portcullis serves")
 }

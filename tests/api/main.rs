@@ -22,6 +22,7 @@ mod overload;
 mod pages;
 mod people;
 mod pickup;
+mod processes;
 mod recovery;
 mod sessions;
 mod sign_in;

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 
 use portcullis::domain::LoginName;
 use reqwest::StatusCode;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::cli::serve_process;
-use crate::helpers::{INITIAL_PASSWORD, TestApp, csrf_token, spawn_app, spawn_app_with};
+use crate::helpers::{INITIAL_PASSWORD, csrf_token, spawn_app, spawn_app_with};
+use crate::processes::PortalProcess;
 use crate::smtp_sink::silent_relay;
 
 const HEADER: &[u8] = b"GET /login HTTP/1.1\r\nHost: portal.test\r\nUser-Agent: slow\r\nAccept: text/html\r\n\r\n";
@@ -100,27 +100,12 @@ async fn connections_beyond_the_cap_wait_until_one_closes() {
 }
 
 /// Runs `portcullis serve` on the test app's database on a free port; returns it and its port.
-async fn serve_binary(app: &TestApp, settings: &[(&str, &str)]) -> (tokio::process::Child, u16) {
-    let mut child = serve_process(app, settings);
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let port = loop {
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.unwrap().unwrap();
-        let line = line.expect("the portal says where it listens");
-        let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
-        if let Some(address) = json["fields"]["address"].as_str() {
-            break address.rsplit(':').next().unwrap().parse().unwrap();
-        }
-    };
-    // Keep reading the log so the portal never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, port)
-}
-
 #[tokio::test]
 async fn sigterm_lets_a_slow_request_finish_stops_accepting_and_exits_0() {
     let app = spawn_app().await;
     let settings = [("PORTCULLIS_RECOVERY__RESPONSE_MS", "3000"), ("PORTCULLIS_HTTP__SHUTDOWN_GRACE_SECONDS", "6")];
-    let (mut portal, port) = serve_binary(&app, &settings).await;
+    let mut portal = PortalProcess::start(&app, &settings).await;
+    let port = portal.port;
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let page = client.get(format!("{base}/recover")).send().await.unwrap().text().await.unwrap();
@@ -132,16 +117,16 @@ async fn sigterm_lets_a_slow_request_finish_stops_accepting_and_exits_0() {
 
     assert!(!slow.is_finished(), "the request is still in flight when the stop comes");
     let stopped_at = Instant::now();
-    let kill = tokio::process::Command::new("kill").args(["-TERM", &portal.id().unwrap().to_string()]).status();
-    assert!(kill.await.unwrap().success());
+    portal.signal("TERM").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err(), "no new connections once stopping");
     let answer = slow.await.unwrap().expect("the request in flight is answered");
     assert_eq!(answer.status(), StatusCode::OK);
     assert!(answer.text().await.unwrap().contains("An email has been sent"), "the usual answer");
-    let status = tokio::time::timeout(Duration::from_secs(20), portal.wait()).await.expect("exits").unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(20), portal.child.wait()).await.expect("exits").unwrap();
     assert!(status.success(), "{status}");
+    assert!(portal.log().contains("stopping: no new connections"), "the stop is logged:\n{}", portal.log());
     assert!(
         stopped_at.elapsed() < Duration::from_secs(12),
         "stopped within the grace period: {:?}",
