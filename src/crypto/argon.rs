@@ -82,7 +82,8 @@ pub(super) fn verify(current: &Params, password: &[u8], stored: &PasswordHash, m
     let matches = recomputed.is_ok() && bool::from(output.ct_eq(expected.as_bytes()));
     let current = algorithm == Algorithm::Argon2id
         && version == Version::V0x13
-        && (params.m_cost(), params.t_cost(), params.p_cost()) == (current.m_cost(), current.t_cost(), current.p_cost());
+        && (params.m_cost(), params.t_cost(), params.p_cost())
+            == (current.m_cost(), current.t_cost(), current.p_cost());
     Checked { matches, current }
 }
 
@@ -132,7 +133,8 @@ mod tests {
     fn other_algorithms_and_versions_verify_but_ask_to_be_redone() {
         let memory = &mut ArgonMemory::default();
         for (algorithm, version) in [(Algorithm::Argon2i, Version::V0x13), (Algorithm::Argon2id, Version::V0x10)] {
-            let made = Argon2::new(algorithm, version, cheap()).hash_password_with_salt(b"Old#Pass1", b"saltsalt").unwrap();
+            let made =
+                Argon2::new(algorithm, version, cheap()).hash_password_with_salt(b"Old#Pass1", b"saltsalt").unwrap();
             let stored = PasswordHash::from_stored(made.to_string());
             assert_eq!(verify(&cheap(), b"Old#Pass1", &stored, memory), Checked { matches: true, current: false });
         }
@@ -141,7 +143,9 @@ mod tests {
     #[test]
     fn a_string_that_is_no_argon2_hash_matches_nothing() {
         let memory = &mut ArgonMemory::default();
-        for stored in ["", "plain", "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ", "$scrypt$ln=1,r=8,p=1$c2FsdHNhbHQ$aGFzaA"] {
+        for stored in
+            ["", "plain", "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ", "$scrypt$ln=1,r=8,p=1$c2FsdHNhbHQ$aGFzaA"]
+        {
             assert!(!verify(&cheap(), b"", &PasswordHash::from_stored(stored.into()), memory).matches, "{stored}");
         }
     }
