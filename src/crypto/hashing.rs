@@ -6,10 +6,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
-use tokio::sync::Semaphore;
+use argon2::Params;
 
-use super::token::fill_random;
+use super::argon::{self, ArgonMemory};
+use super::hash_workers::HashWorkers;
 use crate::domain::Password;
 
 /// A stored Argon2id hash in PHC string form (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
@@ -64,7 +64,7 @@ pub struct HashPool {
 
 struct Inner {
     params: Params,
-    running: Semaphore,
+    workers: HashWorkers,
     admitted: AtomicUsize,
     capacity: usize,
     dummy: PasswordHash,
@@ -82,16 +82,25 @@ pub struct HashPoolStats {
     pub admitted: usize,
 }
 
+/// Why the pool could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("invalid Argon2 parameters: {0}")]
+    Params(#[from] argon2::Error),
+    #[error("cannot start the hash worker threads: {0}")]
+    Threads(#[from] std::io::Error),
+}
+
 impl HashPool {
     /// `workers == 0` means one per core.
-    pub fn new(params: HashingParams, workers: usize, queue: usize) -> Result<Self, argon2::Error> {
+    pub fn new(params: HashingParams, workers: usize, queue: usize) -> Result<Self, PoolError> {
         let workers = if workers == 0 { std::thread::available_parallelism().map_or(1, usize::from) } else { workers };
         let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)?;
-        let dummy = hash_blocking(&params, "a password nobody has".as_bytes())?;
+        let dummy = argon::hash(&params, "a password nobody has".as_bytes(), &mut ArgonMemory::default())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 params,
-                running: Semaphore::new(workers),
+                workers: HashWorkers::start(workers)?,
                 admitted: AtomicUsize::new(0),
                 capacity: workers + queue,
                 dummy,
@@ -102,25 +111,32 @@ impl HashPool {
         })
     }
 
+    /// Takes a place in the pool, or refuses at once when it is full. A request that will need
+    /// a hash takes its place before any other work, so that a refused one costs nothing else.
+    pub fn admit(&self) -> Result<HashTicket, Overloaded> {
+        let before = self.inner.admitted.fetch_add(1, Ordering::AcqRel);
+        let ticket = HashTicket { pool: self.clone() };
+        if before >= self.inner.capacity {
+            self.inner.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(Overloaded);
+        }
+        Ok(ticket)
+    }
+
     pub async fn hash(&self, password: &Password) -> Result<PasswordHash, Overloaded> {
+        let ticket = self.admit()?;
         let params = self.inner.params.clone();
         let input = password.normalized();
-        let hashed = self.run(move || hash_blocking(&params, input.as_bytes()).map_err(|_| ())).await?;
+        let hashed = ticket.run(move |memory| argon::hash(&params, input.as_bytes(), memory)).await?;
         // Counted once it ran: a refused request is counted as refused only.
         self.inner.hashes.fetch_add(1, Ordering::Relaxed);
-        hashed.map_err(|()| Overloaded)
+        hashed.map_err(|_| Overloaded)
     }
 
     /// Checks `password` against `stored`, or against a dummy hash when there is none, so that
     /// an unknown login costs exactly the same work as a known one.
     pub async fn verify(&self, password: &Password, stored: Option<&PasswordHash>) -> Result<Verification, Overloaded> {
-        let real = stored.is_some();
-        let target = stored.unwrap_or(&self.inner.dummy).clone();
-        let current = self.inner.params.clone();
-        let input = password.normalized();
-        let (matches, same_params) = self.run(move || verify_blocking(&current, input.as_bytes(), &target)).await?;
-        self.inner.verifications.fetch_add(1, Ordering::Relaxed);
-        Ok(Verification { matches: matches && real, needs_rehash: real && !same_params })
+        self.admit()?.verify(password, stored).await
     }
 
     /// Whether `password` matches any of `hashes` (password history), as one job on the pool.
@@ -128,17 +144,20 @@ impl HashPool {
         if hashes.is_empty() {
             return Ok(false);
         }
+        let ticket = self.admit()?;
         let current = self.inner.params.clone();
         let input = password.normalized();
         let count = hashes.len() as u64;
-        let found = self.run(move || hashes.iter().any(|h| verify_blocking(&current, input.as_bytes(), h).0)).await?;
+        let found = ticket
+            .run(move |memory| hashes.iter().any(|h| argon::verify(&current, input.as_bytes(), h, memory).matches))
+            .await?;
         self.inner.verifications.fetch_add(count, Ordering::Relaxed);
         Ok(found)
     }
 
     /// Runs other Argon2-sized work (e.g. stretching a passcode) on the same bounded pool.
     pub async fn run_job<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, Overloaded> {
-        self.run(job).await
+        self.admit()?.run(move |_| job()).await
     }
 
     pub fn stats(&self) -> HashPoolStats {
@@ -149,52 +168,53 @@ impl HashPool {
             admitted: self.inner.admitted.load(Ordering::Relaxed),
         }
     }
+}
 
-    async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Result<T, Overloaded> {
-        let _admission = self.admit()?;
-        let _permit = self.inner.running.acquire().await.map_err(|_| Overloaded)?;
-        tokio::task::spawn_blocking(job).await.map_err(|_| Overloaded)
+/// A place in the pool, held from admission until the job it was taken for has run (or is
+/// given up). Dropping it frees the place.
+pub struct HashTicket {
+    pool: HashPool,
+}
+
+impl HashTicket {
+    /// [`HashPool::verify`] in the place already taken.
+    pub async fn verify(self, password: &Password, stored: Option<&PasswordHash>) -> Result<Verification, Overloaded> {
+        let inner = Arc::clone(&self.pool.inner);
+        let real = stored.is_some();
+        let target = stored.unwrap_or(&inner.dummy).clone();
+        let current = inner.params.clone();
+        let input = password.normalized();
+        let checked = self.run(move |memory| argon::verify(&current, input.as_bytes(), &target, memory)).await?;
+        inner.verifications.fetch_add(1, Ordering::Relaxed);
+        Ok(Verification { matches: checked.matches && real, needs_rehash: real && !checked.current })
     }
 
-    fn admit(&self) -> Result<Admission<'_>, Overloaded> {
-        let before = self.inner.admitted.fetch_add(1, Ordering::AcqRel);
-        let admission = Admission(&self.inner.admitted);
-        if before >= self.inner.capacity {
-            self.inner.refused.fetch_add(1, Ordering::Relaxed);
-            return Err(Overloaded);
-        }
-        Ok(admission)
+    /// Runs `job` on a worker; the place is freed when the job is done, even if the request
+    /// waiting for it was given up meanwhile.
+    async fn run<T: Send + 'static>(
+        self,
+        job: impl FnOnce(&mut ArgonMemory) -> T + Send + 'static,
+    ) -> Result<T, Overloaded> {
+        let inner = Arc::clone(&self.pool.inner);
+        let ticket = self;
+        let job = move |memory: &mut ArgonMemory| {
+            let _place = ticket;
+            job(memory)
+        };
+        inner.workers.run(job).await.map_err(|_| Overloaded)
     }
 }
 
-/// Releases a place in the pool when dropped, whatever happened to the job.
-struct Admission<'a>(&'a AtomicUsize);
-
-impl Drop for Admission<'_> {
+impl Drop for HashTicket {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.pool.inner.admitted.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-fn hash_blocking(params: &Params, password: &[u8]) -> Result<PasswordHash, argon2::Error> {
-    let mut salt = [0u8; 16];
-    fill_random(&mut salt);
-    let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    let hash = hasher.hash_password_with_salt(password, &salt).map_err(|_| argon2::Error::OutputTooShort)?;
-    Ok(PasswordHash(hash.to_string()))
-}
-
-/// Returns (matches, made with the current parameters).
-fn verify_blocking(current: &Params, password: &[u8], stored: &PasswordHash) -> (bool, bool) {
-    let Ok(parsed) = argon2::PasswordHash::new(stored.as_str()) else {
-        return (false, false);
-    };
-    let same_params = parsed.algorithm.as_str() == "argon2id"
-        && Params::try_from(&parsed).is_ok_and(|p| {
-            p.m_cost() == current.m_cost() && p.t_cost() == current.t_cost() && p.p_cost() == current.p_cost()
-        });
-    let matches = Argon2::default().verify_password(password, &parsed).is_ok();
-    (matches, same_params)
+impl fmt::Debug for HashTicket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HashTicket")
+    }
 }
 
 #[cfg(test)]
@@ -230,6 +250,18 @@ mod tests {
         let hash = old.hash(&Password::new("Old#Pass1")).await.unwrap();
         let outcome = new.verify(&Password::new("Old#Pass1"), Some(&hash)).await.unwrap();
         assert_eq!(outcome, Verification { matches: true, needs_rehash: true });
+    }
+
+    #[tokio::test]
+    async fn a_place_taken_before_other_work_is_refused_to_others_until_given_back() {
+        let pool = HashPool::new(cheap(), 1, 1).unwrap();
+        let first = pool.admit().unwrap();
+        let second = pool.admit().unwrap();
+        assert_eq!(pool.admit().err(), Some(Overloaded));
+        assert!(!first.verify(&Password::new("x"), None).await.unwrap().matches);
+        let third = pool.admit().expect("the verification gave its place back");
+        drop((second, third));
+        assert_eq!(pool.stats().admitted, 0);
     }
 
     #[tokio::test]

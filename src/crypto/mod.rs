@@ -1,10 +1,12 @@
 //! Cryptographic building blocks: Argon2id on a bounded pool, and random tokens of which only
 //! a digest is ever stored.
 
+mod argon;
 pub mod device;
+mod hash_workers;
 pub mod hashing;
 pub mod seal;
 pub mod token;
 
-pub use hashing::{HashPool, HashingParams, Overloaded, PasswordHash, Verification};
+pub use hashing::{HashPool, HashTicket, HashingParams, Overloaded, PasswordHash, Verification};
 pub use token::{RandomToken, digest_hex};

@@ -8,6 +8,9 @@
 //! before the password is checked (and given back unless it failed), so parallel guesses with
 //! one cookie get no more checks than its budget. Its sign-in leaves the login's failure count
 //! and lock alone: the owner signing in does not give a guesser elsewhere fresh attempts.
+//!
+//! A sign-in takes its place in the hash pool before anything else: under a flood, the ones
+//! the pool refuses are answered 503 without a single database query.
 
 use serde_json::json;
 use time::Duration;
@@ -15,7 +18,7 @@ use time::Duration;
 use super::temporary::TemporaryMatch;
 use super::{Portal, RequestSource};
 use crate::crypto::device::nonce_digest;
-use crate::crypto::{Overloaded, PasswordHash, RandomToken};
+use crate::crypto::{HashTicket, Overloaded, PasswordHash, RandomToken};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
 use crate::mail::message::{LoginLocked, OutboundMessage};
 use crate::store::{FailedSignIn, FailureLimits, LoginRecord, StoreError};
@@ -65,12 +68,15 @@ impl Portal {
         devices: &[String],
         source: &RequestSource,
     ) -> Result<SignedIn, SignInError> {
+        // The hash pool's place comes first: a sign-in it would refuse costs the database nothing.
+        let ticket = self.hasher.admit()?;
         let login = match LoginName::parse(typed_name) {
             Ok(name) => self.store.login_by_name(&name).await?,
             Err(_) => None,
         };
         let device = self.vouching_device(login.as_ref(), devices).await?;
-        let result = self.check_sign_in(typed_name, password, login.as_ref(), device.as_deref(), source).await;
+        let attempt = Attempt { typed_name, password, login: login.as_ref(), device: device.as_deref(), source };
+        let result = self.check_sign_in(ticket, attempt).await;
         // Only a counted failure (`Rejected`) spends the cookie's attempt.
         if let (Some(digest), false) = (&device, matches!(result, Err(SignInError::Rejected))) {
             self.store.release_device_attempt(digest).await?;
@@ -79,14 +85,8 @@ impl Portal {
     }
 
     /// The sign-in proper, once the device cookie (if any) has taken its attempt.
-    async fn check_sign_in(
-        &self,
-        typed_name: &str,
-        password: &Password,
-        login: Option<&LoginRecord>,
-        device: Option<&str>,
-        source: &RequestSource,
-    ) -> Result<SignedIn, SignInError> {
+    async fn check_sign_in(&self, ticket: HashTicket, attempt: Attempt<'_>) -> Result<SignedIn, SignInError> {
+        let Attempt { typed_name, password, login, device, source } = attempt;
         let now = self.clock.now();
         let address = match device {
             Some(_) => None,
@@ -95,7 +95,7 @@ impl Portal {
         let usable = login.filter(|l| !l.disabled && (device.is_some() || !l.is_locked(now)));
         let stored_hash = usable.and_then(|l| l.password_hash.clone());
         let temporary = self.temporary_candidate(usable).await?;
-        let verification = self.hasher.verify(password, stored_hash.as_ref()).await?;
+        let verification = ticket.verify(password, stored_hash.as_ref()).await?;
         if let (false, Some(login), Some(candidate)) = (verification.matches, usable, temporary.as_ref()) {
             match self.sign_in_with_temporary(login, candidate, password, source).await? {
                 Some(TemporaryMatch::Started(token)) => {
@@ -235,6 +235,15 @@ impl Portal {
         });
         self.new_mail(login, &message)
     }
+}
+
+/// What a sign-in presents, once its login and device cookie are looked up.
+struct Attempt<'a> {
+    typed_name: &'a str,
+    password: &'a Password,
+    login: Option<&'a LoginRecord>,
+    device: Option<&'a str>,
+    source: &'a RequestSource,
 }
 
 /// What a failed attempt brought with it.

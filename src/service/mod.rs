@@ -134,8 +134,8 @@ pub struct Portal {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("invalid hashing parameters: {0}")]
-    Hashing(argon2::Error),
+    #[error("hashing: {0}")]
+    Hashing(crate::crypto::hashing::PoolError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("secrets.key_file: {0}")]

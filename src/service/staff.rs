@@ -49,12 +49,14 @@ impl Portal {
         password: &Password,
         source: &RequestSource,
     ) -> Result<(RandomToken, StaffRecord), SignInError> {
+        // The hash pool's place comes first: a sign-in it would refuse costs the database nothing.
+        let ticket = self.hasher.admit()?;
         let now = self.clock.now();
         let address = self.sign_in_address(source).await?;
         let typed: String = username.trim().chars().filter(|c| !c.is_control()).take(64).collect();
         let staff = self.store.staff_by_username(&typed).await?;
         let usable = staff.as_ref().filter(|s| !s.disabled && !s.is_locked(now));
-        let verification = self.hasher.verify(password, usable.map(|s| &s.password_hash)).await?;
+        let verification = ticket.verify(password, usable.map(|s| &s.password_hash)).await?;
         if let (Some(member), true) = (usable, verification.matches) {
             let token = RandomToken::generate();
             let session = NewStaffSession {
