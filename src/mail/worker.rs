@@ -110,6 +110,7 @@ async fn deliver_one(
     };
     let now = portal.clock.now();
     let (outcome, audit) = outcome(portal, record, result, now);
+    portal.count_delivery(&outcome);
     if let MailOutcome::Retry { error, .. } = &outcome {
         tracing::info!(id = %record.id, kind = %record.kind, attempts = record.attempts, %error, "delivery failed; will retry");
     }
