@@ -75,6 +75,16 @@ pub enum SignInOutcome {
 }
 
 impl SignInOutcome {
+    const ALL: [Self; 7] = [
+        Self::Success,
+        Self::Restricted,
+        Self::Rejected,
+        Self::TemporaryUnusable,
+        Self::Throttled,
+        Self::Overloaded,
+        Self::Unavailable,
+    ];
+
     fn label(self) -> &'static str {
         match self {
             Self::Success => "success",
@@ -100,6 +110,8 @@ pub enum DeliveryOutcome {
 }
 
 impl DeliveryOutcome {
+    const ALL: [Self; 4] = [Self::Sent, Self::Retry, Self::GaveUp, Self::FailedEncryption];
+
     fn label(self) -> &'static str {
         match self {
             Self::Sent => "sent",
@@ -178,6 +190,16 @@ impl Metrics {
         let capacity = i64::try_from(hash_capacity).unwrap_or(i64::MAX);
         registry.register_collector(Box::new(HashPoolCollector { hasher, capacity }));
         registry.register("build", "The running version", Info::new([("version", env!("CARGO_PKG_VERSION"))]));
+        // Every outcome shows from the start, at 0: a rate over a series that appears only with
+        // its first event would miss that event.
+        for outcome in SignInOutcome::ALL {
+            for who in ["customer", "staff"] {
+                sign_ins.get_or_create(&SignInLabels { who, outcome: outcome.label() });
+            }
+        }
+        for outcome in DeliveryOutcome::ALL {
+            deliveries.get_or_create(&OutcomeLabels { outcome: outcome.label() });
+        }
         Self {
             registry,
             requests,
@@ -263,21 +285,21 @@ impl Collector for HashPoolCollector {
         let counters = [
             (
                 "password_verifications",
-                "Argon2 password verifications that ran, including dummy ones (refusals are counted apart)",
+                "Argon2 password verifications that ran, including dummy ones (refusals are counted apart).",
                 stats.verifications,
             ),
-            ("password_hashes", "Argon2 hashes of new passwords that ran", stats.hashes),
-            ("hash_pool_refused", "Hash requests refused because the pool was full", stats.refused),
+            ("password_hashes", "Argon2 hashes of new passwords that ran.", stats.hashes),
+            ("hash_pool_refused", "Hash requests refused because the pool was full.", stats.refused),
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value);
             counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
         }
         let admitted = ConstGauge::new(i64::try_from(stats.admitted).unwrap_or(i64::MAX));
-        let help = "Hash requests running or waiting now";
+        let help = "Hash requests running or waiting now.";
         admitted.encode(encoder.encode_descriptor("hash_pool_admitted", help, None, admitted.metric_type())?)?;
         let capacity = ConstGauge::new(self.capacity);
-        let help = "Hash requests the pool admits at once (threads plus queue); beyond this it refuses";
+        let help = "Hash requests the pool admits at once (threads plus queue); beyond this it refuses.";
         capacity.encode(encoder.encode_descriptor("hash_pool_capacity", help, None, capacity.metric_type())?)?;
         Ok(())
     }
