@@ -170,3 +170,78 @@ async fn a_due_message_nobody_takes_shows_as_due_and_ageing() {
     assert_eq!(value(&text, "portcullis_outbox_due_messages"), 1.0);
     assert!(value(&text, "portcullis_outbox_oldest_due_age_seconds") >= 600.0, "{text}");
 }
+
+#[derive(serde::Deserialize)]
+struct RuleFile {
+    groups: Vec<RuleGroup>,
+}
+
+#[derive(serde::Deserialize)]
+struct RuleGroup {
+    rules: Vec<AlertRule>,
+}
+
+#[derive(serde::Deserialize)]
+struct AlertRule {
+    alert: String,
+    expr: String,
+    labels: std::collections::BTreeMap<String, String>,
+    annotations: std::collections::BTreeMap<String, String>,
+}
+
+/// Prometheus' own series, which a rule may use beside the portal's.
+const PROMETHEUS_SERIES: [&str; 1] = ["up"];
+
+#[tokio::test]
+async fn the_sample_alert_rules_use_only_series_the_portal_exports() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/prometheus");
+    let text = std::fs::read_to_string(dir.join("alerts.yml")).expect("deploy/prometheus/alerts.yml");
+    let file: RuleFile = serde_yaml_ng::from_str(&text).expect("alert rules parse");
+    let app = spawn_app().await;
+    assert_eq!(app.get(&app.client(), "/healthz").await.status(), StatusCode::OK);
+    let exported = scrape(&app).await;
+
+    let rules: Vec<&AlertRule> = file.groups.iter().flat_map(|g| &g.rules).collect();
+    let names: Vec<&str> = rules.iter().map(|r| r.alert.as_str()).collect();
+    for wanted in ["PortcullisOutboxStuck", "PortcullisHashPoolSaturated", "PortcullisNotReady", "PortcullisServerErrors"] {
+        assert!(names.contains(&wanted), "{wanted} missing");
+    }
+    for rule in rules {
+        assert!(["critical", "warning"].contains(&rule.labels["severity"].as_str()), "{}: severity", rule.alert);
+        assert!(rule.annotations.contains_key("summary"), "{}: summary", rule.alert);
+        let series = series_in(&rule.expr);
+        assert!(!series.is_empty(), "{}: names no series", rule.alert);
+        for name in series.into_iter().filter(|name| !PROMETHEUS_SERIES.contains(name)) {
+            let sample = |line: &str| line.strip_prefix(name).is_some_and(|rest| rest.starts_with(['{', ' ']));
+            assert!(exported.lines().any(sample), "{}: {name} is not exported", rule.alert);
+        }
+    }
+    promtool(&dir, &["check", "rules", "alerts.yml"]);
+    promtool(&dir, &["test", "rules", "alerts_test.yml"]);
+}
+
+/// The series a PromQL expression reads: the portal's (`portcullis_…`) and Prometheus' `up`.
+fn series_in(expr: &str) -> Vec<&str> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut names = Vec::new();
+    let mut rest = expr;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_alphabetic()) {
+        let tail = &rest[start..];
+        let end = tail.find(|c: char| !is_name(c)).unwrap_or(tail.len());
+        let word = &tail[..end];
+        let standalone = !rest[..start].ends_with(is_name);
+        if standalone && (word.starts_with("portcullis_") || PROMETHEUS_SERIES.contains(&word)) {
+            names.push(word);
+        }
+        rest = &tail[end..];
+    }
+    names
+}
+
+/// Runs `promtool` (Debian package `prometheus`) on the rule files when it is installed.
+fn promtool(dir: &std::path::Path, args: &[&str]) {
+    match std::process::Command::new("promtool").args(args).current_dir(dir).output() {
+        Ok(output) => assert!(output.status.success(), "promtool {args:?}:\n{}", String::from_utf8_lossy(&output.stdout)),
+        Err(_) => eprintln!("promtool is not installed: the rules were checked by parsing only"),
+    }
+}
