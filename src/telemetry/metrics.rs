@@ -194,11 +194,11 @@ impl Metrics {
         // its first event would miss that event.
         for outcome in SignInOutcome::ALL {
             for who in ["customer", "staff"] {
-                sign_ins.get_or_create(&SignInLabels { who, outcome: outcome.label() });
+                drop(sign_ins.get_or_create(&SignInLabels { who, outcome: outcome.label() }));
             }
         }
         for outcome in DeliveryOutcome::ALL {
-            deliveries.get_or_create(&OutcomeLabels { outcome: outcome.label() });
+            drop(deliveries.get_or_create(&OutcomeLabels { outcome: outcome.label() }));
         }
         Self {
             registry,

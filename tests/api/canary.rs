@@ -102,6 +102,14 @@ async fn json_logs_carry_one_line_per_request_and_no_secret() {
     assert!(fields["latency_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{line}");
     let link_line = request_line(&last_id).expect("a request line for the link");
     assert_eq!(link_line["fields"]["route"], "/recover/{token}", "the pattern, not the path");
+    let in_span = |name: &str| {
+        lines.iter().any(|l| {
+            l["spans"].as_array().is_some_and(|spans| {
+                spans.iter().any(|s| s["name"] == name && s["login"].as_str() == Some(primary.as_str()))
+            })
+        })
+    };
+    assert!(in_span("change_password"), "the use case's span names the login it acts for");
     for secret in [&wrong, &in_name_field, &new, &token] {
         assert!(!log.contains(secret.as_str()), "a secret in the JSON log");
     }

@@ -203,7 +203,9 @@ async fn the_sample_alert_rules_use_only_series_the_portal_exports() {
 
     let rules: Vec<&AlertRule> = file.groups.iter().flat_map(|g| &g.rules).collect();
     let names: Vec<&str> = rules.iter().map(|r| r.alert.as_str()).collect();
-    for wanted in ["PortcullisOutboxStuck", "PortcullisHashPoolSaturated", "PortcullisNotReady", "PortcullisServerErrors"] {
+    for wanted in
+        ["PortcullisOutboxStuck", "PortcullisHashPoolSaturated", "PortcullisNotReady", "PortcullisServerErrors"]
+    {
         assert!(names.contains(&wanted), "{wanted} missing");
     }
     for rule in rules {
@@ -241,7 +243,9 @@ fn series_in(expr: &str) -> Vec<&str> {
 /// Runs `promtool` (Debian package `prometheus`) on the rule files when it is installed.
 fn promtool(dir: &std::path::Path, args: &[&str]) {
     match std::process::Command::new("promtool").args(args).current_dir(dir).output() {
-        Ok(output) => assert!(output.status.success(), "promtool {args:?}:\n{}", String::from_utf8_lossy(&output.stdout)),
+        Ok(output) => {
+            assert!(output.status.success(), "promtool {args:?}:\n{}", String::from_utf8_lossy(&output.stdout))
+        }
         Err(_) => eprintln!("promtool is not installed: the rules were checked by parsing only"),
     }
 }
