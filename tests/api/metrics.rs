@@ -130,6 +130,10 @@ async fn sign_ins_are_counted_by_outcome_and_a_locked_login_shows() {
     let wrong = app.sign_in(&app.client(), "NOP0000", WRONG).await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(sign_ins(&scrape(&app).await, "rejected"), 7.0, "an unknown name counts as rejected too");
+
+    crate::support::staff_client(&app, "alice", "support", "Support#Desk1").await;
+    let staff = r#"portcullis_sign_ins_total{who="staff",outcome="success"}"#;
+    assert_eq!(value(&scrape(&app).await, staff), 1.0, "staff sign-ins are counted apart");
 }
 
 #[tokio::test]
