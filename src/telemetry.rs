@@ -1,6 +1,8 @@
 //! Logging: human-readable or JSON lines on stderr, filtered by `log.level` or `RUST_LOG`.
 //! Fields are written escaped, so a login name with line breaks cannot forge a log line.
 
+pub mod metrics;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogSettings;

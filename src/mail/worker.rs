@@ -28,6 +28,7 @@ const BATCH: i64 = 5;
 const IDLE_POLL: StdDuration = StdDuration::from_millis(500);
 
 /// Runs until `stop` turns true (or the task is dropped).
+#[tracing::instrument(name = "mail_worker", skip_all)]
 pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
     while !stopping(&stop) {
         match deliver_due(&portal, &mailer, &stop).await {
@@ -92,6 +93,7 @@ async fn release(portal: &Portal, records: &[OutboxRecord]) {
     }
 }
 
+#[tracing::instrument(skip_all, fields(id = %record.id, kind = %record.kind, attempt = record.attempts))]
 async fn deliver_one(
     portal: &Portal,
     mailer: &Mailer,
@@ -110,6 +112,7 @@ async fn deliver_one(
     };
     let now = portal.clock.now();
     let (outcome, audit) = outcome(portal, record, result, now);
+    portal.count_delivery(&outcome);
     if let MailOutcome::Retry { error, .. } = &outcome {
         tracing::info!(id = %record.id, kind = %record.kind, attempts = record.attempts, %error, "delivery failed; will retry");
     }

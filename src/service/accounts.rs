@@ -54,6 +54,7 @@ const NAME_ATTEMPTS: usize = 20;
 
 impl Portal {
     /// Creates a customer account and generates its primary login name.
+    #[tracing::instrument(skip_all)]
     pub async fn create_account(
         &self,
         account_name: &str,
@@ -91,6 +92,7 @@ impl Portal {
     }
 
     /// Creates a secondary login in the account whose primary login is `primary`.
+    #[tracing::instrument(skip_all, fields(primary = %primary))]
     pub async fn create_secondary_login(
         &self,
         primary: &LoginName,
@@ -131,6 +133,7 @@ impl Portal {
     }
 
     /// `portcullis login disable|enable NAME`. Returns false when the login already was so.
+    #[tracing::instrument(skip_all, fields(login = %name, disabled))]
     pub async fn set_login_disabled(&self, name: &LoginName, disabled: bool) -> Result<bool, AccountError> {
         let login =
             self.store.login_by_name(name).await?.ok_or_else(|| AccountError::UnknownLogin(name.to_string()))?;
@@ -146,6 +149,7 @@ impl Portal {
     }
 
     /// `portcullis staff create`.
+    #[tracing::instrument(skip_all)]
     pub async fn create_staff(&self, username: &str, role: StaffRole, password: &Password) -> Result<(), AccountError> {
         self.create_staff_as(username, role, password, Actor::Operator).await
     }

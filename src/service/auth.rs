@@ -61,6 +61,7 @@ pub enum SignInError {
 
 impl Portal {
     /// `devices`: the values of the browser's device cookies, whichever logins they are for.
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in(
         &self,
         typed_name: &str,

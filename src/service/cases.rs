@@ -48,6 +48,7 @@ pub fn is_authorized_contact(login: &LoginRecord) -> bool {
 impl Portal {
     /// Opens a case from the portal. The title "Primary account password reset request" makes
     /// it a reset request for the account's primary login.
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn open_case(
         &self,
         login: &LoginRecord,
@@ -112,6 +113,7 @@ impl Portal {
 
     /// A customer's reply. A reply to a case awaiting the customer, or a resolved one,
     /// opens it again.
+    #[tracing::instrument(skip_all, fields(login = %login.name, case = number))]
     pub async fn customer_comment(
         &self,
         login: &LoginRecord,
@@ -135,6 +137,7 @@ impl Portal {
     }
 
     /// The customer marks the case resolved, or reopens a resolved one.
+    #[tracing::instrument(skip_all, fields(login = %login.name, case = number))]
     pub async fn customer_set_status(
         &self,
         login: &LoginRecord,

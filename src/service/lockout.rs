@@ -22,6 +22,7 @@ pub enum ClearLockError {
 impl Portal {
     /// The account administrator clears the lock of one of its secondary logins (`target`
     /// comes from `managed_login`, which refuses anything else).
+    #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name))]
     pub async fn admin_clear_lock(
         &self,
         admin: &LoginRecord,
@@ -38,6 +39,7 @@ impl Portal {
     }
 
     /// Staff clear the lock of any login, named as the customer gives it.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn staff_clear_lock(
         &self,
         active: &ActiveStaff,

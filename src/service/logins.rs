@@ -194,6 +194,7 @@ impl Portal {
     }
 
     /// Creates a secondary login; it has no password until one is sent with `reset_login`.
+    #[tracing::instrument(skip_all, fields(admin = %admin.name))]
     pub async fn admin_create_login(
         &self,
         admin: &LoginRecord,
@@ -209,6 +210,7 @@ impl Portal {
         Ok(self.create_secondary_by(admin, details, source).await?)
     }
 
+    #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name))]
     pub async fn admin_update_login(
         &self,
         admin: &LoginRecord,
@@ -261,6 +263,7 @@ impl Portal {
     }
 
     /// Disables (ending its sessions, voiding its links and temporary passwords) or enables.
+    #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name, disabled))]
     pub async fn admin_set_disabled(
         &self,
         admin: &LoginRecord,
@@ -281,6 +284,7 @@ impl Portal {
     }
 
     /// Deletes a secondary login; `confirmation` must repeat its name.
+    #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name))]
     pub async fn admin_delete_login(
         &self,
         admin: &LoginRecord,
@@ -302,6 +306,7 @@ impl Portal {
 
     /// Reset password: a temporary password goes to the secondary login, encrypted or by
     /// secure pickup. The administrator never sees it.
+    #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name))]
     pub async fn admin_reset_login(
         &self,
         admin: &LoginRecord,
@@ -320,6 +325,7 @@ impl Portal {
         self.store.contacts(account_id).await
     }
 
+    #[tracing::instrument(skip_all, fields(admin = %admin.name))]
     pub async fn admin_set_contacts(
         &self,
         admin: &LoginRecord,

@@ -84,6 +84,7 @@ impl Portal {
     }
 
     /// `portcullis mail test LOGIN`.
+    #[tracing::instrument(skip_all, fields(login = %name))]
     pub async fn send_test_mail(&self, name: &LoginName) -> Result<bool, MailError> {
         let login = self.store.login_by_name(name).await?.ok_or(MailError::UnknownLogin)?;
         let message = OutboundMessage::Test(TestMessage { version: 1, login_name: login.name.to_string() });
@@ -122,6 +123,7 @@ impl Portal {
 
     /// Stores an uploaded key for `target` after checking it, on the word of `actor` (the login
     /// itself, or its account's primary login) proven by `actor`'s password.
+    #[tracing::instrument(skip_all, fields(actor = %actor.name, login = %target.name))]
     pub async fn set_encryption_key(
         &self,
         actor: &LoginRecord,
@@ -151,6 +153,7 @@ impl Portal {
         Ok(info)
     }
 
+    #[tracing::instrument(skip_all, fields(actor = %actor.name, login = %target.name))]
     pub async fn remove_encryption_key(
         &self,
         actor: &LoginRecord,
@@ -215,6 +218,7 @@ impl Portal {
     }
 
     /// `portcullis mail retry ID`: false when no abandoned or failed message has that id.
+    #[tracing::instrument(skip_all, fields(id = %id))]
     pub async fn retry_mail(&self, id: &str) -> Result<bool, StoreError> {
         let event = AuditEvent::new(AuditAction::MailRequeued, Actor::Operator).subject(id.to_string());
         let requeued = self.store.retry_mail(id, &event, self.clock.now()).await?;

@@ -11,6 +11,7 @@ pub mod lockout;
 pub mod logins;
 pub mod mail;
 pub mod notices;
+pub mod operations;
 pub mod password;
 pub mod questions;
 pub mod recovery;
@@ -130,6 +131,8 @@ pub struct Portal {
     pub audit_key: ChainKey,
     /// Wakes this instance's mail worker when a message is queued.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// This instance's Prometheus metrics.
+    pub metrics: Arc<crate::telemetry::metrics::Metrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +193,7 @@ impl Portal {
             parallelism: hashing.parallelism,
         };
         let hasher = HashPool::new(params, hashing.workers, hashing.queue).map_err(BuildError::Hashing)?;
+        let metrics = operations::metrics_for(settings, &hasher);
         let policy = settings.password_policy();
         let common_passwords = Arc::new(match policy.refuse_common {
             true => CommonPasswords::bundled().map_err(BuildError::CommonPasswords)?,
@@ -241,6 +245,7 @@ impl Portal {
             pickup_key: master.derive("secure-pickup"),
             audit_key: master.audit_chain_key(),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
+            metrics,
         })
     }
 }

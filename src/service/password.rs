@@ -64,6 +64,7 @@ pub struct PasswordChangeForm {
 
 impl Portal {
     /// My Profile → Create New Password, in the signed-in session `active`.
+    #[tracing::instrument(skip_all, fields(login = %active.login.name))]
     pub async fn change_password(
         &self,
         active: &ActiveSession,
@@ -106,6 +107,7 @@ impl Portal {
     }
 
     /// `portcullis login set-password`: the operator's break-glass.
+    #[tracing::instrument(skip_all, fields(login = %name))]
     pub async fn set_password_by_operator(&self, name: &LoginName, new: &Password) -> Result<(), ChangeError> {
         let login = self.store.login_by_name(name).await?.ok_or(ChangeError::UnknownLogin)?;
         let violations = self.new_password_violations(&login, new, true).await?;

@@ -38,6 +38,7 @@ impl Portal {
     }
 
     /// Replaces the login's questions and answers after checking the password and every rule.
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn set_security_questions(
         &self,
         login: &LoginRecord,

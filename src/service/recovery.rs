@@ -59,6 +59,7 @@ pub enum NewPasswordError {
 
 impl Portal {
     /// "Enter your username" → maybe an email. Always the same outcome for the caller.
+    #[tracing::instrument(skip_all)]
     pub async fn request_recovery(&self, typed_name: &str, source: &RequestSource) -> Result<(), StoreError> {
         let now = self.clock.now();
         let policy = &self.recovery;
@@ -118,6 +119,7 @@ impl Portal {
     }
 
     /// The link was opened: audited, nothing consumed.
+    #[tracing::instrument(skip_all)]
     pub async fn recovery_link_opened(&self, token: &RandomToken, source: &RequestSource) -> Result<(), StoreError> {
         let Some(ticket) = self.store.recovery_ticket(&token.digest()).await? else { return Ok(()) };
         // Named like every other entry: by the login's name, not its internal id.
@@ -148,6 +150,7 @@ impl Portal {
     }
 
     /// Checks the two answers together (both must be right; the page does not say which was wrong).
+    #[tracing::instrument(skip_all)]
     pub async fn answer_recovery(
         &self,
         token: &RandomToken,
@@ -203,6 +206,7 @@ impl Portal {
 
     /// The last step: the same policy and history as Create New Password; the ticket is used
     /// once, every session ends and the notice is sent.
+    #[tracing::instrument(skip_all)]
     pub async fn complete_recovery(
         &self,
         token: &RandomToken,

@@ -94,6 +94,7 @@ impl Portal {
     }
 
     /// Opens a secure-pickup message once; wrong passcodes count, and the last one destroys it.
+    #[tracing::instrument(skip_all)]
     pub async fn open_secure_message(
         &self,
         id: &str,

@@ -59,6 +59,7 @@ impl Portal {
     }
 
     /// Ends one of the signed-in login's own sessions. False when there was no such session.
+    #[tracing::instrument(skip_all, fields(login = %active.login.name))]
     pub async fn revoke_session(
         &self,
         active: &ActiveSession,
@@ -72,6 +73,7 @@ impl Portal {
         self.store.end_session(&active.login.id, session_id, &event, self.clock.now()).await
     }
 
+    #[tracing::instrument(skip_all, fields(login = %active.login.name))]
     pub async fn sign_out(&self, active: &ActiveSession, source: &RequestSource) -> Result<(), StoreError> {
         let event = AuditEvent::new(AuditAction::SignedOut, Actor::Login(active.login.name.to_string()))
             .subject(active.login.name.to_string())

@@ -43,6 +43,7 @@ pub enum StaffAdminError {
 
 impl Portal {
     /// Signs a staff member in. Failures look and cost the same whatever the reason.
+    #[tracing::instrument(skip_all)]
     pub async fn staff_sign_in(
         &self,
         username: &str,
@@ -103,6 +104,7 @@ impl Portal {
         Ok(Some(ActiveStaff { token: token.clone(), session, staff }))
     }
 
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn staff_sign_out(&self, active: &ActiveStaff, source: &RequestSource) -> Result<(), StoreError> {
         let event = AuditEvent::new(AuditAction::StaffSignedOut, active.actor())
             .subject(active.staff.username.clone())
@@ -161,6 +163,7 @@ impl Portal {
         Ok(self.store.list_staff().await?)
     }
 
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username, target = %username, disabled))]
     pub async fn set_staff_disabled(
         &self,
         active: &ActiveStaff,
@@ -200,6 +203,7 @@ impl Portal {
     }
 
     /// A staff administrator adds a staff member.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username, new_staff = %username))]
     pub async fn add_staff(
         &self,
         active: &ActiveStaff,

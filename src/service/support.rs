@@ -78,6 +78,7 @@ impl Portal {
     }
 
     /// Records a case that came by email or phone, for the login that asked.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn record_case(
         &self,
         active: &ActiveStaff,
@@ -115,6 +116,7 @@ impl Portal {
     }
 
     /// A staff reply (sent to the opener) or an internal note (staff only).
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username, case = number))]
     pub async fn staff_comment(
         &self,
         active: &ActiveStaff,
@@ -134,6 +136,7 @@ impl Portal {
         Ok(self.apply_case_change(&case, None, note, &active.actor(), source).await?)
     }
 
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username, case = number))]
     pub async fn staff_set_status(
         &self,
         active: &ActiveStaff,
@@ -151,6 +154,7 @@ impl Portal {
     }
 
     /// Records a call-back to a contact on record. The number called is the one on record.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username, case = number, verified))]
     pub async fn record_verification(
         &self,
         active: &ActiveStaff,
@@ -211,6 +215,7 @@ impl Portal {
     }
 
     /// Four-eyes: a second agent approves sending a temporary password on a verified case.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username, case = number))]
     pub async fn approve_temporary_password(
         &self,
         active: &ActiveStaff,
@@ -241,6 +246,7 @@ impl Portal {
     /// Sends a temporary password to `target` (which must be the account's primary login) on
     /// a verified reset-request case. The agent never sees the password; with secure pickup,
     /// the returned passcode is shown once for the agent to give by voice.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username, case = number))]
     pub async fn send_temporary_password(
         &self,
         active: &ActiveStaff,

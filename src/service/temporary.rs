@@ -80,6 +80,7 @@ impl Portal {
     /// Generates a temporary password for `target` and sends it: encrypted to the login's key,
     /// else by secure pickup (the passcode is returned for the issuer to give by voice).
     /// With `case`, the case's update commits in the same transaction.
+    #[tracing::instrument(skip_all, fields(login = %target.name))]
     pub async fn issue_temporary_password(
         &self,
         target: &LoginRecord,
@@ -256,6 +257,7 @@ impl Portal {
 
     /// The forced change after a temporary password: policy and history apply, the new one
     /// may not be the temporary one; then every session ends.
+    #[tracing::instrument(skip_all, fields(login = %active.login.name))]
     pub async fn complete_forced_change(
         &self,
         active: &ActiveSession,

@@ -1,9 +1,9 @@
-//! Liveness, readiness and metrics for the operator's monitoring.
+//! Liveness and readiness for the operator's monitoring (metrics: `metrics.rs`).
 
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
 use super::AppState;
@@ -34,25 +34,4 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
         }
     }
-}
-
-/// Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let stats = state.portal.hasher.stats();
-    let body = format!(
-        "# HELP portcullis_password_verifications_total Argon2 password verifications that ran, including dummy ones (refusals are counted apart).\n\
-         # TYPE portcullis_password_verifications_total counter\n\
-         portcullis_password_verifications_total {}\n\
-         # HELP portcullis_password_hashes_total Argon2 hashes of new passwords that ran.\n\
-         # TYPE portcullis_password_hashes_total counter\n\
-         portcullis_password_hashes_total {}\n\
-         # HELP portcullis_hash_pool_refused_total Hash requests refused because the pool was full.\n\
-         # TYPE portcullis_hash_pool_refused_total counter\n\
-         portcullis_hash_pool_refused_total {}\n\
-         # HELP portcullis_hash_pool_admitted Hash requests running or waiting now.\n\
-         # TYPE portcullis_hash_pool_admitted gauge\n\
-         portcullis_hash_pool_admitted {}\n",
-        stats.verifications, stats.hashes, stats.refused, stats.admitted
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

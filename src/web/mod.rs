@@ -16,6 +16,7 @@ mod login;
 mod login_keys;
 mod logins;
 mod mailbox;
+mod metrics;
 mod pages;
 mod pickup;
 mod profile;
@@ -157,7 +158,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
 /// The operator's listener: metrics and the probes, never the portal's pages.
 pub fn admin_router(state: AppState) -> Router {
     Router::new()
-        .route("/metrics", get(health::metrics))
+        .route("/metrics", get(metrics::metrics))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .layer(middleware::from_fn_with_state(state.clone(), host::refuse_foreign_admin_host))

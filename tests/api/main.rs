@@ -16,6 +16,7 @@ mod lockout;
 mod lockout_device;
 mod lockout_reentry;
 mod mail;
+mod metrics;
 mod names;
 mod notices;
 mod overload;
