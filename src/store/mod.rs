@@ -5,6 +5,7 @@
 mod cases;
 mod chain;
 mod lockout;
+pub mod maintenance;
 mod migrate;
 mod people;
 mod postgres;
