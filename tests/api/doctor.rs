@@ -72,3 +72,33 @@ async fn the_example_production_settings_pass_and_each_weakening_is_named() {
     let missing = doctor_on_example(&app, dir.path().join("none.key").to_str().unwrap(), &[]).await;
     assert_eq!(named_settings(&missing), ["secrets.key_file"], "{}", stdout(&missing));
 }
+
+/// The unit as installed, pointing at the binary under test (verify checks that it exists).
+#[test]
+fn the_systemd_unit_verifies_without_warnings_and_its_exposure_stays_low() {
+    let Ok(analyze) = which("systemd-analyze") else {
+        eprintln!("systemd-analyze is not installed: the unit was not checked");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let unit = dir.path().join("portcullis.service");
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/systemd/portcullis.service"));
+    std::fs::write(&unit, shipped.unwrap().replace("/usr/local/bin/portcullis", env!("CARGO_BIN_EXE_portcullis")))
+        .unwrap();
+
+    let verify = std::process::Command::new(&analyze).arg("verify").arg(&unit).output().unwrap();
+    let complaints = String::from_utf8_lossy(&verify.stderr);
+    assert!(verify.status.success() && complaints.trim().is_empty(), "systemd-analyze verify: {complaints}");
+    // systemd's own score of the sandbox, 0 (locked down) to 10 (unprotected).
+    let security = std::process::Command::new(&analyze)
+        .args(["security", "--offline=true", "--threshold=20"])
+        .arg(&unit)
+        .output()
+        .unwrap();
+    assert!(security.status.success(), "exposure above 2.0:\n{}", String::from_utf8_lossy(&security.stdout));
+}
+
+fn which(program: &str) -> Result<std::path::PathBuf, ()> {
+    let path = std::env::var_os("PATH").ok_or(())?;
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file()).ok_or(())
+}
