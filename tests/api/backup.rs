@@ -13,7 +13,7 @@ use crate::cli::{stderr, stdout};
 use crate::helpers::{INITIAL_PASSWORD, TestApp, spawn_app, spawn_app_with, using_postgres};
 
 /// Runs the binary with the app's settings, some of them replaced (`PORTCULLIS_…` names).
-pub async fn portcullis_with(app: &TestApp, args: &[&str], overrides: &[(&str, &str)]) -> Output {
+pub async fn portcullis_with(app: &TestApp, args: &[&str], overrides: &[Setting<'_>]) -> Output {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_portcullis"));
     command
         .args(args)
@@ -121,6 +121,9 @@ async fn a_backup_taken_during_password_changes_restores_elsewhere_with_every_ch
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "password {in_copy} works on the restored copy");
 }
 
+/// A `PORTCULLIS_…` variable and its value.
+type Setting<'a> = (&'a str, &'a str);
+
 fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
@@ -156,7 +159,7 @@ async fn restore_refuses_what_is_not_a_backup_of_this_installation_and_changes_n
     drop(conn);
     let foreign_key = dir.path().join("foreign.key");
     std::fs::write(&foreign_key, format!("{}\n", "ab".repeat(32))).unwrap();
-    let cases: [(&Path, &[(&str, &str)], &str); 3] = [
+    let cases: [(&Path, &[Setting], &str); 3] = [
         (&junk, &target, "is not a Portcullis database"),
         (&other, &target, "is not a Portcullis database"),
         (&backup, &[target[0], ("PORTCULLIS_SECRETS__KEY_FILE", foreign_key.to_str().unwrap())], "does not verify"),
