@@ -44,9 +44,21 @@ pub(super) async fn restore(settings: &Settings, from: &Path) -> Result<(), CliE
         return Err(fail(format!("--from {}: no such file", from.display())));
     }
     let live = maintenance::sqlite_path(&settings.database.url).map_err(|e| fail(error_chain(&e)))?;
-    let lock = ExclusiveUse::take(&live).await.map_err(|e| fail(error_chain(&e)))?;
-    let outcome = replace(settings, from, &live).await;
-    lock.release().await;
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let staging = sibling(&live, &format!("restoring-{stamp}"));
+    let made_dir = ensure_parent(&live)?;
+    // The copy is checked before the live database is touched at all: a refused file changes
+    // nothing there, not even its journal mode.
+    let outcome = match stage(settings, from, &staging).await {
+        Ok(entries) => swap(&staging, &live, stamp).await.map(|aside| (entries, aside)),
+        Err(error) => Err(error),
+    };
+    if outcome.is_err() {
+        remove_with_journals(&staging);
+        if let Some(dir) = made_dir {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
     let (entries, aside) = outcome?;
     println!("restored {} to {}: the audit log is intact ({entries} entries verified)", from.display(), live.display());
     match aside {
@@ -57,32 +69,42 @@ pub(super) async fn restore(settings: &Settings, from: &Path) -> Result<(), CliE
     Ok(())
 }
 
-/// Copies `from` next to `live`, checks the copy, then puts it in place in one rename, the old
-/// file kept aside under a new name. Nothing at `live` changes unless every check passed.
-async fn replace(settings: &Settings, from: &Path, live: &Path) -> Result<(i64, Option<PathBuf>), CliError> {
-    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let staging = sibling(live, &format!("restoring-{stamp}"));
-    if let Some(parent) = live.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| fail(format!("{}: {e}", parent.display())))?;
-    }
-    let checked = stage(settings, from, &staging).await;
-    let entries = match checked {
-        Ok(entries) => entries,
-        Err(error) => {
-            remove_with_journals(&staging);
-            return Err(error);
-        }
+/// Creates the database's folder when missing; yields it then, so a refused restore can take it
+/// away again.
+fn ensure_parent(live: &Path) -> Result<Option<PathBuf>, CliError> {
+    let Some(parent) = live.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) else {
+        return Ok(None);
     };
+    std::fs::create_dir_all(parent).map_err(|e| fail(format!("{}: {e}", parent.display())))?;
+    Ok(Some(parent.to_path_buf()))
+}
+
+/// With the database to itself (refused while anything has it open), puts the checked copy in
+/// place. Yields where the replaced file is kept.
+async fn swap(staging: &Path, live: &Path, stamp: i64) -> Result<Option<PathBuf>, CliError> {
+    let lock = ExclusiveUse::take(live).await.map_err(|e| fail(error_chain(&e)))?;
+    let swapped = put_in_place(staging, live, stamp);
+    lock.release().await;
+    swapped
+}
+
+/// One rename puts the copy in place; the old file keeps a second name beside it, so it stays
+/// whole whatever happens.
+fn put_in_place(staging: &Path, live: &Path, stamp: i64) -> Result<Option<PathBuf>, CliError> {
     let aside = live.exists().then(|| sibling(live, &format!("before-restore-{stamp}")));
     if let Some(aside) = &aside {
-        // A second name for the old file: it stays whole whatever happens to the rename below.
         std::fs::hard_link(live, aside).map_err(|e| fail(format!("cannot keep {} aside: {e}", live.display())))?;
     }
-    std::fs::rename(&staging, live).map_err(|e| fail(format!("cannot move the copy to {}: {e}", live.display())))?;
+    if let Err(e) = std::fs::rename(staging, live) {
+        if let Some(aside) = &aside {
+            let _ = std::fs::remove_file(aside);
+        }
+        return Err(fail(format!("cannot move the copy to {}: {e}", live.display())));
+    }
     if let Some(dir) = live.parent().filter(|p| !p.as_os_str().is_empty()) {
         let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
     }
-    Ok((entries, aside))
+    Ok(aside)
 }
 
 /// The copy at `staging`, checked: SQLite's integrity check, this version's schema, and the

@@ -171,6 +171,12 @@ async fn restore_refuses_what_is_not_a_backup_of_this_installation_and_changes_n
         assert_eq!(listing(&target_dir), before, "restoring {} changed the target", from.display());
     }
 
+    let fresh_url = format!("sqlite://{}/fresh/portal.db", dir.path().display());
+    let fresh = [("PORTCULLIS_DATABASE__URL", fresh_url.as_str())];
+    let refused = portcullis_with(&app, &["restore", "--from", junk.to_str().unwrap()], &fresh).await;
+    assert!(!refused.status.success());
+    assert!(!dir.path().join("fresh").exists(), "a refused restore into a new place leaves nothing behind");
+
     let live = crate::cli::portcullis(&app, &["restore", "--from", backup_arg], None).await;
     assert!(!live.status.success());
     assert!(stderr(&live).contains("is in use"), "{}", stderr(&live));
