@@ -65,7 +65,6 @@ pub(super) async fn restore(settings: &Settings, from: &Path) -> Result<(), CliE
         Some(aside) => println!("the database it replaced is kept at {}", aside.display()),
         None => println!("there was no database there before"),
     }
-    println!("start the portal to bring the schema up to date if the backup is from an older version");
     Ok(())
 }
 

@@ -136,10 +136,13 @@ fn listing(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[tokio::test]
 async fn restore_refuses_what_is_not_a_backup_of_this_installation_and_changes_nothing() {
-    if using_postgres() {
-        return; // restore puts back SQLite files only; PostgreSQL uses pg_restore
-    }
     let app = spawn_app().await;
+    if using_postgres() {
+        let output = portcullis_with(&app, &["restore", "--from", env!("CARGO_BIN_EXE_portcullis")], &[]).await;
+        assert!(!output.status.success());
+        assert!(stderr(&output).contains("pg_restore --no-owner"), "{}", stderr(&output));
+        return;
+    }
     app.create_account(INITIAL_PASSWORD).await;
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("portal-backup.db");
