@@ -2,6 +2,8 @@
 //! database, so bad input names what is wrong and writes nothing.
 
 mod audit;
+mod backup;
+mod doctor;
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -54,6 +56,22 @@ pub enum Command {
     /// The outgoing mail queue.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Copy the SQLite database to a new file while the portal runs (PostgreSQL: prints the
+    /// pg_dump recipe).
+    Backup {
+        /// The new file (an existing one is never overwritten); readable by its owner only.
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+    /// Put a backup in place of the SQLite database, with every portal stopped. The backup must
+    /// be a Portcullis database whose audit log verifies with the secret key; the database it
+    /// replaces is kept aside.
+    Restore {
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+    },
+    /// Check the settings against a production checklist; prints what to fix, one line each.
+    Doctor,
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,6 +293,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(AuditCommand::Verify { expect }) => audit::verify(&settings, expect.as_deref()).await,
         Command::Audit(AuditCommand::Anchor) => audit::anchor(&settings).await,
         Command::Mail(command) => mail(&settings, command).await,
+        Command::Backup { to } => backup::backup(&settings, &to).await,
+        Command::Restore { from } => backup::restore(&settings, &from).await,
+        Command::Doctor => doctor::doctor(&settings).await,
     }
 }
 

@@ -6,6 +6,7 @@ mod cases;
 mod chain;
 mod gauges;
 mod lockout;
+pub mod maintenance;
 mod migrate;
 mod people;
 mod postgres;

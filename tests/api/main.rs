@@ -4,11 +4,13 @@
 mod addresses;
 mod audit;
 mod audit_chain;
+mod backup;
 mod canary;
 mod change_password;
 mod cli;
 mod crypto_tools;
 mod csrf;
+mod doctor;
 mod edge;
 mod helpers;
 mod keys;
