@@ -2,6 +2,7 @@
 //! a digest is ever stored.
 
 pub mod device;
+mod fingerprint;
 pub mod hashing;
 pub mod seal;
 pub mod token;

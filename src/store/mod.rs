@@ -4,6 +4,7 @@
 
 mod cases;
 mod chain;
+mod key;
 mod lockout;
 mod migrate;
 mod people;
@@ -12,6 +13,7 @@ mod records;
 mod sql;
 mod sql_audit;
 mod sql_cases;
+mod sql_key;
 mod sql_lockout;
 mod sql_mail;
 mod sql_people;
@@ -25,6 +27,7 @@ use time::{Duration, OffsetDateTime};
 
 pub use cases::*;
 pub use chain::AuditChain;
+pub use key::KeyStore;
 pub use lockout::*;
 pub use people::*;
 pub use postgres::PostgresStore;
@@ -61,7 +64,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// declared in their own files (`people.rs`, `cases.rs`, `staff.rs`) and implemented beside
 /// their SQL; this trait adds the rest.
 #[async_trait]
-pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + Send + Sync + 'static {
+pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + KeyStore + Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// Creates an account and its primary login.

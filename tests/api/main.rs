@@ -11,6 +11,7 @@ mod crypto_tools;
 mod csrf;
 mod edge;
 mod helpers;
+mod key_fingerprint;
 mod keys;
 mod lockout;
 mod lockout_device;
