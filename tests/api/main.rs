@@ -7,6 +7,7 @@ mod audit_chain;
 mod canary;
 mod change_password;
 mod cli;
+mod cluster;
 mod crypto_tools;
 mod csrf;
 mod edge;
