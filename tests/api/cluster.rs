@@ -71,15 +71,19 @@ impl Cluster {
         Self { app, instances, nginx }
     }
 
-    /// The instances (upstream addresses) that answered the requests logged since `from`
-    /// whose line starts with `request` (e.g. "GET /profile").
-    fn served_by(&self, from: usize, request: &str) -> Vec<String> {
-        let lines = self.nginx.requests();
-        lines[from..]
-            .iter()
-            .filter(|line| line.starts_with(&format!("{request} ")))
-            .map(|line| line.rsplit(' ').next().unwrap().to_string())
-            .collect()
+    /// The instances (upstream addresses) that answered the `count` requests logged since
+    /// `from` whose line starts with `request` (e.g. "GET /profile"). nginx logs a request
+    /// just after answering it, so this waits (at most 10 s) for the lines to be written.
+    async fn served_by(&self, from: usize, request: &str, count: usize) -> Vec<String> {
+        let prefix = format!("{request} ");
+        let matching = || -> Vec<String> {
+            let lines = self.nginx.requests();
+            let upstream = |line: &String| line.rsplit(' ').next().unwrap().to_string();
+            lines[from..].iter().filter(|line| line.starts_with(&prefix)).map(upstream).collect()
+        };
+        let logged = || async { matching().len() >= count };
+        wait_until(Duration::from_secs(10), &format!("{count} × {request} in nginx's log"), logged).await;
+        matching()
     }
 
     /// A browser whose connections come from `address` (a loopback address), through nginx.
@@ -118,7 +122,7 @@ async fn a_session_works_on_every_instance_and_a_password_change_on_one_ends_the
     for _ in 0..3 {
         assert!(app.is_signed_in(&browser).await, "the session is known to every instance");
     }
-    assert_eq!(distinct(&cluster.served_by(from, "GET /profile")), 3, "{:?}", cluster.nginx.requests());
+    assert_eq!(distinct(&cluster.served_by(from, "GET /profile", 3).await), 3, "{:?}", cluster.nginx.requests());
 
     let changed = app.change_password(&browser, INITIAL_PASSWORD, CHANGED, CHANGED).await;
     assert_eq!(changed.status(), StatusCode::SEE_OTHER);
@@ -127,7 +131,7 @@ async fn a_session_works_on_every_instance_and_a_password_change_on_one_ends_the
         assert!(!app.is_signed_in(&other_browser).await, "ended at once, whichever instance answers");
     }
 
-    assert_eq!(distinct(&cluster.served_by(from, "GET /profile")), 3);
+    assert_eq!(distinct(&cluster.served_by(from, "GET /profile", 3).await), 3);
     assert_eq!(app.sign_in(&app.client(), &primary, CHANGED).await.status(), StatusCode::SEE_OTHER);
 }
 
@@ -171,7 +175,7 @@ async fn the_lockout_and_the_address_budget_count_failures_on_all_instances_toge
     for _ in 0..5 {
         assert_eq!(app.sign_in(&app.client(), &primary, WRONG).await.status(), StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(distinct(&cluster.served_by(from, "POST /login")), 3, "the guesses went to every instance");
+    assert_eq!(distinct(&cluster.served_by(from, "POST /login", 5).await), 3, "the guesses went to every instance");
     for instance in &cluster.instances {
         assert!(instance.metric("portcullis_password_verifications_total").await > 0, "each instance checked some");
     }
@@ -188,7 +192,7 @@ async fn the_lockout_and_the_address_budget_count_failures_on_all_instances_toge
     let over = app.sign_in(&cluster.client_from([127, 0, 0, 2]), "ZZZ9999", WRONG).await;
     let elsewhere = app.sign_in(&cluster.client_from([127, 0, 0, 3]), "ZZZ9999", WRONG).await;
 
-    assert_eq!(distinct(&cluster.served_by(from, "POST /login")), 3);
+    assert_eq!(distinct(&cluster.served_by(from, "POST /login", ADDRESS_BUDGET + 2).await), 3);
     assert_eq!(over.status(), StatusCode::TOO_MANY_REQUESTS, "the budget is shared by the instances");
     assert_eq!(elsewhere.status(), StatusCode::UNAUTHORIZED, "another address has its own budget");
     let entries = app.portal.recent_audit(100).await.unwrap();
@@ -231,8 +235,10 @@ async fn a_recovery_link_requested_on_one_instance_completes_on_the_others() {
     let done = submit_new_password(app, &visitor, CHANGED, CHANGED).await;
 
     assert_eq!(location(&done), "/login?notice=password-reset");
-    let flow: Vec<String> =
-        cluster.nginx.requests()[from..].iter().map(|l| l.rsplit(' ').next().unwrap().into()).collect();
+    let requested_on = cluster.served_by(from, "POST /recover", 1).await;
+    let completed_on = cluster.served_by(from, "POST /recover/password", 1).await;
+    let flow = [cluster.served_by(from, "GET", 1).await, cluster.served_by(from, "POST", 1).await].concat();
+    assert_ne!(requested_on, completed_on, "requested on one instance, completed on another");
     assert_eq!(distinct(&flow), 3, "the flow's steps were served by all three instances");
     assert_eq!(app.sign_in(&app.client(), &primary, CHANGED).await.status(), StatusCode::SEE_OTHER);
     assert!(!app.is_signed_in(&owner).await, "the recovery ended the session on every instance");
@@ -255,10 +261,8 @@ async fn a_support_verification_recorded_on_one_instance_allows_the_sending_on_a
     let sent = send(app, &staff, case, &primary).await;
 
     assert_eq!(sent.status(), StatusCode::OK, "the secret went by secure pickup, its passcode shown");
-    let verified_on = cluster.served_by(from, &format!("POST /staff/cases/{case}/verify"));
-    let sent_on = cluster.served_by(from, &format!("POST /staff/cases/{case}/send"));
-    assert_eq!(verified_on.len(), 1);
-    assert_eq!(sent_on.len(), 1);
+    let verified_on = cluster.served_by(from, &format!("POST /staff/cases/{case}/verify"), 1).await;
+    let sent_on = cluster.served_by(from, &format!("POST /staff/cases/{case}/send"), 1).await;
     assert_ne!(verified_on, sent_on, "recorded on one instance, sent from another");
     let passcode = crate::people::passcode_in(&sent.text().await.unwrap());
     let temporary = crate::people::open_pickup(app, &passcode).await;
