@@ -4,6 +4,7 @@
 mod argon;
 pub mod device;
 mod hash_workers;
+mod fingerprint;
 pub mod hashing;
 pub mod seal;
 pub mod token;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod common_passwords;
+mod key_check;
 pub mod lockout;
 pub mod logins;
 pub mod mail;
@@ -145,13 +146,23 @@ pub enum BuildError {
     SecretKey(String),
     #[error("password.common_passwords: {0}")]
     CommonPasswords(String),
+    #[error(
+        "secrets.key_file holds another secret key than the one this database was set up with (their \
+         fingerprints differ). Every instance sharing a database needs the same key file: copy it from an \
+         instance that runs (or restore it from this installation's backup) and start again. Do not make a \
+         new key: what was sealed with the old one could no longer be opened"
+    )]
+    KeyMismatch,
 }
 
 impl Portal {
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
         let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
+        let fingerprint = master.fingerprint();
         let portal = Self::connect(settings, master, Access::Migrate, clock).await?;
-        portal.open_audit_chain().await?;
+        portal.refuse_other_key(&fingerprint).await?;
+        let opening = portal.open_audit_chain().await?;
+        portal.settle_key(&fingerprint, &opening).await?;
         Ok(portal)
     }
 
@@ -160,13 +171,19 @@ impl Portal {
     /// anchored.
     pub async fn build_read_only(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
         let master = MasterKey::load(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
-        Self::connect(settings, master, Access::ReadOnly, clock).await
+        let fingerprint = master.fingerprint();
+        let portal = Self::connect(settings, master, Access::ReadOnly, clock).await?;
+        portal.refuse_other_key(&fingerprint).await?;
+        Ok(portal)
     }
 
     /// Migrates, but leaves the audit chain as it is: for the operator's `audit anchor`.
     pub async fn build_unopened(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
         let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
-        Self::connect(settings, master, Access::Migrate, clock).await
+        let fingerprint = master.fingerprint();
+        let portal = Self::connect(settings, master, Access::Migrate, clock).await?;
+        portal.refuse_other_key(&fingerprint).await?;
+        Ok(portal)
     }
 
     async fn connect(

@@ -5,6 +5,7 @@
 mod cases;
 mod chain;
 mod gauges;
+mod key;
 mod lockout;
 pub mod maintenance;
 mod migrate;
@@ -15,6 +16,7 @@ mod sql;
 mod sql_audit;
 mod sql_cases;
 mod sql_gauges;
+mod sql_key;
 mod sql_lockout;
 mod sql_mail;
 mod sql_people;
@@ -29,6 +31,7 @@ use time::{Duration, OffsetDateTime};
 pub use cases::*;
 pub use chain::AuditChain;
 pub use gauges::{Backlog, GaugeStore, PoolUsage};
+pub use key::KeyStore;
 pub use lockout::*;
 pub use people::*;
 pub use postgres::PostgresStore;
@@ -65,7 +68,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// declared in their own files (`people.rs`, `cases.rs`, `staff.rs`) and implemented beside
 /// their SQL; this trait adds the rest.
 #[async_trait]
-pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + GaugeStore + Send + Sync + 'static {
+pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + GaugeStore + KeyStore + Send + Sync + 'static {
     async fn ping(&self) -> StoreResult<()>;
 
     /// Creates an account and its primary login.

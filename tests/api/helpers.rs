@@ -30,6 +30,8 @@ pub struct TestApp {
     pub portal: Portal,
     pub db_url: String,
     pub settings: Settings,
+    /// A certificate clients trust besides the system's: the test's own TLS proxy in front.
+    pub tls_root: Option<reqwest::Certificate>,
     server: tokio::task::JoinHandle<()>,
     /// Resolves the app's shutdown future, as SIGTERM does for the binary.
     stop: Arc<tokio::sync::Notify>,
@@ -115,7 +117,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         let _ = app.run(async move { stopped.notified().await }).await;
     });
     let db_url = settings.database.url.clone();
-    TestApp { address, socket, admin_address, clock, portal, db_url, settings, server, stop, _dir: dir }
+    TestApp { address, socket, admin_address, clock, portal, db_url, settings, tls_root: None, server, stop, _dir: dir }
 }
 
 impl TestApp {
@@ -140,9 +142,13 @@ impl TestApp {
 
     /// A client builder whose look-ups of the public host name find this app.
     pub fn client_builder(&self) -> reqwest::ClientBuilder {
+        let builder = match self.tls_root.clone() {
+            Some(root) => reqwest::Client::builder().add_root_certificate(root),
+            None => reqwest::Client::builder(),
+        };
         match self.settings.http.public_url.host() {
-            Some(url::Host::Domain(name)) => reqwest::Client::builder().resolve(name, self.socket),
-            _ => reqwest::Client::builder(),
+            Some(url::Host::Domain(name)) => builder.resolve(name, self.socket),
+            _ => builder,
         }
     }
 

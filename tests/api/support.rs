@@ -13,8 +13,8 @@ use crate::mail::{app_with_relay, parse, pgp_payload, upload_key};
 use crate::people::{JANE, JANE_PASSWORD, open_pickup, passcode_in, post_as, temporary_in};
 use crate::smtp_sink::SmtpSink;
 
-const AGENT: &str = "alice";
-const AGENT_PASSWORD: &str = "Support#Desk1";
+pub const AGENT: &str = "alice";
+pub const AGENT_PASSWORD: &str = "Support#Desk1";
 const NEW_PASSWORD: &str = "Fresh#Start9";
 
 /// A staff member signed in to the console.
@@ -51,7 +51,7 @@ async fn staff_post(app: &TestApp, client: &reqwest::Client, path: &str, fields:
 }
 
 /// An account with contacts on record and an authorized-contact secondary login.
-async fn account(app: &TestApp) -> (String, reqwest::Client) {
+pub async fn account(app: &TestApp) -> (String, reqwest::Client) {
     let primary = app.create_account(INITIAL_PASSWORD).await;
     app.create_secondary(&primary, JANE, JANE_PASSWORD).await;
     let admin = app.signed_in_client(&primary, INITIAL_PASSWORD).await;
@@ -69,7 +69,7 @@ async fn account(app: &TestApp) -> (String, reqwest::Client) {
 }
 
 /// jane.doe opens "Primary account password reset request" in the portal; returns its number.
-async fn open_reset_case(app: &TestApp) -> i64 {
+pub async fn open_reset_case(app: &TestApp) -> i64 {
     let jane = app.signed_in_client(JANE, JANE_PASSWORD).await;
     let page = app.get_html(&jane, "/cases").await;
     assert!(page.contains("Primary account password reset request"));
@@ -78,14 +78,14 @@ async fn open_reset_case(app: &TestApp) -> i64 {
     to.trim_start_matches("/cases/").split('?').next().unwrap().parse().unwrap_or_else(|_| panic!("{to}"))
 }
 
-async fn verify(app: &TestApp, staff: &reqwest::Client, case: i64) {
+pub async fn verify(app: &TestApp, staff: &reqwest::Client, case: i64) {
     let path = format!("/staff/cases/{case}/verify");
     let fields = [("contact", "primary"), ("outcome", "verified"), ("notes", "Ann confirmed on call-back.")];
     let response = staff_post(app, staff, &path, &fields).await;
     assert_eq!(location(&response), format!("/staff/cases/{case}?notice=verification-recorded"));
 }
 
-async fn send(app: &TestApp, staff: &reqwest::Client, case: i64, login: &str) -> reqwest::Response {
+pub async fn send(app: &TestApp, staff: &reqwest::Client, case: i64, login: &str) -> reqwest::Response {
     let fields = [("login", login), ("password", AGENT_PASSWORD)];
     staff_post(app, staff, &format!("/staff/cases/{case}/send"), &fields).await
 }
