@@ -61,7 +61,15 @@ impl Application {
             tracing::warn!(dir = %dir.display(), "the dev mailbox is on at /dev/mailbox: it shows every message sent");
         }
         let router = web::router(state, settings);
-        Ok(Self { listener, router, admin, limits: limits(settings), portal, mailer, lease: worker::Lease::from_settings(&settings.mail) })
+        Ok(Self {
+            listener,
+            router,
+            admin,
+            limits: limits(settings),
+            portal,
+            mailer,
+            lease: worker::Lease::from_settings(&settings.mail),
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {

@@ -79,10 +79,13 @@ async fn deliver_due(
     lease: Lease,
     stop: &watch::Receiver<bool>,
 ) -> Result<usize, StoreError> {
-    let claimed = portal.store.claim_mail(portal.clock.now(), lease.length, BATCH).await?;
+    // Counted from before the claim, as the lease itself is.
     let lease_end = tokio::time::Instant::now() + lease.recording_window;
+    let claimed = portal.store.claim_mail(portal.clock.now(), lease.length, BATCH).await?;
     for (index, record) in claimed.iter().enumerate() {
-        if stopping(stop) || tokio::time::Instant::now() + lease.one_delivery > lease_end {
+        // The settings make room for the first delivery; the others must still fit.
+        let no_room = index > 0 && tokio::time::Instant::now() + lease.one_delivery > lease_end;
+        if stopping(stop) || no_room {
             release(portal, &claimed[index..]).await;
             break;
         }

@@ -9,6 +9,7 @@ mod change_password;
 mod cli;
 mod crypto_tools;
 mod csrf;
+mod drills;
 mod edge;
 mod helpers;
 mod keys;
