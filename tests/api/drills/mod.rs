@@ -60,10 +60,20 @@ impl Site {
 
     /// Loads the sign-in page for its CSRF token and signs in; 303 means signed in.
     pub async fn sign_in(&self, client: &reqwest::Client, name: &str, password: &str) -> reqwest::Result<StatusCode> {
+        Ok(self.sign_in_answer(client, name, password).await?.status())
+    }
+
+    /// The whole answer to a sign-in, page included.
+    pub async fn sign_in_answer(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        password: &str,
+    ) -> reqwest::Result<reqwest::Response> {
         let page = self.get(client, "/login").await?.text().await?;
         let csrf = csrf_token(&page);
         let fields = [("csrf", csrf.as_str()), ("login_name", name), ("password", password)];
-        Ok(self.post_form(client, "/login", &fields).await?.status())
+        self.post_form(client, "/login", &fields).await
     }
 
     /// Changes the signed-in client's password; 303 means changed (and signed out).
@@ -139,6 +149,17 @@ pub async fn assert_changes_complete(app: &TestApp, login_id: &str, applied: i64
         (applied.min(history_kept), applied, applied),
         "history rows, audit entries, notices"
     );
+}
+
+/// A 503 as users see it: a page that says to try again and names the request, nothing more.
+pub async fn assert_unavailable_page(answer: reqwest::Response) {
+    assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let request_id = answer.headers()["x-request-id"].to_str().expect("request id").to_string();
+    let page = answer.text().await.expect("page");
+    assert!(page.contains("try again shortly") && page.contains(&request_id), "{page}");
+    for internal in ["sqlx", "SQLSTATE", "lock timeout", "canceling statement", "pool"] {
+        assert!(!page.contains(internal), "the page shows internals ({internal}): {page}");
+    }
 }
 
 /// The login's internal id, for the queries above.
