@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use rand08::Rng;
 use reqwest::StatusCode;
+use sqlx::Connection;
 use tokio::task::JoinSet;
 
 use super::{DRILL_SETTINGS, Site, assert_audit_verifies, assert_unavailable_page, cheap_hashes, number};
@@ -88,21 +89,39 @@ async fn an_instance_frozen_holding_the_audit_lock_costs_the_other_a_quick_503_a
 /// Freezes and thaws A at random moments until it is frozen inside a transaction holding the
 /// audit chain's lock; returns how many tries that took.
 async fn freeze_holding_the_audit_lock(process: &PortalProcess, app: &TestApp) -> usize {
+    // Idle in transaction: the server has done all it was asked and waits for A's next word,
+    // which a frozen A never sends. Seen twice, so that a COMMIT still on its way does not count.
     let holding = "SELECT COUNT(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-                   WHERE a.application_name = 'drill_frozen' AND l.granted AND l.relation = 'audit_head'::regclass \
-                   AND l.mode IN ('RowShareLock', 'RowExclusiveLock')";
+                   WHERE a.application_name = 'drill_frozen' AND a.state = 'idle in transaction' AND l.granted \
+                   AND l.relation = 'audit_head'::regclass AND l.mode IN ('RowShareLock', 'RowExclusiveLock')";
+    let held = || async {
+        if number(&app.db_url, holding).await == 0 || !row_locked(&app.db_url).await {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        number(&app.db_url, holding).await > 0 && row_locked(&app.db_url).await
+    };
     let started = Instant::now();
     for tries in 1.. {
         assert!(started.elapsed() < Duration::from_secs(60), "A was never caught holding the lock");
         let moment = rand08::thread_rng().gen_range(20..120);
         tokio::time::sleep(Duration::from_millis(moment)).await;
         process.signal("STOP").await;
-        if number(&app.db_url, holding).await > 0 {
+        if held().await {
             return tries;
         }
         process.signal("CONT").await;
     }
     unreachable!("the loop returns or fails")
+}
+
+/// Whether the audit chain's head row is locked: taking it without waiting fails.
+async fn row_locked(db_url: &str) -> bool {
+    let mut conn = sqlx::PgConnection::connect(db_url).await.expect("connect");
+    let taken = sqlx::raw_sql("BEGIN; SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT; ROLLBACK")
+        .execute(&mut conn)
+        .await;
+    taken.is_err()
 }
 
 /// Signs `login` in (a write that takes the audit lock) again and again; errors while A is
