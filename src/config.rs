@@ -100,6 +100,7 @@ pub struct MailSettings {
     pub dir: PathBuf,
     pub smtp_url: String,
     pub smtp_timeout_seconds: u64,
+    pub lease_seconds: u64,
     pub from: String,
     pub templates_dir: String,
     pub throttle_per_hour: i64,
@@ -107,6 +108,22 @@ pub struct MailSettings {
     pub retry_max_minutes: i64,
     pub give_up_after_hours: i64,
     pub smime_cipher: String,
+}
+
+impl MailSettings {
+    /// How long after claiming a message its outcome may still be recorded: the lease less a
+    /// quarter, a margin for clocks that differ between instances and for the claim's own commit.
+    pub fn recording_window_seconds(&self) -> u64 {
+        self.lease_seconds - self.lease_seconds.div_ceil(4)
+    }
+
+    /// The shortest lease whose recording window holds one whole SMTP conversation and as long
+    /// again to record its outcome (retrying while the database is unavailable).
+    fn shortest_lease_seconds(&self) -> u64 {
+        let window = self.smtp_timeout_seconds.saturating_mul(2);
+        // window = lease - ceil(lease / 4) ≥ needed  ⇔  lease ≥ ceil(4 × needed / 3)
+        window.saturating_mul(4).div_ceil(3).max(1)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -368,7 +385,19 @@ impl Settings {
         positive("mail.retry_first_seconds", mail.retry_first_seconds)?;
         positive("mail.retry_max_minutes", mail.retry_max_minutes)?;
         positive("mail.give_up_after_hours", mail.give_up_after_hours)?;
-        positive("mail.smtp_timeout_seconds", i64::try_from(mail.smtp_timeout_seconds).unwrap_or(i64::MAX))
+        positive_u64("mail.smtp_timeout_seconds", mail.smtp_timeout_seconds)?;
+        let shortest = mail.shortest_lease_seconds();
+        if mail.lease_seconds < shortest {
+            return Err(invalid(
+                "mail.lease_seconds",
+                format!(
+                    "must be at least {shortest} with mail.smtp_timeout_seconds = {}: a delivery and the recording \
+                     of its outcome must end well before another instance may take the message again",
+                    mail.smtp_timeout_seconds
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn validate_recovery(&self) -> Result<(), ConfigError> {
@@ -602,6 +631,21 @@ mod tests {
         assert!(settings.validate().is_err());
         let mut settings = Settings::defaults().unwrap();
         settings.database.idle_in_transaction_timeout_ms = 0;
+        assert!(settings.validate().is_err());
+    }
+
+    #[test]
+    fn a_mail_lease_too_short_for_one_smtp_conversation_and_its_recording_is_refused() {
+        let mut settings = Settings::defaults().unwrap();
+        assert_eq!((settings.mail.lease_seconds, settings.mail.smtp_timeout_seconds), (60, 20));
+        assert_eq!(settings.mail.recording_window_seconds(), 45);
+        settings.mail.smtp_timeout_seconds = 30;
+        let refused = settings.validate().unwrap_err().to_string();
+        assert!(refused.contains("mail.lease_seconds: must be at least 80"), "{refused}");
+        settings.mail.lease_seconds = 80;
+        settings.validate().unwrap();
+        assert!(settings.mail.recording_window_seconds() >= 2 * settings.mail.smtp_timeout_seconds);
+        settings.mail.lease_seconds = 0;
         assert!(settings.validate().is_err());
     }
 

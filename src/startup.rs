@@ -24,6 +24,7 @@ pub struct Application {
     limits: ConnectionLimits,
     portal: Portal,
     mailer: Arc<Mailer>,
+    lease: worker::Lease,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +61,15 @@ impl Application {
             tracing::warn!(dir = %dir.display(), "the dev mailbox is on at /dev/mailbox: it shows every message sent");
         }
         let router = web::router(state, settings);
-        Ok(Self { listener, router, admin, limits: limits(settings), portal, mailer })
+        Ok(Self {
+            listener,
+            router,
+            admin,
+            limits: limits(settings),
+            portal,
+            mailer,
+            lease: worker::Lease::from_settings(&settings.mail),
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -85,6 +94,7 @@ impl Application {
         let mut worker = AbortOnDrop(tokio::spawn(worker::run(
             self.portal.clone(),
             self.mailer.clone(),
+            self.lease,
             self.portal.mail_wake.clone(),
             stopping.clone(),
         )));

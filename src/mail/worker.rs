@@ -12,26 +12,52 @@ use time::{Duration, OffsetDateTime};
 use tokio::sync::{Notify, watch};
 
 use super::{DeliveryError, Mailer};
+use crate::config::MailSettings;
 use crate::domain::{Actor, AuditAction, AuditEvent};
 use crate::service::Portal;
 use crate::store::{MailOutcome, OutboxRecord, StoreError};
 
-/// How long a claimed message belongs to one worker.
-const LEASE: Duration = Duration::minutes(5);
-/// How long after claiming a batch its outcomes may still be recorded: the lease less a margin,
-/// so that no other worker has taken a message again before its outcome is written.
-const RECORDING_WINDOW: StdDuration = StdDuration::from_secs(4 * 60);
-/// How many messages one pass takes: few enough that, even at the relay's timeout for each,
-/// the pass ends well inside the lease.
+/// How many messages one pass takes. Those the recording window has no room left for are handed
+/// back untried, so a slow relay costs them a pass, never a second delivery.
 const BATCH: i64 = 5;
 /// How often the worker looks at the queue when nobody wakes it.
 const IDLE_POLL: StdDuration = StdDuration::from_millis(500);
 
+/// How long claimed messages belong to this worker, and what fits inside that time.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease {
+    /// Until when (from the claim) no other worker takes the message; short, so that a message
+    /// claimed by an instance that died waits little.
+    length: Duration,
+    /// How long after the claim outcomes may still be recorded: the lease less a margin, so that
+    /// no other worker has taken a message again before its outcome is written.
+    recording_window: StdDuration,
+    /// What one delivery needs of the window: the relay's whole conversation and as long again
+    /// to record its outcome. The settings guarantee that the window holds it at least once.
+    one_delivery: StdDuration,
+}
+
+impl Lease {
+    pub fn from_settings(mail: &MailSettings) -> Self {
+        Self {
+            length: Duration::seconds(i64::try_from(mail.lease_seconds).unwrap_or(i64::MAX)),
+            recording_window: StdDuration::from_secs(mail.recording_window_seconds()),
+            one_delivery: StdDuration::from_secs(mail.smtp_timeout_seconds.saturating_mul(2)),
+        }
+    }
+}
+
 /// Runs until `stop` turns true (or the task is dropped).
 #[tracing::instrument(name = "mail_worker", skip_all)]
-pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    portal: Portal,
+    mailer: Arc<Mailer>,
+    lease: Lease,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
     while !stopping(&stop) {
-        match deliver_due(&portal, &mailer, &stop).await {
+        match deliver_due(&portal, &mailer, lease, &stop).await {
             Ok(0) => {}
             Ok(_) => continue,
             Err(error) => tracing::warn!(%error, "the mail queue could not be read; retrying"),
@@ -45,13 +71,22 @@ pub async fn run(portal: Portal, mailer: Arc<Mailer>, wake: Arc<Notify>, mut sto
     tracing::info!("mail worker stopped");
 }
 
-/// One pass over the due messages; returns how many were handled. A stop during the pass hands
-/// the untried rest back at once and lets the message in hand finish.
-async fn deliver_due(portal: &Portal, mailer: &Mailer, stop: &watch::Receiver<bool>) -> Result<usize, StoreError> {
-    let claimed = portal.store.claim_mail(portal.clock.now(), LEASE, BATCH).await?;
-    let lease_end = tokio::time::Instant::now() + RECORDING_WINDOW;
+/// One pass over the due messages; returns how many were handled. A stop during the pass, or
+/// a recording window too short for another delivery, hands the untried rest back at once; a
+/// stop lets the message in hand finish.
+async fn deliver_due(
+    portal: &Portal,
+    mailer: &Mailer,
+    lease: Lease,
+    stop: &watch::Receiver<bool>,
+) -> Result<usize, StoreError> {
+    // Counted from before the claim, as the lease itself is.
+    let lease_end = tokio::time::Instant::now() + lease.recording_window;
+    let claimed = portal.store.claim_mail(portal.clock.now(), lease.length, BATCH).await?;
     for (index, record) in claimed.iter().enumerate() {
-        if stopping(stop) {
+        // The settings make room for the first delivery; the others must still fit.
+        let no_room = index > 0 && tokio::time::Instant::now() + lease.one_delivery > lease_end;
+        if stopping(stop) || no_room {
             release(portal, &claimed[index..]).await;
             break;
         }
@@ -82,11 +117,11 @@ async fn stop_requested(stop: &mut watch::Receiver<bool>) {
     drop(stop.wait_for(|stopping| *stopping).await);
 }
 
-/// Hands claimed messages back untried, due now, for the next worker to take.
+/// Hands claimed messages back untried, due now, for the next pass or worker to take.
 async fn release(portal: &Portal, records: &[OutboxRecord]) {
     let now = portal.clock.now();
     for record in records {
-        let outcome = MailOutcome::Retry { error: "not attempted: the portal was stopping".into(), at: now };
+        let outcome = MailOutcome::Retry { error: "not attempted in this pass".into(), at: now };
         if let Err(error) = portal.store.finish_mail(&record.id, &outcome, None, now).await {
             tracing::warn!(id = %record.id, %error, "could not hand a message back; it is taken again when its lease ends");
         }

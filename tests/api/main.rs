@@ -12,6 +12,7 @@ mod cluster;
 mod crypto_tools;
 mod csrf;
 mod doctor;
+mod drills;
 mod edge;
 mod helpers;
 mod key_fingerprint;
