@@ -45,7 +45,7 @@ pub(super) async fn restore(settings: &Settings, from: &Path) -> Result<(), CliE
     }
     let live = maintenance::sqlite_path(&settings.database.url).map_err(|e| fail(error_chain(&e)))?;
     let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
-    let staging = sibling(&live, &format!("restoring-{stamp}"));
+    let staging = sibling(&live, &format!("restoring-{stamp}-{}", std::process::id()));
     let made_dir = ensure_parent(&live)?;
     // The copy is checked before the live database is touched at all: a refused file changes
     // nothing there, not even its journal mode.

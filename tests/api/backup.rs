@@ -62,38 +62,69 @@ async fn wait_for(counter: &AtomicUsize, at_least: usize) {
     assert!(waited.is_ok(), "the password changes stalled");
 }
 
-fn password_changes_in(audit_json: &str) -> usize {
+/// The `password_changed` entries of one login in `audit export --json` output.
+fn password_changes_in(audit_json: &str, login: &str) -> usize {
     audit_json
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|entry| entry["action"] == "password_changed")
+        .filter(|entry| entry["action"] == "password_changed" && entry["subject"] == login)
         .count()
 }
+
+/// Takes backups until one ran while a password change was acknowledged (a backup takes less
+/// time than a change, so one try may fall between two). Yields that backup, the changes
+/// acknowledged before it started and the command's output.
+async fn backup_while_a_change_lands(
+    app: &TestApp,
+    dir: &Path,
+    counters: &[Arc<AtomicUsize>],
+) -> (std::path::PathBuf, Vec<usize>, Output) {
+    let acknowledged = || counters.iter().map(|c| c.load(Ordering::SeqCst)).collect::<Vec<_>>();
+    for attempt in 0..30 {
+        let backup = dir.join(format!("portal-backup-{attempt}.db"));
+        let before = acknowledged();
+        let output = portcullis_with(app, &["backup", "--to", backup.to_str().unwrap()], &[]).await;
+        assert!(output.status.success(), "{}", stderr(&output));
+        if acknowledged() != before {
+            return (backup, before, output);
+        }
+        std::fs::remove_file(&backup).unwrap();
+    }
+    panic!("no password change was acknowledged during any of 30 backups");
+}
+
+/// Logins changing their passwords at once while the backup runs.
+const WRITERS: usize = 3;
 
 #[tokio::test]
 async fn a_backup_taken_during_password_changes_restores_elsewhere_with_every_change_acknowledged_before_it() {
     let app = Arc::new(spawn_app().await);
     let dir = tempfile::tempdir().unwrap();
-    let backup = dir.path().join("portal-backup.db");
-    let backup_arg = backup.to_str().unwrap();
     if using_postgres() {
-        let output = portcullis_with(&app, &["backup", "--to", backup_arg], &[]).await;
+        let backup = dir.path().join("portal-backup.db");
+        let output = portcullis_with(&app, &["backup", "--to", backup.to_str().unwrap()], &[]).await;
         assert!(!output.status.success());
         assert!(stderr(&output).contains("pg_dump --format=custom"), "{}", stderr(&output));
         assert!(!backup.exists());
         return;
     }
-    let primary = app.create_account(INITIAL_PASSWORD).await;
+    let mut logins = Vec::new();
+    for _ in 0..WRITERS {
+        logins.push(app.create_account(INITIAL_PASSWORD).await);
+    }
     let stop = Arc::new(AtomicBool::new(false));
-    let acknowledged = keep_changing_passwords(&app, &primary, &stop);
-    wait_for(&acknowledged, 3).await;
+    let counters: Vec<_> = logins.iter().map(|login| keep_changing_passwords(&app, login, &stop)).collect();
+    for counter in &counters {
+        wait_for(counter, 2).await;
+    }
 
-    let before_backup = acknowledged.load(Ordering::SeqCst);
-    let output = portcullis_with(&app, &["backup", "--to", backup_arg], &[]).await;
-    wait_for(&acknowledged, before_backup + 2).await;
+    let (backup, before_backup, output) = backup_while_a_change_lands(&app, dir.path(), &counters).await;
+    let backup_arg = backup.to_str().unwrap();
+    for (counter, before) in counters.iter().zip(&before_backup) {
+        wait_for(counter, before + 1).await;
+    }
     stop.store(true, Ordering::SeqCst);
 
-    assert!(output.status.success(), "{}", stderr(&output));
     assert!(stdout(&output).contains("is not in the backup"), "the key's absence is pointed out");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
@@ -106,19 +137,22 @@ async fn a_backup_taken_during_password_changes_restores_elsewhere_with_every_ch
     assert!(restore.status.success(), "{}", stderr(&restore));
     let verify = portcullis_with(&app, &["audit", "verify"], &elsewhere).await;
     assert!(verify.status.success(), "audit verify on the restored copy: {}", stderr(&verify));
-    let audit = portcullis_with(&app, &["audit", "export", "--json"], &elsewhere).await;
-    let in_copy = password_changes_in(&stdout(&audit));
-    assert!(in_copy >= before_backup, "the copy has {in_copy} changes, {before_backup} were acknowledged before");
+    let audit = stdout(&portcullis_with(&app, &["audit", "export", "--json"], &elsewhere).await);
 
-    // The copy is one moment: the password in force is the one its audit log last recorded.
+    // The copy is one moment: each password in force is the one its audit log last recorded, and
+    // no change acknowledged before the backup started is missing.
     let key_file = app.settings.secrets.key_file.clone();
     let copy = spawn_app_with(|s| {
         s.database.url = restored_url.clone();
         s.secrets.key_file = key_file;
     })
     .await;
-    let signed_in = copy.sign_in(&copy.client(), &primary, &password(in_copy)).await;
-    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "password {in_copy} works on the restored copy");
+    for (login, before) in logins.iter().zip(before_backup) {
+        let in_copy = password_changes_in(&audit, login);
+        assert!(in_copy >= before, "{login}: the copy has {in_copy} changes, {before} were acknowledged before");
+        let signed_in = copy.sign_in(&copy.client(), login, &password(in_copy)).await;
+        assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "{login}: password {in_copy} works on the copy");
+    }
 }
 
 /// A `PORTCULLIS_…` variable and its value.
