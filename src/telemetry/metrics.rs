@@ -219,6 +219,12 @@ impl Metrics {
 
     /// One answered request. `route` is the matched pattern, or `unmatched`.
     pub fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        // Clients may send any method name: only the standard ones get a series of their own,
+        // so no client can grow the registry without bound.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "CONNECT" | "TRACE" => method,
+            _ => "other",
+        };
         let (method, route) = (method.to_string(), route.to_string());
         self.latency.get_or_create(&RouteLabels { method: method.clone(), route: route.clone() }).observe(seconds);
         self.requests.get_or_create(&RequestLabels { method, route, status }).inc();
