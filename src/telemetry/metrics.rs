@@ -20,7 +20,7 @@ use crate::crypto::HashPool;
 /// (hundreds of ms) and a hash waits in the queue; beyond 10 s the request deadline ends it.
 const LATENCY_BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
-/// `text/plain` for Prometheus' OpenMetrics parser.
+/// The OpenMetrics media type: Prometheus parses it, with its `# EOF` end marker.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -219,6 +219,12 @@ impl Metrics {
 
     /// One answered request. `route` is the matched pattern, or `unmatched`.
     pub fn request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        // Clients may send any method name: only the standard ones get a series of their own,
+        // so no client can grow the registry without bound.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "CONNECT" | "TRACE" => method,
+            _ => "other",
+        };
         let (method, route) = (method.to_string(), route.to_string());
         self.latency.get_or_create(&RouteLabels { method: method.clone(), route: route.clone() }).observe(seconds);
         self.requests.get_or_create(&RequestLabels { method, route, status }).inc();

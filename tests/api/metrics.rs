@@ -95,12 +95,15 @@ async fn requests_are_counted_by_route_pattern_and_status_never_by_their_path() 
     assert_eq!(app.get(&client, "/login").await.status(), StatusCode::OK);
     app.get(&client, &format!("/recover/{secret}")).await;
     assert_eq!(app.get(&client, "/no/such/page").await.status(), StatusCode::NOT_FOUND);
+    let invented = reqwest::Method::from_bytes(b"CANARYMETHOD").unwrap();
+    client.request(invented, app.url("/login")).send().await.unwrap();
 
     let text = scrape(&app).await;
     assert_eq!(requests(&text, "GET", "/login", 200), 2.0);
     assert!(text.contains(r#"route="/recover/{token}""#), "the link counted under its pattern");
     assert_eq!(requests(&text, "GET", "unmatched", 404), 1.0);
     assert!(!text.contains(secret) && !text.contains("/no/such/page"), "no path is a label");
+    assert!(!text.contains("CANARYMETHOD") && text.contains(r#"method="other""#), "invented methods share one series");
     let latency = r#"portcullis_http_request_duration_seconds_count{method="GET",route="/login"}"#;
     assert_eq!(value(&text, latency), 2.0, "each request observed once in the latency histogram");
     let bucket = r#"portcullis_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/login"}"#;
