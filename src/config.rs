@@ -110,6 +110,9 @@ pub struct MailSettings {
     pub smime_cipher: String,
 }
 
+/// A lease longer than a day would only delay the mail of an instance that died.
+const MAX_LEASE_SECONDS: u64 = 86_400;
+
 impl MailSettings {
     /// How long after claiming a message its outcome may still be recorded: the lease less a
     /// quarter, a margin for clocks that differ between instances and for the claim's own commit.
@@ -120,9 +123,9 @@ impl MailSettings {
     /// The shortest lease whose recording window holds one whole SMTP conversation and as long
     /// again to record its outcome (retrying while the database is unavailable).
     fn shortest_lease_seconds(&self) -> u64 {
-        let window = self.smtp_timeout_seconds.saturating_mul(2);
+        let needed = self.smtp_timeout_seconds.saturating_mul(2);
         // window = lease - ceil(lease / 4) ≥ needed  ⇔  lease ≥ ceil(4 × needed / 3)
-        window.saturating_mul(4).div_ceil(3).max(1)
+        needed.saturating_mul(4).div_ceil(3).max(1)
     }
 }
 
@@ -386,6 +389,9 @@ impl Settings {
         positive("mail.retry_max_minutes", mail.retry_max_minutes)?;
         positive("mail.give_up_after_hours", mail.give_up_after_hours)?;
         positive_u64("mail.smtp_timeout_seconds", mail.smtp_timeout_seconds)?;
+        if mail.lease_seconds > MAX_LEASE_SECONDS {
+            return Err(invalid("mail.lease_seconds", format!("must be at most {MAX_LEASE_SECONDS} (a day)")));
+        }
         let shortest = mail.shortest_lease_seconds();
         if mail.lease_seconds < shortest {
             return Err(invalid(
@@ -645,8 +651,10 @@ mod tests {
         settings.mail.lease_seconds = 80;
         settings.validate().unwrap();
         assert!(settings.mail.recording_window_seconds() >= 2 * settings.mail.smtp_timeout_seconds);
-        settings.mail.lease_seconds = 0;
-        assert!(settings.validate().is_err());
+        for unusable in [0, 86_401, u64::MAX] {
+            settings.mail.lease_seconds = unusable;
+            assert!(settings.validate().is_err(), "{unusable}");
+        }
     }
 
     #[test]

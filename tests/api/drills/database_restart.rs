@@ -30,6 +30,7 @@ const BROWSERS: usize = 3;
 /// One answer the load got: when it was asked, how long it took, and its status (None: no
 /// answer at all, which the drill never accepts).
 struct Answer {
+    what: &'static str,
     asked: Instant,
     took: Duration,
     status: Option<StatusCode>,
@@ -74,8 +75,10 @@ async fn a_database_restart_under_load_gives_clean_503s_and_the_instance_serves_
     let down = Instant::now();
     eprintln!("database restart drill: the database stopped in {:.1?}", down - stopping);
     let readiness = readiness_while_down(&site).await;
+    let starting = Instant::now();
     pg_ctlcluster("start").await;
     let up = Instant::now();
+    eprintln!("database restart drill: the database started again in {:.1?}", up - starting);
     let recovered = serves_again(&site, &browsers[0]).await;
     let recovery = recovered - up;
     running.store(false, Ordering::SeqCst);
@@ -83,7 +86,7 @@ async fn a_database_restart_under_load_gives_clean_503s_and_the_instance_serves_
     let (acknowledged, in_flight) = changes.await.unwrap();
 
     let answers = std::mem::take(&mut *answers.lock().unwrap());
-    report(&answers, down, up, recovery, &readiness);
+    report(&answers, down, starting, recovery, &readiness);
     for answer in &answers {
         let status = answer.status.unwrap_or_else(|| panic!("a request got no answer within 20 s"));
         assert!(status != StatusCode::INTERNAL_SERVER_ERROR, "a request answered 500");
@@ -114,7 +117,7 @@ async fn browse(site: Arc<Site>, login: String, answers: Arc<Mutex<Vec<Answer>>>
         if let Some(answer) = answer.filter(|a| a.status() == StatusCode::SERVICE_UNAVAILABLE) {
             assert_unavailable_page(answer).await;
         }
-        answers.lock().unwrap().push(Answer { asked, took: asked.elapsed(), status });
+        answers.lock().unwrap().push(Answer { what: "sign-in", asked, took: asked.elapsed(), status });
         for path in ["/profile", "/login"] {
             let asked = Instant::now();
             let answer = site.get(&client, path).await.ok();
@@ -122,7 +125,7 @@ async fn browse(site: Arc<Site>, login: String, answers: Arc<Mutex<Vec<Answer>>>
             if let Some(answer) = answer.filter(|a| a.status() == StatusCode::SERVICE_UNAVAILABLE) {
                 assert_unavailable_page(answer).await;
             }
-            answers.lock().unwrap().push(Answer { asked, took: asked.elapsed(), status });
+            answers.lock().unwrap().push(Answer { what: path, asked, took: asked.elapsed(), status });
         }
     }
 }
@@ -187,17 +190,19 @@ async fn serves_again(site: &Site, login: &str) -> Instant {
     }
 }
 
-fn report(answers: &[Answer], down: Instant, up: Instant, recovery: Duration, readiness: &[StatusCode]) {
+fn report(answers: &[Answer], down: Instant, starting: Instant, recovery: Duration, readiness: &[StatusCode]) {
     let mut during = BTreeMap::new();
-    for answer in answers.iter().filter(|a| a.asked >= down && a.asked < up) {
-        *during.entry(answer.status.map_or("none".to_string(), |s| s.as_u16().to_string())).or_insert(0) += 1;
+    for answer in answers.iter().filter(|a| a.asked >= down && a.asked < starting) {
+        let status = answer.status.map_or("none".to_string(), |s| s.as_u16().to_string());
+        *during.entry(format!("{} {status}", answer.what)).or_insert(0) += 1;
     }
     let slowest = answers.iter().map(|a| a.took).max().unwrap_or_default();
     eprintln!(
-        "database restart drill: {} requests, during the {:.1?} outage by status {during:?}; slowest answer {slowest:.1?}; \
-         /readyz during the outage {:?}; serving again {recovery:.1?} after the database was back",
+        "database restart drill: {} requests; asked in the {:.1?} the database was down, by status {during:?} \
+         (/login needs no database; /profile without a session redirects); slowest answer {slowest:.1?}; /readyz meanwhile {:?}; serving again \
+         {recovery:.1?} after the database was back",
         answers.len(),
-        up - down,
+        starting - down,
         readiness.iter().map(StatusCode::as_u16).collect::<Vec<_>>()
     );
 }
