@@ -16,6 +16,7 @@ install_missing_packages() {
   command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
   command -v gpg >/dev/null 2>&1 || missing+=(gnupg)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v nginx >/dev/null 2>&1 || missing+=(nginx)
   command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
   [[ -f /usr/include/openssl/ssl.h ]] || missing+=(libssl-dev)
