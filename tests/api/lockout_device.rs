@@ -101,11 +101,10 @@ async fn eight_parallel_wrong_guesses_with_one_device_cookie_get_no_more_checks_
 
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     assert!(checked <= 2, "{checked} guesses were checked: {statuses:?}");
-    assert!(
-        statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS),
-        "the rest were refused before the hashing pool: {statuses:?}"
-    );
-    assert_eq!(app.portal.hasher.stats().refused, 0, "at most two checks ever ran at once");
+    // A sign-in takes its place in the hashing pool before any query: the rest were refused by
+    // the full pool (503) or, once in, by the spent budgets (429).
+    let refused = [StatusCode::UNAUTHORIZED, StatusCode::TOO_MANY_REQUESTS, StatusCode::SERVICE_UNAVAILABLE];
+    assert!(statuses.iter().all(|s| refused.contains(s)), "{statuses:?}");
     let right = sign_in_with_cookies(&app, &device, &primary, INITIAL_PASSWORD, 1).await;
     assert_eq!(right, [StatusCode::TOO_MANY_REQUESTS], "the spent cookie counts as none");
 }
