@@ -3,8 +3,8 @@
 
 mod argon;
 pub mod device;
-mod hash_workers;
 mod fingerprint;
+mod hash_workers;
 pub mod hashing;
 pub mod seal;
 pub mod token;

@@ -68,7 +68,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// declared in their own files (`people.rs`, `cases.rs`, `staff.rs`) and implemented beside
 /// their SQL; this trait adds the rest.
 #[async_trait]
-pub trait Store: PeopleStore + CaseStore + StaffStore + LockoutStore + GaugeStore + KeyStore + Send + Sync + 'static {
+pub trait Store:
+    PeopleStore + CaseStore + StaffStore + LockoutStore + GaugeStore + KeyStore + Send + Sync + 'static
+{
     async fn ping(&self) -> StoreResult<()>;
 
     /// Creates an account and its primary login.
