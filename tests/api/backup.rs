@@ -199,7 +199,11 @@ async fn restore_refuses_what_is_not_a_backup_of_this_installation_and_changes_n
     let cases: [(&Path, &[Setting], &str); 3] = [
         (&junk, &target, "is not a Portcullis database"),
         (&other, &target, "is not a Portcullis database"),
-        (&backup, &[target[0], ("PORTCULLIS_SECRETS__KEY_FILE", foreign_key.to_str().unwrap())], "does not verify"),
+        (
+            &backup,
+            &[target[0], ("PORTCULLIS_SECRETS__KEY_FILE", foreign_key.to_str().unwrap())],
+            "holds another secret key",
+        ),
     ];
     for (from, settings, expected) in cases {
         let output = portcullis_with(&app, &["restore", "--from", from.to_str().unwrap()], settings).await;
