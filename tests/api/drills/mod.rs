@@ -70,8 +70,12 @@ impl Site {
         name: &str,
         password: &str,
     ) -> reqwest::Result<reqwest::Response> {
-        let page = self.get(client, "/login").await?.text().await?;
-        let csrf = csrf_token(&page);
+        let form = self.get(client, "/login").await?;
+        if form.status() != StatusCode::OK {
+            // No form to fill (the page itself was refused, e.g. 503 while the database is away).
+            return Ok(form);
+        }
+        let csrf = csrf_token(&form.text().await?);
         let fields = [("csrf", csrf.as_str()), ("login_name", name), ("password", password)];
         self.post_form(client, "/login", &fields).await
     }
