@@ -87,8 +87,12 @@ impl Site {
         existing: &str,
         new: &str,
     ) -> reqwest::Result<StatusCode> {
-        let page = self.get(client, "/profile").await?.text().await?;
-        let csrf = csrf_token(&page);
+        let form = self.get(client, "/profile").await?;
+        if form.status() != StatusCode::OK {
+            // No form to fill: nothing was asked to change (e.g. 503 while the database is away).
+            return Ok(form.status());
+        }
+        let csrf = csrf_token(&form.text().await?);
         let fields = [("csrf", csrf.as_str()), ("existing", existing), ("new_password", new), ("confirm", new)];
         Ok(self.post_form(client, "/profile/password", &fields).await?.status())
     }
