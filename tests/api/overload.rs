@@ -77,6 +77,13 @@ async fn occupy_the_only_connection(app: &TestApp, login: &str) -> JoinHandle<St
         }
     };
     tokio::time::timeout(Duration::from_secs(20), out_of_reach).await.expect("the only connection is taken");
+    // Its hash is done (a busy machine may still be finishing it): the hash pool is free again.
+    let hashed = async {
+        while app.portal.hasher.stats().admitted > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), hashed).await.expect("the occupant's hash is done");
     occupant
 }
 
