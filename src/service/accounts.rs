@@ -4,8 +4,9 @@ use serde_json::json;
 
 use super::notices::ChangedBy;
 use super::password::{ChangeError, ChangeProblem};
-use super::{Portal, RequestSource, new_id};
+use super::{Portal, RequestSource};
 use crate::crypto::token::fill_random;
+use crate::domain::new_id;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, EmailAddress, LoginKind, LoginName, Password, PhoneNumber, StaffRole,
 };

@@ -5,8 +5,9 @@
 use serde_json::json;
 use time::Duration;
 
-use super::{Portal, RequestSource, new_id};
+use super::{Portal, RequestSource};
 use crate::domain::case::{PRIMARY_RESET_TITLE, clean_text};
+use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, LoginKind};
 use crate::mail::message::{CaseNotice, OutboundMessage};
 use crate::store::{CaseEntryRecord, CaseRecord, CaseUpdate, LoginRecord, NewCase, NewCaseEntry, NewMail, StoreError};

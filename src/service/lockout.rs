@@ -7,7 +7,7 @@ use serde_json::json;
 use super::logins::AdminError;
 use super::reentry::Reentered;
 use super::staff::ActiveStaff;
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName};
 use crate::store::{LoginRecord, StoreError};
 
@@ -16,8 +16,9 @@ pub enum ClearLockError {
     #[error("there is no login with that name")]
     UnknownLogin,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(ClearLockError);
 
 impl Portal {
     /// The account administrator clears the lock of one of its secondary logins (`target`

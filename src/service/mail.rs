@@ -7,9 +7,10 @@ pub use super::secrets::{PickupError, SecretDelivery, SecretError};
 
 use super::notices::ChangedBy;
 use super::reentry::{Reentered, SessionEnded};
-use super::{Portal, RequestSource, new_id};
+use super::{Portal, RequestSource};
 use crate::crypto::Overloaded;
 use crate::crypto::seal::SealError;
+use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName};
 use crate::mail::keys::{self, KeyError, KeyInfo};
 use crate::mail::message::{OutboundMessage, SecurityChange, TestMessage};

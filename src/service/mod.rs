@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod common_passwords;
+mod failure;
 mod key_check;
 pub mod lockout;
 pub mod logins;
@@ -36,6 +37,8 @@ use crate::domain::audit::ChainKey;
 use crate::domain::{DevicePolicy, LockoutPolicy, PasswordPolicy, SessionLifetime};
 use crate::store::{Access, AuditChain, Store, StoreError};
 pub use common_passwords::CommonPasswords;
+pub use failure::Failure;
+pub(crate) use failure::failure_conversions;
 
 /// Where a request came from, for the audit log and per-address limits.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -265,9 +268,4 @@ impl Portal {
             metrics,
         })
     }
-}
-
-/// A new row id: UUIDv7, time-ordered. Ids are not secrets; tokens come from `RandomToken`.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }

@@ -2,9 +2,10 @@
 //! usable, else sealed on the server for secure pickup with a passcode given by voice.
 
 use super::mail::{serialise, unsealable};
-use super::{Portal, RequestSource, new_id};
+use super::{Portal, RequestSource};
 use crate::crypto::Overloaded;
 use crate::crypto::token::fill_random;
+use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent};
 use crate::mail::keys::{self, KeyError};
 use crate::mail::message::{OutboundMessage, SecurePickup};

@@ -4,8 +4,9 @@
 use serde_json::json;
 use time::Duration;
 
-use super::{Portal, RequestSource, new_id};
+use super::{Portal, RequestSource};
 use crate::crypto::RandomToken;
+use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent};
 use crate::store::{LoginRecord, NewSession, SessionRecord, StoreError};
 

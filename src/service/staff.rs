@@ -4,8 +4,9 @@
 use serde_json::json;
 
 use super::auth::SignInError;
-use super::{Portal, RequestSource, new_id};
+use super::{Portal, RequestSource};
 use crate::crypto::RandomToken;
+use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, Password, StaffRole};
 use crate::store::{NewStaffSession, StaffRecord, StaffSessionRecord, StoreError};
 

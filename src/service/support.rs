@@ -9,7 +9,8 @@ use super::cases::{CaseError, entry, is_authorized_contact, parse_case_text};
 use super::mail::SecretDelivery;
 use super::staff::ActiveStaff;
 use super::temporary::{IssueError, Issuer};
-use super::{Portal, RequestSource, new_id};
+use super::{Portal, RequestSource};
+use crate::domain::new_id;
 pub use crate::domain::support::Refusal;
 use crate::domain::{AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, ContactRole, LoginKind, LoginName};
 use crate::store::{

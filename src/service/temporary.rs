@@ -8,9 +8,10 @@ use subtle::ConstantTimeEq;
 use super::mail::{SecretDelivery, SecretError};
 use super::password::{ChangeError, ChangeProblem};
 use super::sessions::ActiveSession;
-use super::{Portal, RequestSource, new_id};
+use super::{Portal, RequestSource};
 use crate::crypto::RandomToken;
 use crate::crypto::token::fill_random;
+use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, temporary};
 use crate::mail::message::{OutboundMessage, TemporaryPassword, TemporaryPasswordNotice};
 use crate::store::{

@@ -134,7 +134,7 @@ macro_rules! sql_cases {
                     "INSERT INTO case_approvals (id, case_id, staff, verification_id, created_at) \
                      VALUES ($1, $2, $3, $4, $5)",
                 )
-                    .bind(crate::service::new_id())
+                    .bind(crate::domain::new_id())
                     .bind(&update.case_id)
                     .bind(&approval.staff)
                     .bind(&approval.verification_id)

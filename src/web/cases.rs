@@ -8,8 +8,10 @@ use serde::Deserialize;
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
-use super::pages::{CasePage, CaseRow, CasesPage, EntryRow, Layout, format_time, notice, render};
-use super::profile::{NoticeQuery, nav_user};
+use super::layout::{Layout, format_time, render};
+use super::notice::{Notice, NoticeQuery};
+use super::pages::{CasePage, CaseRow, CasesPage, EntryRow};
+use super::profile::nav_user;
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
 use crate::domain::CaseStatus;
@@ -26,7 +28,7 @@ pub async fn list(
     SignedIn(active): SignedIn,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    list_page(&state, &active, StatusCode::OK, notice(query.notice.as_deref()), Vec::new(), "", "").await
+    list_page(&state, &active, StatusCode::OK, query.text(), Vec::new(), "", "").await
 }
 
 #[derive(Deserialize)]
@@ -51,7 +53,7 @@ pub async fn open(
         _ => form.title.as_str(),
     };
     match state.portal.open_case(&active.login, title, &form.description, &source).await {
-        Ok(number) => Ok(Redirect::to(&format!("/cases/{number}?notice=case-opened")).into_response()),
+        Ok(number) => Ok(Redirect::to(&Notice::CaseOpened.at(&format!("/cases/{number}"))).into_response()),
         Err(CaseError::NotAuthorizedContact) => Err(WebError::NotPermitted(NOT_AUTHORIZED)),
         Err(CaseError::Store(error)) => Err(error.into()),
         Err(problem) => {
@@ -99,7 +101,7 @@ pub async fn show(
     Path(number): Path<i64>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    case_page(&state, &active, number, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
+    case_page(&state, &active, number, StatusCode::OK, query.text(), Vec::new()).await
 }
 
 #[derive(Deserialize)]
@@ -127,7 +129,7 @@ pub async fn reply(
         _ => portal.customer_comment(&active.login, number, &form.body, &source).await,
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{number}?notice=case-updated")).into_response()),
+        Ok(()) => Ok(Redirect::to(&Notice::CaseUpdated.at(&format!("/cases/{number}"))).into_response()),
         Err(CaseError::NotAuthorizedContact) => Err(WebError::NotPermitted(NOT_AUTHORIZED)),
         Err(CaseError::NotFound) => Err(WebError::NotFound),
         Err(CaseError::Store(error)) => Err(error.into()),

@@ -124,7 +124,7 @@ impl PreSession {
         build: impl FnOnce(String) -> P,
     ) -> axum::response::Response {
         let pre_session = Self::of(headers, web);
-        let mut response = super::pages::render(status, &build(pre_session.csrf()));
+        let mut response = super::layout::render(status, &build(pre_session.csrf()));
         pre_session.attach(&mut response, web);
         response
     }

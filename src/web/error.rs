@@ -5,8 +5,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::context::RequestContext;
-use super::pages::{ErrorPage, Layout, render};
+use super::layout::{ErrorPage, Layout, render};
 use crate::crypto::Overloaded;
+use crate::service::Failure;
 use crate::store::StoreError;
 use crate::telemetry::error_chain;
 
@@ -28,16 +29,23 @@ pub enum WebError {
     #[error("overloaded")]
     Overloaded,
     #[error("database unavailable")]
-    Unavailable(#[source] StoreError),
+    Unavailable(#[source] Failure),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
 
 impl From<StoreError> for WebError {
     fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Unavailable(_) => Self::Unavailable(error),
-            other => Self::Internal(other.into()),
+        Failure::from(error).into()
+    }
+}
+
+impl From<Failure> for WebError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Overloaded => Self::Overloaded,
+            Failure::Unavailable(_) => Self::Unavailable(failure),
+            Failure::Internal(_) => Self::Internal(failure.into()),
         }
     }
 }

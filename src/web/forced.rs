@@ -8,8 +8,11 @@ use serde::Deserialize;
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
+use super::layout::{Layout, render};
 use super::login::signed_out_redirect;
-use super::pages::{ForcedChangePage, Layout, render, rule_rows};
+use super::notice::Notice;
+use super::pages::ForcedChangePage;
+use super::password_rules::rule_rows;
 use super::profile::nav_user;
 use super::visitor::{AnySession, Source};
 use super::{AppState, WebError};
@@ -45,10 +48,10 @@ pub async fn submit(
     let new = Password::new(form.new_password);
     let confirm = Password::new(form.confirm);
     match state.portal.complete_forced_change(&active, &new, &confirm, &source).await {
-        Ok(()) => Ok(signed_out_redirect(&state, "/login?notice=password-set")),
+        Ok(()) => Ok(signed_out_redirect(&state, &Notice::PasswordSet.at("/login"))),
         Err(ChangeError::Refused(problems)) => Ok(page(&state, &active, StatusCode::BAD_REQUEST, &problems)),
         Err(ChangeError::Conflict | ChangeError::UnknownLogin | ChangeError::SessionEnded(_)) => {
-            Ok(signed_out_redirect(&state, "/login?notice=session-expired"))
+            Ok(signed_out_redirect(&state, &Notice::SessionExpired.at("/login")))
         }
         Err(ChangeError::Overloaded(_)) => Err(WebError::Overloaded),
         Err(ChangeError::Store(error)) => Err(error.into()),

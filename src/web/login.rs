@@ -8,7 +8,9 @@ use serde::Deserialize;
 use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SESSION_PURPOSE, SIGN_IN_PURPOSE};
 use super::form::WebForm;
-use super::pages::{Layout, LoginPage, notice};
+use super::layout::Layout;
+use super::notice::{Notice, NoticeQuery};
+use super::pages::LoginPage;
 use super::visitor::{AnySession, Source, Visitor};
 use super::{AppState, WebError};
 use crate::crypto::RandomToken;
@@ -18,11 +20,6 @@ use crate::service::auth::SignInError;
 /// The one message for every failed sign-in, whatever the reason.
 pub const SIGN_IN_FAILED: &str = "The login name or password is incorrect, or the login is temporarily locked. \
                                   Check them and try again.";
-
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    notice: Option<String>,
-}
 
 pub async fn root(Visitor(visitor): Visitor) -> Redirect {
     match visitor {
@@ -40,7 +37,7 @@ pub async fn show(
     if visitor.is_some() {
         return Redirect::to("/profile").into_response();
     }
-    login_page(&state, &headers, StatusCode::OK, notice(query.notice.as_deref()), Vec::new(), String::new())
+    login_page(&state, &headers, StatusCode::OK, query.text(), Vec::new(), String::new())
 }
 
 #[derive(Deserialize)]
@@ -107,7 +104,7 @@ pub async fn sign_out(
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
     state.portal.sign_out(&active, &source).await?;
-    Ok(signed_out_redirect(&state, "/login?notice=signed-out"))
+    Ok(signed_out_redirect(&state, &Notice::SignedOut.at("/login")))
 }
 
 /// Only someone holding the right temporary password sees this, so naming its issuer tells a
@@ -138,7 +135,7 @@ pub fn signed_out_redirect(state: &AppState, to: &str) -> Response {
 
 /// The session was ended after too many wrong passwords typed again in it.
 pub fn reentry_signed_out(state: &AppState) -> Response {
-    signed_out_redirect(state, "/login?notice=wrong-password-signed-out")
+    signed_out_redirect(state, &Notice::WrongPasswordSignedOut.at("/login"))
 }
 
 /// The same for a cookie of `kind` (a customer's or a staff member's session).

@@ -7,10 +7,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
+use super::layout::{Layout, render};
 use super::login::reentry_signed_out;
 use super::logins::login_path;
-use super::pages::{KeyRow, Layout, LoginKeyPage, notice, render};
-use super::profile::{KeyForm, NoticeQuery, RemoveKeyForm, key_error_message, nav_user};
+use super::notice::{Notice, NoticeQuery};
+use super::pages::{KeyRow, LoginKeyPage};
+use super::profile::{KeyForm, RemoveKeyForm, key_error_message, nav_user};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
 use crate::service::RequestSource;
@@ -27,7 +29,7 @@ pub async fn show(
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
     let target = subject(&state, &active, &source, &name).await?;
-    page(&state, &active, &target, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
+    page(&state, &active, &target, StatusCode::OK, query.text(), Vec::new()).await
 }
 
 pub async fn upload(
@@ -41,9 +43,8 @@ pub async fn upload(
     let target = subject(&state, &active, &source, &name).await?;
     let password = Reentered::in_session(&active, form.password);
     match state.portal.set_encryption_key(&active.login, &target, &form.key_material, &password, &source).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("{}/encryption?notice=login-key-saved", login_path(&target.name))).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&Notice::LoginKeySaved.at(&format!("{}/encryption", login_path(&target.name))))
+            .into_response()),
         Err(KeyChangeError::SessionEnded(_)) => Ok(reentry_signed_out(&state)),
         Err(error) => {
             page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![key_error_message(error)?]).await
@@ -62,10 +63,8 @@ pub async fn remove(
     let target = subject(&state, &active, &source, &name).await?;
     let password = Reentered::in_session(&active, form.password);
     match state.portal.remove_encryption_key(&active.login, &target, &password, &source).await {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("{}/encryption?notice=login-key-removed", login_path(&target.name)))
-                .into_response())
-        }
+        Ok(()) => Ok(Redirect::to(&Notice::LoginKeyRemoved.at(&format!("{}/encryption", login_path(&target.name))))
+            .into_response()),
         Err(KeyChangeError::SessionEnded(_)) => Ok(reentry_signed_out(&state)),
         Err(error) => {
             page(&state, &active, &target, StatusCode::BAD_REQUEST, None, vec![key_error_message(error)?]).await

@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
+use super::layout::{Layout, format_time, render};
 use super::login::reentry_signed_out;
-use super::pages::{
-    ContactRow, ContactsPage, Layout, LoginEditPage, LoginRow, LoginsPage, PasscodePage, format_time, notice, render,
-};
-use super::profile::{NoticeQuery, nav_user};
+use super::notice::{Notice, NoticeQuery};
+use super::pages::{ContactRow, ContactsPage, LoginEditPage, LoginRow, LoginsPage, PasscodePage};
+use super::profile::nav_user;
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
 use crate::domain::{ContactRole, LoginName};
@@ -72,8 +72,7 @@ pub async fn list(
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
     administrator(&state, &active, &source).await?;
-    list_page(&state, &active, StatusCode::OK, notice(query.notice.as_deref()), Vec::new(), NewLoginForm::default())
-        .await
+    list_page(&state, &active, StatusCode::OK, query.text(), Vec::new(), NewLoginForm::default()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -107,7 +106,7 @@ pub async fn create(
         .portal
         .admin_create_login(&active.login, &password, &form.login_name, &details, &source)
         .await
-        .map(|login| format!("{}?notice=login-created", login_path(&login.name)));
+        .map(|login| Notice::LoginCreated.at(&login_path(&login.name)));
     match outcome(result)? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
         Outcome::SignedOut => Ok(reentry_signed_out(&state)),
@@ -170,7 +169,7 @@ pub async fn show(
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
     let target = target(&state, &active, &source, &name).await?;
-    edit_page(&state, &active, &target, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
+    edit_page(&state, &active, &target, StatusCode::OK, query.text(), Vec::new()).await
 }
 
 #[derive(Deserialize)]
@@ -197,7 +196,7 @@ pub async fn update(
         SecondaryForm { email: &form.email, phone: &form.phone, authorized_contact: form.authorized_contact.is_some() };
     let password = Reentered::in_session(&active, form.password);
     let result = state.portal.admin_update_login(&active.login, &password, &target, &details, &source).await;
-    finish(&state, &active, &target, result.map(|()| "login-saved")).await
+    finish(&state, &active, &target, result.map(|()| Notice::LoginSaved)).await
 }
 
 #[derive(Deserialize)]
@@ -224,13 +223,15 @@ pub async fn act(
     let admin = &active.login;
     let result = match action.as_str() {
         "disable" => {
-            portal.admin_set_disabled(admin, &password, &target, true, &source).await.map(|_| "login-disabled")
+            portal.admin_set_disabled(admin, &password, &target, true, &source).await.map(|_| Notice::LoginDisabled)
         }
-        "enable" => portal.admin_set_disabled(admin, &password, &target, false, &source).await.map(|_| "login-enabled"),
-        "unlock" => portal.admin_clear_lock(admin, &password, &target, &source).await.map(|()| "lock-cleared"),
+        "enable" => {
+            portal.admin_set_disabled(admin, &password, &target, false, &source).await.map(|_| Notice::LoginEnabled)
+        }
+        "unlock" => portal.admin_clear_lock(admin, &password, &target, &source).await.map(|()| Notice::LockCleared),
         "delete" => {
             let deleted = portal.admin_delete_login(admin, &password, &target, &form.confirm_name, &source).await;
-            return match outcome(deleted.map(|()| "/logins?notice=login-deleted".to_string()))? {
+            return match outcome(deleted.map(|()| Notice::LoginDeleted.at("/logins")))? {
                 Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
                 Outcome::SignedOut => Ok(reentry_signed_out(&state)),
                 Outcome::Problem(message) => {
@@ -242,7 +243,7 @@ pub async fn act(
             Ok(SecretDelivery::Pickup { passcode }) => {
                 return Ok(passcode_page(&state, &active, &target, passcode));
             }
-            other => other.map(|_| "temporary-sent"),
+            other => other.map(|_| Notice::TemporarySent),
         },
         _ => return Err(WebError::NotFound),
     };
@@ -253,9 +254,9 @@ async fn finish(
     state: &AppState,
     active: &ActiveSession,
     target: &LoginRecord,
-    result: Result<&'static str, AdminError>,
+    result: Result<Notice, AdminError>,
 ) -> Result<Response, WebError> {
-    match outcome(result.map(|code| format!("{}?notice={code}", login_path(&target.name))))? {
+    match outcome(result.map(|notice| notice.at(&login_path(&target.name))))? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
         Outcome::SignedOut => Ok(reentry_signed_out(state)),
         Outcome::Problem(message) => {
@@ -335,7 +336,7 @@ pub async fn contacts(
             }
         })
         .collect();
-    contacts_page(&state, &active, StatusCode::OK, notice(query.notice.as_deref()), Vec::new(), rows)
+    contacts_page(&state, &active, StatusCode::OK, query.text(), Vec::new(), rows)
 }
 
 #[derive(Deserialize)]
@@ -378,7 +379,7 @@ pub async fn save_contacts(
     ];
     let password = Reentered::in_session(&active, form.password.clone());
     let result = state.portal.admin_set_contacts(&active.login, &password, &forms, &source).await;
-    match outcome(result.map(|()| "/account/contacts?notice=contacts-saved".to_string()))? {
+    match outcome(result.map(|()| Notice::ContactsSaved.at("/account/contacts")))? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
         Outcome::SignedOut => Ok(reentry_signed_out(&state)),
         Outcome::Problem(message) => {

@@ -4,7 +4,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::pages::{DevMailboxPage, DevMessagePage, Layout, render};
+use super::layout::{Layout, render};
+use super::pages::{DevMailboxPage, DevMessagePage};
 use super::profile::nav_user;
 use super::visitor::Visitor;
 use super::{AppState, WebError};

@@ -12,12 +12,15 @@ mod forced;
 mod form;
 mod health;
 mod host;
+mod layout;
 mod login;
 mod login_keys;
 mod logins;
 mod mailbox;
 mod metrics;
+mod notice;
 mod pages;
+mod password_rules;
 mod pickup;
 mod profile;
 mod questions;
@@ -145,7 +148,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         router = router.merge(mailbox);
     }
     router
-        .fallback(pages::not_found)
+        .fallback(layout::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::reject_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), deadline::limit))
         .layer(middleware::from_fn_with_state(state.clone(), host::refuse_foreign_host))

@@ -1,52 +1,9 @@
-//! Page templates (askama: compile-time checked, HTML auto-escaped) and the shared layout.
+//! Page templates (askama: compile-time checked, HTML auto-escaped).
 
 use askama::Template;
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
 
-use super::{AppState, WebError};
-
-/// What the base layout shows: the product name, the page title and, when signed in, the
-/// login name and the token for the sign-out form.
-pub struct Layout {
-    pub product: String,
-    pub support: String,
-    pub title: &'static str,
-    pub user: Option<NavUser>,
-    pub staff: Option<NavStaff>,
-}
-
-pub struct NavUser {
-    pub name: String,
-    pub csrf: String,
-    /// The primary login: the Logins and Contacts pages are offered.
-    pub administrator: bool,
-    /// Signed in with a temporary password: only the forced change is offered.
-    pub restricted: bool,
-}
-
-/// The staff console's header.
-pub struct NavStaff {
-    pub name: String,
-    pub csrf: String,
-    pub admin: bool,
-}
-
-impl Layout {
-    pub fn new(state: &AppState, title: &'static str, user: Option<NavUser>) -> Self {
-        Self {
-            product: state.web.product_name.clone(),
-            support: state.web.support_contact.clone(),
-            title,
-            user,
-            staff: None,
-        }
-    }
-
-    pub fn staff(state: &AppState, title: &'static str, staff: NavStaff) -> Self {
-        Self { staff: Some(staff), ..Self::new(state, title, None) }
-    }
-}
+use super::layout::{Layout, format_time, group_fingerprint};
+use super::password_rules::RuleRow;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -116,16 +73,6 @@ impl KeyRow {
     }
 }
 
-/// `AB12 CD34 …`: easier to compare by eye and by voice.
-pub fn group_fingerprint(fingerprint: &str) -> String {
-    fingerprint.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
-}
-
-pub fn format_time(at: time::OffsetDateTime) -> String {
-    at.format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
-        .unwrap_or_else(|_| at.to_string())
-}
-
 #[derive(Template)]
 #[template(path = "secure_message.html")]
 pub struct SecureMessagePage {
@@ -170,31 +117,6 @@ pub struct ChangePasswordPage {
     pub csrf: String,
     pub login_name: String,
     pub rules: Vec<RuleRow>,
-}
-
-pub struct RuleRow {
-    pub code: &'static str,
-    pub text: String,
-    pub value: String,
-    pub broken: bool,
-}
-
-/// The policy's rules as listed beside the password fields, the broken ones marked.
-pub fn rule_rows(
-    policy: &crate::domain::PasswordPolicy,
-    problems: &[crate::service::password::ChangeProblem],
-) -> Vec<RuleRow> {
-    let broken: Vec<&str> = problems.iter().map(|p| p.code()).collect();
-    policy
-        .describe()
-        .into_iter()
-        .map(|rule| RuleRow {
-            broken: broken.contains(&rule.code),
-            code: rule.code,
-            text: rule.text,
-            value: rule.value,
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -260,76 +182,6 @@ pub struct QuestionsPage {
 pub struct QuestionSlot {
     pub number: usize,
     pub choices: Vec<(String, bool)>,
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-pub struct ErrorPage {
-    pub layout: Layout,
-    pub heading: &'static str,
-    pub message: String,
-    pub link_href: &'static str,
-    pub link_text: &'static str,
-    pub request_id: String,
-}
-
-/// Renders a page with a status. A template that fails to render is a bug; the user gets a
-/// plain 500 with the request id, and the log gets the cause.
-pub fn render(status: StatusCode, page: &impl Template) -> Response {
-    match page.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "a page failed to render");
-            let reference = super::context::RequestContext::current().id;
-            (StatusCode::INTERNAL_SERVER_ERROR, format!("Something went wrong. Reference: {reference}")).into_response()
-        }
-    }
-}
-
-pub async fn not_found() -> WebError {
-    WebError::NotFound
-}
-
-/// Messages shown after a redirect, chosen by a fixed code so that no text comes from the URL.
-pub fn notice(code: Option<&str>) -> Option<&'static str> {
-    match code? {
-        "password-changed" => Some(
-            "Your password was changed and every session of your login has ended. Sign in again with your new password.",
-        ),
-        "signed-out" => Some("You have signed out."),
-        "session-expired" => Some("Your session has ended. Please sign in again."),
-        "wrong-password-signed-out" => {
-            Some("The password was not correct too many times, so you were signed out. Please sign in again.")
-        }
-        "session-revoked" => Some("The session was revoked."),
-        "key-saved" => Some("Your encryption key was saved. Sensitive email to you will be encrypted with it."),
-        "key-removed" => Some("Your encryption key was removed."),
-        "login-key-saved" => Some("The encryption key was saved."),
-        "login-key-removed" => Some("The encryption key was removed."),
-        "password-reset" => {
-            Some("Your password was reset and every session of your login has ended. Sign in with your new password.")
-        }
-        "questions-saved" => Some("Your security questions were saved."),
-        "password-set" => {
-            Some("Your new password is set and every session of your login has ended. Sign in with your new password.")
-        }
-        "login-created" => Some("The login was created. Send its first password with Reset password."),
-        "login-saved" => Some("The login was saved."),
-        "login-disabled" => {
-            Some("The login was disabled: its sessions ended and its links and temporary passwords no longer work.")
-        }
-        "login-enabled" => Some("The login was enabled."),
-        "login-deleted" => Some("The login was deleted."),
-        "temporary-sent" => Some("A temporary password was sent in an encrypted email. Nobody else has seen it."),
-        "contacts-saved" => Some("The contacts on record were saved."),
-        "case-opened" => Some("Your case was opened. Support will contact you; updates also arrive by email."),
-        "case-updated" => Some("The case was updated."),
-        "verification-recorded" => Some("The call-back was recorded."),
-        "approved" => Some("Your approval was recorded."),
-        "staff-saved" => Some("The staff member was saved."),
-        "lock-cleared" => Some("The sign-in lock was cleared: the login can sign in again at once."),
-        _ => None,
-    }
 }
 
 #[derive(Template)]

@@ -7,11 +7,11 @@ use serde::Deserialize;
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
+use super::layout::{Layout, NavUser, format_time, group_fingerprint, render};
 use super::login::{reentry_signed_out, signed_out_redirect};
-use super::pages::{
-    ChangePasswordPage, KeyRow, Layout, ManagedKeyRow, NavUser, ProfilePage, SessionRow, format_time,
-    group_fingerprint, notice, render, rule_rows,
-};
+use super::notice::{Notice, NoticeQuery};
+use super::pages::{ChangePasswordPage, KeyRow, ManagedKeyRow, ProfilePage, SessionRow};
+use super::password_rules::rule_rows;
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
 use crate::domain::{LoginKind, Password};
@@ -19,11 +19,6 @@ use crate::service::mail::KeyChangeError;
 use crate::service::password::{ChangeError, ChangeProblem, PasswordChangeForm};
 use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
-
-#[derive(Deserialize)]
-pub struct NoticeQuery {
-    pub notice: Option<String>,
-}
 
 pub fn nav_user(active: &ActiveSession) -> NavUser {
     NavUser {
@@ -39,7 +34,7 @@ pub async fn show(
     SignedIn(active): SignedIn,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    profile_page(&state, &active, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
+    profile_page(&state, &active, StatusCode::OK, query.text(), Vec::new()).await
 }
 
 async fn profile_page(
@@ -115,7 +110,7 @@ pub async fn upload_key(
     let password = Reentered::in_session(&active, form.password);
     let login = &active.login;
     match state.portal.set_encryption_key(login, login, &form.key_material, &password, &source).await {
-        Ok(_) => Ok(Redirect::to("/profile?notice=key-saved").into_response()),
+        Ok(_) => Ok(Redirect::to(&Notice::KeySaved.at("/profile")).into_response()),
         Err(error) => key_error(&state, &active, error).await,
     }
 }
@@ -137,7 +132,7 @@ pub async fn remove_key(
     let password = Reentered::in_session(&active, form.password);
     let login = &active.login;
     match state.portal.remove_encryption_key(login, login, &password, &source).await {
-        Ok(()) => Ok(Redirect::to("/profile?notice=key-removed").into_response()),
+        Ok(()) => Ok(Redirect::to(&Notice::KeyRemoved.at("/profile")).into_response()),
         Err(error) => key_error(&state, &active, error).await,
     }
 }
@@ -185,7 +180,7 @@ pub async fn change_password(
         confirm: Password::new(form.confirm),
     };
     match state.portal.change_password(&active, &change, &source).await {
-        Ok(()) => Ok(signed_out_redirect(&state, "/login?notice=password-changed")),
+        Ok(()) => Ok(signed_out_redirect(&state, &Notice::PasswordChanged.at("/login"))),
         Err(ChangeError::Refused(problems)) => Ok(password_page(&state, &active, StatusCode::BAD_REQUEST, problems)),
         Err(ChangeError::Conflict) => Ok(password_page(&state, &active, StatusCode::CONFLICT, Vec::new())),
         Err(ChangeError::UnknownLogin) => Err(WebError::NotFound),
@@ -212,9 +207,9 @@ pub async fn revoke_session(
         return Err(WebError::NotFound);
     }
     if form.session_id == active.session.id {
-        return Ok(signed_out_redirect(&state, "/login?notice=signed-out"));
+        return Ok(signed_out_redirect(&state, &Notice::SignedOut.at("/login")));
     }
-    Ok(Redirect::to("/profile?notice=session-revoked").into_response())
+    Ok(Redirect::to(&Notice::SessionRevoked.at("/profile")).into_response())
 }
 
 fn password_page(

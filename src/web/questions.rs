@@ -8,8 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
+use super::layout::{Layout, render};
 use super::login::reentry_signed_out;
-use super::pages::{Layout, QuestionSlot, QuestionsPage, render};
+use super::notice::Notice;
+use super::pages::{QuestionSlot, QuestionsPage};
 use super::profile::nav_user;
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
@@ -39,7 +41,7 @@ pub async fn save(
     let picked: Vec<String> = chosen.iter().map(|c| c.question.clone()).collect();
     let password = Reentered::in_session(&active, field("password"));
     let errors = match state.portal.set_security_questions(&active.login, &password, &chosen, &source).await {
-        Ok(()) => return Ok(Redirect::to("/profile?notice=questions-saved").into_response()),
+        Ok(()) => return Ok(Redirect::to(&Notice::QuestionsSaved.at("/profile")).into_response()),
         Err(QuestionsError::Invalid(problems)) => problems,
         Err(QuestionsError::SessionEnded(_)) => return Ok(reentry_signed_out(&state)),
         Err(QuestionsError::WrongPassword) => vec!["The existing password is not correct.".to_string()],

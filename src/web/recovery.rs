@@ -10,10 +10,10 @@ use serde::Deserialize;
 use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SIGN_IN_PURPOSE};
 use super::form::WebForm;
-use super::pages::{
-    HelpPage, Layout, RecoverGuidancePage, RecoverPasswordPage, RecoverQuestionsPage, RecoverStartPage, render,
-    rule_rows,
-};
+use super::layout::{Layout, render};
+use super::notice::Notice;
+use super::pages::{HelpPage, RecoverGuidancePage, RecoverPasswordPage, RecoverQuestionsPage, RecoverStartPage};
+use super::password_rules::rule_rows;
 use super::visitor::Source;
 use super::{AppState, WebError};
 use crate::crypto::RandomToken;
@@ -145,7 +145,7 @@ pub async fn new_password(
     let Some(token) = token else { return Ok(invalid_link(&state)) };
     let (new, confirm) = (Password::new(form.new_password), Password::new(form.confirm));
     match state.portal.complete_recovery(&token, &new, &confirm, &source).await {
-        Ok(_) => Ok(cleared(&state, Redirect::to("/login?notice=password-reset").into_response())),
+        Ok(_) => Ok(cleared(&state, Redirect::to(&Notice::PasswordReset.at("/login")).into_response())),
         Err(NewPasswordError::Refused(problems)) => match state.portal.recovery_step(&token).await {
             Ok(RecoveryStep::NewPassword { login }) => {
                 Ok(password_page(&state, &token, &login, StatusCode::BAD_REQUEST, problems))

@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use super::csrf::{self, STAFF_PURPOSE};
 use super::form::WebForm;
+use super::layout::{Layout, NavStaff, format_time, render};
+use super::notice::{Notice, NoticeQuery};
 use super::pages::{
-    CaseRow, ContactRow, EntryRow, Layout, NavStaff, PasscodePage, StaffCasePage, StaffNewCasePage, StaffQueuePage,
-    VerificationRow, format_time, notice, render,
+    CaseRow, ContactRow, EntryRow, PasscodePage, StaffCasePage, StaffNewCasePage, StaffQueuePage, VerificationRow,
 };
-use super::profile::NoticeQuery;
 use super::visitor::{Source, StaffSignedIn};
 use super::{AppState, WebError};
 use crate::domain::{CaseKind, CaseStatus, Channel, ContactRole, LoginKind, Password};
@@ -45,7 +45,7 @@ pub async fn queue(
     StaffSignedIn(active): StaffSignedIn,
     Query(query): Query<QueueQuery>,
 ) -> Result<Response, WebError> {
-    let shown = notice(query.notice.as_deref());
+    let shown = query.notice.as_deref().and_then(Notice::from_code).map(Notice::text);
     queue_page(&state, &active, query, StatusCode::OK, shown, Vec::new()).await
 }
 
@@ -123,7 +123,7 @@ pub async fn record_case(
         _ => form.title.as_str(),
     };
     match state.portal.record_case(&active, &form.requester, channel, title, &form.description, &source).await {
-        Ok(number) => Ok(Redirect::to(&format!("/staff/cases/{number}?notice=case-opened")).into_response()),
+        Ok(number) => Ok(Redirect::to(&Notice::CaseOpened.at(&format!("/staff/cases/{number}"))).into_response()),
         Err(error) => {
             let message = problem(error)?;
             Ok(new_case_page(&state, &active, StatusCode::BAD_REQUEST, vec![message], &form))
@@ -170,7 +170,7 @@ pub async fn show_case(
     Path(number): Path<i64>,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    case_page(&state, &active, number, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
+    case_page(&state, &active, number, StatusCode::OK, query.text(), Vec::new()).await
 }
 
 #[derive(Deserialize)]
@@ -233,20 +233,22 @@ pub async fn case_action(
                     return Ok(render(StatusCode::OK, &page));
                 }
                 Ok(SecretDelivery::Encrypted) => {
-                    return Ok(Redirect::to(&format!("/staff/cases/{number}?notice=temporary-sent")).into_response());
+                    return Ok(
+                        Redirect::to(&Notice::TemporarySent.at(&format!("/staff/cases/{number}"))).into_response()
+                    );
                 }
                 Err(error) => Err(error),
             }
         }
         _ => return Err(WebError::NotFound),
     };
-    let code = match action.as_str() {
-        "verify" => "verification-recorded",
-        "approve" => "approved",
-        _ => "case-updated",
+    let notice = match action.as_str() {
+        "verify" => Notice::VerificationRecorded,
+        "approve" => Notice::Approved,
+        _ => Notice::CaseUpdated,
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/staff/cases/{number}?notice={code}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&notice.at(&format!("/staff/cases/{number}"))).into_response()),
         Err(error) => {
             let refused = matches!(error, SupportError::Refused(_));
             let message = problem(error)?;

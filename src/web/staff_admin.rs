@@ -8,8 +8,9 @@ use serde::Deserialize;
 
 use super::csrf::{self, STAFF_PURPOSE};
 use super::form::WebForm;
-use super::pages::{Layout, StaffAdminPage, StaffMemberRow, format_time, notice, render};
-use super::profile::NoticeQuery;
+use super::layout::{Layout, format_time, render};
+use super::notice::{Notice, NoticeQuery};
+use super::pages::{StaffAdminPage, StaffMemberRow};
 use super::staff::nav;
 use super::staff_session::CsrfOnly;
 use super::visitor::{Source, StaffSignedIn};
@@ -25,7 +26,7 @@ pub async fn admin(
     Source(source): Source,
     Query(query): Query<NoticeQuery>,
 ) -> Result<Response, WebError> {
-    admin_page(&state, &active, &source, StatusCode::OK, notice(query.notice.as_deref()), Vec::new()).await
+    admin_page(&state, &active, &source, StatusCode::OK, query.text(), Vec::new()).await
 }
 
 #[derive(Deserialize)]
@@ -73,7 +74,7 @@ async fn admin_outcome(
     result: Result<(), StaffAdminError>,
 ) -> Result<Response, WebError> {
     match result {
-        Ok(()) => Ok(Redirect::to("/staff/admin?notice=staff-saved").into_response()),
+        Ok(()) => Ok(Redirect::to(&Notice::StaffSaved.at("/staff/admin")).into_response()),
         Err(StaffAdminError::NotAdmin) => Err(WebError::NotPermitted(ADMIN_ONLY)),
         Err(StaffAdminError::NotFound) => Err(WebError::NotFound),
         Err(StaffAdminError::Store(e)) => Err(e.into()),

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::csrf::{self, STAFF_PURPOSE};
 use super::form::WebForm;
+use super::notice::Notice;
 use super::staff::{QueueQuery, queue_page};
 use super::visitor::{Source, StaffSignedIn};
 use super::{AppState, WebError};
@@ -27,12 +28,12 @@ pub async fn clear_lock(
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
     match state.portal.staff_clear_lock(&active, &form.login, &source).await {
-        Ok(_) => Ok(Redirect::to("/staff?notice=lock-cleared").into_response()),
+        Ok(_) => Ok(Redirect::to(&Notice::LockCleared.at("/staff")).into_response()),
         Err(ClearLockError::UnknownLogin) => {
             let message =
                 format!("There is no login named {}.", form.login.trim().chars().take(64).collect::<String>());
             queue_page(&state, &active, QueueQuery::default(), StatusCode::BAD_REQUEST, None, vec![message]).await
         }
-        Err(ClearLockError::Store(error)) => Err(error.into()),
+        Err(ClearLockError::Failure(failure)) => Err(failure.into()),
     }
 }

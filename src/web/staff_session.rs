@@ -8,9 +8,10 @@ use serde::Deserialize;
 use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SIGN_IN_PURPOSE, STAFF_PURPOSE};
 use super::form::WebForm;
+use super::layout::Layout;
 use super::login::{SIGN_IN_FAILED, signed_in_redirect, signed_out_of};
-use super::pages::{Layout, StaffLoginPage, notice};
-use super::profile::NoticeQuery;
+use super::notice::{Notice, NoticeQuery};
+use super::pages::StaffLoginPage;
 use super::visitor::{Source, StaffSignedIn};
 use super::{AppState, WebError};
 use crate::domain::Password;
@@ -21,7 +22,7 @@ pub async fn login_form(
     headers: HeaderMap,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    login_page(&state, &headers, StatusCode::OK, notice(query.notice.as_deref()), Vec::new(), String::new())
+    login_page(&state, &headers, StatusCode::OK, query.text(), Vec::new(), String::new())
 }
 
 #[derive(Deserialize)]
@@ -86,5 +87,5 @@ pub async fn logout(
 ) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
     state.portal.staff_sign_out(&active, &source).await?;
-    Ok(signed_out_of(&state, CookieKind::Staff, "/staff/login?notice=signed-out"))
+    Ok(signed_out_of(&state, CookieKind::Staff, &Notice::SignedOut.at("/staff/login")))
 }

@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::cookies::{self, CookieKind};
+use super::notice::Notice;
 use super::{AppState, WebError};
 use crate::service::RequestSource;
 use crate::service::sessions::ActiveSession;
@@ -94,7 +95,7 @@ impl FromRequestParts<AppState> for AnySession {
             Ok(Visitor(Some(active))) => Ok(Self(active)),
             Ok(Visitor(None)) if had_cookie => {
                 let clear = [(axum::http::header::SET_COOKIE, cookies::clear(CookieKind::Session, &state.web))];
-                Err((clear, Redirect::to("/login?notice=session-expired")).into_response())
+                Err((clear, Redirect::to(&Notice::SessionExpired.at("/login"))).into_response())
             }
             Ok(Visitor(None)) => Err(Redirect::to("/login").into_response()),
             Err(error) => Err(error.into_response()),
@@ -117,7 +118,7 @@ impl FromRequestParts<AppState> for StaffSignedIn {
             Ok(Some(active)) => Ok(Self(active)),
             Ok(None) => {
                 let clear = [(axum::http::header::SET_COOKIE, cookies::clear(CookieKind::Staff, &state.web))];
-                Err((clear, Redirect::to("/staff/login?notice=session-expired")).into_response())
+                Err((clear, Redirect::to(&Notice::SessionExpired.at("/staff/login"))).into_response())
             }
             Err(error) => Err(WebError::from(error).into_response()),
         }
