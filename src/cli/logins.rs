@@ -2,14 +2,77 @@
 
 use std::io::BufRead;
 
+use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::args::LoginCreate;
+use super::args::password_stdin_required;
 use super::{CliError, Settings, fail, portal};
 use crate::domain::{EmailAddress, LoginName, Password, PhoneNumber};
 use crate::service::accounts::{AccountError, LoginDetails};
 use crate::service::password::ChangeError;
 use crate::telemetry::error_chain;
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create a customer account and generate its primary login.
+    Create {
+        /// The organisation's name.
+        #[arg(long)]
+        name: String,
+        /// The primary login's email address.
+        #[arg(long)]
+        email: String,
+        /// Read the primary login's password from one line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LoginCommand {
+    /// Create a secondary login in the account of a primary login.
+    Create(LoginCreate),
+    /// Disable a login: it cannot sign in or recover; its sessions end and its recovery links die.
+    Disable {
+        /// The login's name.
+        name: String,
+    },
+    /// Enable a disabled login again.
+    Enable {
+        /// The login's name.
+        name: String,
+    },
+    /// Set a login's password (break-glass): the policy applies and every session ends.
+    #[command(arg(password_stdin_required()))]
+    SetPassword {
+        /// The login's name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LoginCreate {
+    /// The primary login of the account, e.g. ABC1234.
+    #[arg(long)]
+    pub(super) account: String,
+    /// The new login's name (not of the primary format).
+    #[arg(long)]
+    pub(super) name: String,
+    #[arg(long)]
+    pub(super) email: String,
+    /// A contact telephone number, used for support call-backs.
+    #[arg(long)]
+    pub(super) phone: Option<String>,
+    /// Allowed to open support cases for the account.
+    #[arg(long)]
+    pub(super) authorized_contact: bool,
+    #[arg(long)]
+    pub(super) password_stdin: bool,
+    #[arg(long)]
+    pub(super) json: bool,
+}
 
 pub(super) async fn create_account(
     settings: &Settings,

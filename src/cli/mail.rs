@@ -2,10 +2,31 @@
 
 use serde_json::json;
 
-use super::args::MailCommand;
 use super::{CliError, Settings, fail, portal, rfc3339};
 use crate::domain::LoginName;
 use crate::telemetry::error_chain;
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Print the newest messages with their delivery status.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put an abandoned or failed message back in the queue.
+    Retry {
+        /// The message id, as `mail list` shows it.
+        id: String,
+    },
+    /// Queue a test message to a login (encrypted when the login has a key on file).
+    Test {
+        /// The login's name.
+        login: String,
+    },
+}
 
 pub(super) async fn mail(settings: &Settings, command: MailCommand) -> Result<(), CliError> {
     match command {

@@ -11,7 +11,11 @@ mod staff;
 
 use std::sync::Arc;
 
-pub use args::{AccountCommand, AuditCommand, Cli, Command, ConfigCommand, LoginCommand, MailCommand, StaffCommand};
+pub use args::{Cli, Command, ConfigCommand};
+pub use audit::AuditCommand;
+pub use logins::{AccountCommand, LoginCommand, LoginCreate};
+pub use mail::MailCommand;
+pub use staff::StaffCommand;
 
 use crate::clock::SystemClock;
 use crate::config::{Choice, ConfigError, Settings};

@@ -1,9 +1,35 @@
 //! `portcullis staff …`: the vendor's support staff.
 
+use clap::Subcommand;
+
+use super::args::password_stdin_required;
 use super::logins::{account_error, read_password};
 use super::{CliError, Settings, fail, portal};
 use crate::domain::StaffRole;
 use crate::service::staff::StaffAdminError;
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Create a staff member.
+    #[command(arg(password_stdin_required()))]
+    Create {
+        #[arg(long)]
+        username: String,
+        /// support or admin.
+        #[arg(long)]
+        role: String,
+    },
+    /// Disable a staff member: every staff session of theirs ends at once.
+    Disable {
+        /// The staff user name.
+        username: String,
+    },
+    /// Enable a disabled staff member again.
+    Enable {
+        /// The staff user name.
+        username: String,
+    },
+}
 
 pub(super) async fn create(settings: &Settings, username: &str, role: &str) -> Result<(), CliError> {
     let role: StaffRole = role.parse().map_err(|e: String| fail(format!("--role: {e}")))?;
