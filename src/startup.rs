@@ -43,12 +43,14 @@ const SWEEP_INTERVAL: StdDuration = StdDuration::from_secs(300);
 impl Application {
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let portal = Portal::build(settings, clock).await?;
-        let mailer = Arc::new(Mailer::from_settings(settings).map_err(StartError::Mail)?);
+        let public_url = &settings.http.public_url;
+        let mailer =
+            Arc::new(Mailer::from_settings(&settings.mail, &settings.branding, public_url).map_err(StartError::Mail)?);
         let listener = bind(settings.http.listen).await?;
         let state = AppState {
             portal: portal.clone(),
             web: Arc::new(WebSettings::from_settings(settings)),
-            renderer: Arc::new(Renderer::from_settings(settings)),
+            renderer: Arc::new(Renderer::from_settings(&settings.mail, &settings.branding, public_url)),
         };
         let admin = match settings.http.admin_listen {
             Some(address) => Some((bind(address).await?, web::admin_router(state.clone()))),
@@ -60,7 +62,7 @@ impl Application {
         if let Some(dir) = &state.web.dev_mailbox {
             tracing::warn!(dir = %dir.display(), "the dev mailbox is on at /dev/mailbox: it shows every message sent");
         }
-        let router = web::router(state, settings);
+        let router = web::router(state);
         Ok(Self {
             listener,
             router,

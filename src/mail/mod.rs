@@ -18,7 +18,7 @@ use std::time::SystemTime;
 use lettre::message::Mailbox;
 use time::OffsetDateTime;
 
-use crate::config::Settings;
+use crate::config::{BrandingSettings, MailSettings, SmimeCipher};
 use crate::domain::EmailAddress;
 use crate::store::StoredKey;
 use compose::Envelope;
@@ -59,13 +59,18 @@ impl From<SendError> for DeliveryError {
 }
 
 impl Mailer {
-    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
+    /// The mailer the `[mail]` and `[branding]` sections describe, for a portal at `public_url`.
+    pub fn from_settings(
+        mail: &MailSettings,
+        branding: &BrandingSettings,
+        public_url: &url::Url,
+    ) -> Result<Self, String> {
         Ok(Self {
-            renderer: Renderer::from_settings(settings),
-            transport: Transport::from_settings(&settings.mail)?,
-            from: Mailbox::from_str(&settings.mail.from).map_err(|e| format!("mail.from: {e}"))?,
-            host: settings.http.public_url.host_str().unwrap_or("portcullis.invalid").to_string(),
-            smime_gcm: settings.mail.smime_cipher == "aes-256-gcm",
+            renderer: Renderer::from_settings(mail, branding, public_url),
+            transport: Transport::from_settings(mail)?,
+            from: Mailbox::from_str(&mail.from).map_err(|e| format!("mail.from: {e}"))?,
+            host: public_url.host_str().unwrap_or("portcullis.invalid").to_string(),
+            smime_gcm: mail.smime_cipher == SmimeCipher::Aes256Gcm,
         })
     }
 

@@ -76,13 +76,18 @@ impl Renderer {
         Self { env, branding }
     }
 
-    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+    /// The renderer the `[mail]` and `[branding]` sections describe, for a portal at `public_url`.
+    pub fn from_settings(
+        mail: &crate::config::MailSettings,
+        branding: &crate::config::BrandingSettings,
+        public_url: &url::Url,
+    ) -> Self {
         let branding = Branding {
-            product: settings.branding.product_name.clone(),
-            support: settings.branding.support_contact.clone(),
-            public_url: settings.http.public_url.as_str().trim_end_matches('/').to_string(),
+            product: branding.product_name.clone(),
+            support: branding.support_contact.clone(),
+            public_url: public_url.as_str().trim_end_matches('/').to_string(),
         };
-        let templates = Some(settings.mail.templates_dir.trim()).filter(|d| !d.is_empty()).map(PathBuf::from);
+        let templates = Some(mail.templates_dir.trim()).filter(|d| !d.is_empty()).map(PathBuf::from);
         Self::new(branding, templates)
     }
 

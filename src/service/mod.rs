@@ -29,7 +29,7 @@ use std::sync::Arc;
 use time::Duration;
 
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, SmimeCipher};
 use crate::crypto::device::DeviceKey;
 use crate::crypto::seal::{MasterKey, SealingKey};
 use crate::crypto::{HashPool, HashingParams};
@@ -196,7 +196,7 @@ impl Portal {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, BuildError> {
         let chain = AuditChain { key: master.audit_chain_key(), log_head_every: settings.audit.log_head_every };
-        let store = crate::store::connect(settings, chain, access).await?;
+        let store = crate::store::connect(&settings.database, chain, access).await?;
         Self::with_master(settings, store, clock, &master)
     }
 
@@ -240,7 +240,7 @@ impl Portal {
                 give_up_after: Duration::hours(settings.mail.give_up_after_hours),
                 pickup_lifetime: Duration::hours(settings.pickup.lifetime_hours),
                 pickup_max_attempts: settings.pickup.max_attempts,
-                smime_gcm: settings.mail.smime_cipher == "aes-256-gcm",
+                smime_gcm: settings.mail.smime_cipher == SmimeCipher::Aes256Gcm,
             },
             recovery: Arc::new(RecoveryPolicy {
                 catalogue: settings.recovery.questions.clone(),

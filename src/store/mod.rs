@@ -39,7 +39,7 @@ pub use records::*;
 pub use sqlite::SqliteStore;
 pub use staff::*;
 
-use crate::config::{Backend, Settings};
+use crate::config::{Backend, DatabaseSettings};
 use crate::crypto::PasswordHash;
 use crate::domain::audit::{Actor, AuditEntry, AuditHead, ChainOpening};
 use crate::domain::{AuditEvent, LoginName};
@@ -298,15 +298,14 @@ pub enum Access {
     ReadOnly,
 }
 
-/// Connects to the database named in the settings, migrating it or not as `access` says.
+/// Connects to the database the settings name, migrating it or not as `access` says.
 pub async fn connect(
-    settings: &Settings,
+    db: &DatabaseSettings,
     chain: AuditChain,
     access: Access,
 ) -> Result<std::sync::Arc<dyn Store>, StoreError> {
-    let db = &settings.database;
-    match settings.backend() {
-        Ok(Backend::Postgres) => Ok(std::sync::Arc::new(PostgresStore::connect(db, chain, access).await?)),
-        _ => Ok(std::sync::Arc::new(SqliteStore::connect(db, chain, access).await?)),
+    match db.url.backend() {
+        Backend::Postgres => Ok(std::sync::Arc::new(PostgresStore::connect(db, chain, access).await?)),
+        Backend::Sqlite => Ok(std::sync::Arc::new(SqliteStore::connect(db, chain, access).await?)),
     }
 }

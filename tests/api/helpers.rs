@@ -96,7 +96,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     capture_logs();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::defaults().expect("defaults");
-    settings.database.url = fresh_database_url(&dir).await;
+    settings.database.url = fresh_database_url(&dir).await.parse().expect("database url");
     settings.database.max_connections = 5;
     settings.http.listen = "127.0.0.1:0".parse().expect("address");
     settings.http.public_url = PUBLIC_ORIGIN.parse().expect("url");
@@ -116,7 +116,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let server = tokio::spawn(async move {
         let _ = app.run(async move { stopped.notified().await }).await;
     });
-    let db_url = settings.database.url.clone();
+    let db_url = settings.database.url.as_str().to_string();
     TestApp { address, socket, admin_address, clock, portal, db_url, settings, tls_root: None, server, stop, _dir: dir }
 }
 
