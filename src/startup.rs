@@ -10,9 +10,10 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::mail::Mailer;
 use crate::mail::render::Renderer;
-use crate::mail::{Mailer, worker};
 use crate::service::Portal;
+use crate::service::outbox::{self, Lease};
 use crate::web::server::{self, ConnectionLimits};
 use crate::web::{self, AppState, WebSettings};
 
@@ -24,7 +25,7 @@ pub struct Application {
     limits: ConnectionLimits,
     portal: Portal,
     mailer: Arc<Mailer>,
-    lease: worker::Lease,
+    lease: Lease,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +71,7 @@ impl Application {
             limits: limits(settings),
             portal,
             mailer,
-            lease: worker::Lease::from_settings(&settings.mail),
+            lease: Lease::from_settings(&settings.mail),
         })
     }
 
@@ -93,11 +94,10 @@ impl Application {
         let (stop, stopping) = watch::channel(false);
         // The background tasks end with the server, also when this future is dropped.
         let _sweeper = AbortOnDrop(tokio::spawn(sweep_expired_sessions(self.portal.clone())));
-        let mut worker = AbortOnDrop(tokio::spawn(worker::run(
+        let mut worker = AbortOnDrop(tokio::spawn(outbox::run(
             self.portal.clone(),
             self.mailer.clone(),
             self.lease,
-            self.portal.mail_wake.clone(),
             stopping.clone(),
         )));
         let limits = self.limits;

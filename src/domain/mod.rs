@@ -11,6 +11,7 @@ pub mod email;
 pub mod id;
 pub mod lockout;
 pub mod login_name;
+pub mod message;
 pub mod password;
 pub mod password_context;
 pub mod phone;

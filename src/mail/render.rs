@@ -9,7 +9,7 @@ use minijinja::{Environment, Value};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::message::OutboundMessage;
+use crate::domain::message::OutboundMessage;
 
 const BUILT_IN: &[(&str, &str)] = &[
     ("layout.html", include_str!("../../templates/email/layout.html")),
@@ -140,7 +140,7 @@ fn times(message: &OutboundMessage) -> Vec<(String, serde_json::Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mail::message::{PasswordChanged, TestMessage};
+    use crate::domain::message::{PasswordChanged, TestMessage};
 
     fn branding() -> Branding {
         Branding {
@@ -169,7 +169,7 @@ mod tests {
 
     #[test]
     fn a_security_notice_says_what_when_from_where_and_by_whom() {
-        use crate::mail::message::{SecurityChange, SecurityNotice};
+        use crate::domain::message::{SecurityChange, SecurityNotice};
         let notice = |login_name: &str| {
             OutboundMessage::SecurityNotice(SecurityNotice {
                 version: 1,

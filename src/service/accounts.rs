@@ -6,11 +6,11 @@ use super::notices::ChangedBy;
 use super::password::{ChangeError, ChangeProblem};
 use super::{Portal, RequestSource};
 use crate::crypto::token::fill_random;
+use crate::domain::message::SecurityChange;
 use crate::domain::new_id;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, EmailAddress, LoginKind, LoginName, Password, PhoneNumber, StaffRole,
 };
-use crate::mail::message::SecurityChange;
 use crate::store::{LoginRecord, NewAccount, NewLogin, NewStaff, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,8 +13,8 @@ use super::reentry::{Reentered, SessionEnded};
 use super::temporary::{IssueError, Issuer};
 use super::{Portal, RequestSource};
 use crate::crypto::Overloaded;
+use crate::domain::message::{LoginChanged, OutboundMessage, SecurityChange};
 use crate::domain::{Actor, AuditAction, AuditEvent, ContactRole, EmailAddress, LoginKind, LoginName, PhoneNumber};
-use crate::mail::message::{LoginChanged, OutboundMessage, SecurityChange};
 use crate::store::{Contact, LoginEdit, LoginRecord, StoreError};
 
 #[derive(Debug, thiserror::Error)]

@@ -14,6 +14,7 @@ pub mod logins;
 pub mod mail;
 pub mod notices;
 pub mod operations;
+pub mod outbox;
 pub mod password;
 pub mod questions;
 pub mod recovery;

@@ -8,9 +8,9 @@ use super::password::{ChangeError, ChangeProblem};
 use super::{Portal, RequestSource};
 use crate::crypto::token::fill_random;
 use crate::crypto::{Overloaded, RandomToken};
+use crate::domain::message::{OutboundMessage, PasswordChanged, RecoveryLink};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, SecurityAnswer};
-use crate::mail::message::{OutboundMessage, PasswordChanged, RecoveryLink};
 use crate::store::{LoginRecord, NewTicket, PasswordChange, StoreError, TicketRecord};
 
 /// Where an emailed link leads.

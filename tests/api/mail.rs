@@ -1,8 +1,8 @@
 use std::time::Duration as StdDuration;
 
 use mail_parser::{MessageParser, MimeHeaders};
+use portcullis::domain::message::OutboundMessage;
 use portcullis::domain::{EmailAddress, LoginName, Password};
-use portcullis::mail::message::OutboundMessage;
 use portcullis::service::RequestSource;
 use portcullis::service::accounts::LoginDetails;
 use portcullis::service::logins::AdminError;
