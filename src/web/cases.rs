@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{number}/reply", post(reply))
 }
 
+/// `/cases`: the account's cases and the form that opens one.
 #[derive(Template)]
 #[template(path = "cases.html")]
 pub struct CasesPage {
@@ -47,6 +48,7 @@ pub struct CasesPage {
     pub description: String,
 }
 
+/// `/cases/{number}`: a case's thread, as the customer sees it.
 #[derive(Template)]
 #[template(path = "case.html")]
 pub struct CasePage {

@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/password/new", get(show).post(submit))
 }
 
+/// `/password/new`: the only page a temporary password's session reaches.
 #[derive(Template)]
 #[template(path = "forced_change.html")]
 pub struct ForcedChangePage {

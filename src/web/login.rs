@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(root)).route("/login", get(show).post(submit)).route("/logout", post(sign_out))
 }
 
+/// `/login`: the customer sign-in form.
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dev/mailbox/{file}/html", get(html_part))
 }
 
+/// `/dev/mailbox`: what the portal would have sent.
 #[derive(Template)]
 #[template(path = "dev_mailbox.html")]
 pub struct DevMailboxPage {
@@ -31,6 +32,7 @@ pub struct DevMailboxPage {
     pub messages: Vec<mailbox::Summary>,
 }
 
+/// `/dev/mailbox/{file}`: one message and how it would have gone out.
 #[derive(Template)]
 #[template(path = "dev_message.html")]
 pub struct DevMessagePage {

@@ -5,6 +5,7 @@ use askama::Template;
 
 use super::layout::Layout;
 
+/// The passcode to give by voice, with the way back.
 #[derive(Template)]
 #[template(path = "passcode.html")]
 pub struct PasscodePage {

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/secure-message/{id}", get(show).post(open))
 }
 
+/// `/secure-message/{id}`: the passcode form, then the message once.
 #[derive(Template)]
 #[template(path = "secure_message.html")]
 pub struct SecureMessagePage {

@@ -5,6 +5,7 @@
 use super::layout::format_time;
 use crate::store::CaseRecord;
 
+/// A case as lists and case pages show it.
 pub struct CaseRow {
     pub number: i64,
     pub title: String,
@@ -33,6 +34,7 @@ impl CaseRow {
     }
 }
 
+/// One entry of a case's thread; `internal` ones are for staff only.
 pub struct EntryRow {
     pub author: String,
     pub kind: String,
@@ -56,6 +58,7 @@ impl EntryRow {
     }
 }
 
+/// A contact on record, or an empty slot for one.
 pub struct ContactRow {
     pub role: &'static str,
     pub label: &'static str,

@@ -18,6 +18,7 @@ pub fn login_path(name: &LoginName) -> String {
     format!("/logins/{}", utf8_percent_encode(name.as_str(), SEGMENT))
 }
 
+/// The 403 page's words for a secondary login.
 pub const ADMIN_ONLY: &str = "Only the account administrator — the primary login, named like ZZZ9999 — manages logins \
                           and contacts on record. Ask your administrator for changes.";
 
@@ -29,6 +30,7 @@ pub enum Outcome {
     SignedOut,
 }
 
+/// Sorts a use case's result: what the page shows, and what stays an error.
 pub fn outcome(result: Result<String, AdminError>) -> Result<Outcome, WebError> {
     match result {
         Ok(to) => Ok(Outcome::Redirect(to)),
@@ -43,6 +45,7 @@ pub fn outcome(result: Result<String, AdminError>) -> Result<Outcome, WebError> 
     }
 }
 
+/// Only the primary login may use these pages (a refusal is audited).
 pub async fn administrator(state: &AppState, active: &ActiveSession, source: &RequestSource) -> Result<(), WebError> {
     state.portal.require_administrator(&active.login, "logins", source).await.map_err(|e| match e {
         AdminError::NotAdministrator => WebError::NotPermitted(ADMIN_ONLY),

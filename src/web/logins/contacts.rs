@@ -21,6 +21,7 @@ use crate::web::signing::reentry_signed_out;
 use crate::web::visitor::{SignedIn, Source};
 use crate::web::{AppState, WebError};
 
+/// `/account/contacts`: the contacts support calls back.
 #[derive(Template)]
 #[template(path = "contacts.html")]
 pub struct ContactsPage {

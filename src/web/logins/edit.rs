@@ -21,6 +21,7 @@ use crate::web::signing::reentry_signed_out;
 use crate::web::visitor::{SignedIn, Source};
 use crate::web::{AppState, WebError};
 
+/// `/logins/{name}`: one secondary login and its actions.
 #[derive(Template)]
 #[template(path = "login_edit.html")]
 pub struct LoginEditPage {

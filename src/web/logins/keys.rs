@@ -22,6 +22,7 @@ use crate::web::signing::reentry_signed_out;
 use crate::web::visitor::{SignedIn, Source};
 use crate::web::{AppState, WebError};
 
+/// `/logins/{name}/encryption`: a secondary login's key, as its administrator manages it.
 #[derive(Template)]
 #[template(path = "login_key.html")]
 pub struct LoginKeyPage {

@@ -19,6 +19,7 @@ use crate::web::signing::reentry_signed_out;
 use crate::web::visitor::{SignedIn, Source};
 use crate::web::{AppState, WebError};
 
+/// One login of the account, as the Logins page lists it.
 pub struct LoginRow {
     pub name: String,
     pub email: String,
@@ -28,6 +29,7 @@ pub struct LoginRow {
     pub status: &'static str,
 }
 
+/// `/logins`: the account's logins and the form that adds one.
 #[derive(Template)]
 #[template(path = "logins.html")]
 pub struct LoginsPage {

@@ -16,6 +16,7 @@ use crate::web::notice::NoticeQuery;
 use crate::web::visitor::SignedIn;
 use crate::web::{AppState, WebError};
 
+/// `/profile`: the login's details, sessions, key and security questions.
 #[derive(Template)]
 #[template(path = "profile.html")]
 pub struct ProfilePage {
@@ -42,6 +43,7 @@ pub struct ManagedKeyRow {
     pub key: String,
 }
 
+/// One of the login's active sessions.
 pub struct SessionRow {
     pub id: String,
     pub created: String,

@@ -20,6 +20,7 @@ use crate::web::signing::{reentry_signed_out, signed_out_redirect};
 use crate::web::visitor::{SignedIn, Source};
 use crate::web::{AppState, WebError};
 
+/// `/profile/password`: Create New Password.
 #[derive(Template)]
 #[template(path = "change_password.html")]
 pub struct ChangePasswordPage {

@@ -20,6 +20,7 @@ use crate::web::signing::reentry_signed_out;
 use crate::web::visitor::{SignedIn, Source};
 use crate::web::{AppState, WebError};
 
+/// `/profile/questions`: choose and answer the security questions.
 #[derive(Template)]
 #[template(path = "questions.html")]
 pub struct QuestionsPage {

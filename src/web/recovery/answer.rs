@@ -17,6 +17,7 @@ use crate::web::layout::{Layout, render};
 use crate::web::visitor::Source;
 use crate::web::{AppState, WebError};
 
+/// `/recover/answer`: two of the login's security questions.
 #[derive(Template)]
 #[template(path = "recover_questions.html")]
 pub struct RecoverQuestionsPage {

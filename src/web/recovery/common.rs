@@ -15,6 +15,7 @@ use crate::web::{AppState, WebError};
 /// What the questions and new-password forms' tokens derive from: the recovery cookie.
 pub const RECOVERY_PURPOSE: &str = "csrf:recovery";
 
+/// A dead end of recovery, and whom to ask instead.
 #[derive(Template)]
 #[template(path = "recover_guidance.html")]
 pub struct RecoverGuidancePage {

@@ -21,6 +21,7 @@ use crate::web::password_rules::{RuleRow, rule_rows};
 use crate::web::visitor::Source;
 use crate::web::{AppState, WebError};
 
+/// `/recover/answer` once the answers were right: the new password.
 #[derive(Template)]
 #[template(path = "recover_password.html")]
 pub struct RecoverPasswordPage {

@@ -14,12 +14,14 @@ use crate::web::layout::{Layout, render};
 use crate::web::visitor::Source;
 use crate::web::{AppState, WebError};
 
+/// `/help`: Having trouble logging in?
 #[derive(Template)]
 #[template(path = "help.html")]
 pub struct HelpPage {
     pub layout: Layout,
 }
 
+/// `/recover`: Enter your username, and the same page once a link may have been sent.
 #[derive(Template)]
 #[template(path = "recover_start.html")]
 pub struct RecoverStartPage {

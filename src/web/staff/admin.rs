@@ -19,6 +19,7 @@ use crate::web::{AppState, WebError};
 
 const ADMIN_ONLY: &str = "Staff administration is only for staff administrators.";
 
+/// A staff member, as staff administration lists them.
 pub struct StaffMemberRow {
     pub username: String,
     pub role: &'static str,
@@ -27,6 +28,7 @@ pub struct StaffMemberRow {
     pub myself: bool,
 }
 
+/// `/staff/admin`: the staff members and the form that adds one.
 #[derive(Template)]
 #[template(path = "staff_admin.html")]
 pub struct StaffAdminPage {

@@ -17,6 +17,7 @@ use crate::web::rows::{CaseRow, ContactRow, EntryRow};
 use crate::web::visitor::StaffSignedIn;
 use crate::web::{AppState, WebError};
 
+/// A call-back to a contact on record and its outcome.
 pub struct VerificationRow {
     pub at: String,
     pub contact: String,
@@ -26,6 +27,7 @@ pub struct VerificationRow {
     pub notes: String,
 }
 
+/// `/staff/cases/{number}`: a case with everything support needs to act on it.
 #[derive(Template)]
 #[template(path = "staff_case.html")]
 pub struct StaffCasePage {

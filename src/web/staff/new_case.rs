@@ -17,6 +17,7 @@ use crate::web::notice::Notice;
 use crate::web::visitor::{Source, StaffSignedIn};
 use crate::web::{AppState, WebError};
 
+/// `/staff/cases/new`: recording a request that came by phone or email.
 #[derive(Template)]
 #[template(path = "staff_new_case.html")]
 pub struct StaffNewCasePage {

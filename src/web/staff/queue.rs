@@ -17,6 +17,7 @@ use crate::web::rows::CaseRow;
 use crate::web::visitor::StaffSignedIn;
 use crate::web::{AppState, WebError};
 
+/// `/staff`: the case queue and its filters.
 #[derive(Template)]
 #[template(path = "staff_queue.html")]
 pub struct StaffQueuePage {

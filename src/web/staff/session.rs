@@ -17,6 +17,7 @@ use crate::web::signing::{SIGN_IN_FAILED, signed_in_redirect, signed_out_of};
 use crate::web::visitor::{Source, StaffSignedIn};
 use crate::web::{AppState, WebError};
 
+/// `/staff/login`: the staff sign-in form.
 #[derive(Template)]
 #[template(path = "staff_login.html")]
 pub struct StaffLoginPage {
