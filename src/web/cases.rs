@@ -1,27 +1,68 @@
 //! Support cases in the portal: the account's cases, opening one (authorized contacts only),
 //! a case's thread with replies.
 
+use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
-use super::layout::{Layout, format_time, render};
+use super::layout::{Layout, render};
+use super::nav::nav_user;
 use super::notice::{Notice, NoticeQuery};
-use super::pages::{CasePage, CaseRow, CasesPage, EntryRow};
-use super::profile::nav_user;
+use super::rows::{CaseRow, EntryRow};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
 use crate::domain::CaseStatus;
 use crate::domain::case::PRIMARY_RESET_TITLE;
 use crate::service::cases::{CaseError, is_authorized_contact};
 use crate::service::sessions::ActiveSession;
-use crate::store::CaseRecord;
 
 const NOT_AUTHORIZED: &str = "Only an authorized contact can open or update support cases: the primary login, or a \
                               secondary login your account administrator marked as an authorized contact.";
+
+/// `/cases` and one case's thread.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(list).post(open))
+        .route("/cases/{number}", get(show))
+        .route("/cases/{number}/reply", post(reply))
+}
+
+/// `/cases`: the account's cases and the form that opens one.
+#[derive(Template)]
+#[template(path = "cases.html")]
+pub struct CasesPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub rows: Vec<CaseRow>,
+    pub can_open: bool,
+    pub reset_title: &'static str,
+    pub title: String,
+    pub description: String,
+}
+
+/// `/cases/{number}`: a case's thread, as the customer sees it.
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub case: CaseRow,
+    pub description: String,
+    pub entries: Vec<EntryRow>,
+    pub can_write: bool,
+    pub can_resolve: bool,
+    pub can_reopen: bool,
+}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -165,35 +206,4 @@ async fn case_page(
         can_reopen: view.case.status == CaseStatus::Resolved,
     };
     Ok(render(status, &page))
-}
-
-impl CaseRow {
-    pub fn from_record(case: &CaseRecord) -> Self {
-        Self {
-            number: case.number,
-            title: case.title.clone(),
-            status: case.status.label(),
-            channel: case.channel.as_str(),
-            opened_by: case.opened_by_name.clone(),
-            account: case.account_name.clone(),
-            reset: case.kind == crate::domain::CaseKind::PrimaryReset,
-            created: format_time(case.created_at),
-            updated: format_time(case.updated_at),
-        }
-    }
-}
-
-impl EntryRow {
-    pub fn from_record(entry: &crate::store::CaseEntryRecord) -> Self {
-        Self {
-            author: entry.author.split_once(':').map_or(entry.author.clone(), |(kind, name)| match kind {
-                "staff" => format!("Support ({name})"),
-                _ => name.to_string(),
-            }),
-            kind: entry.kind.clone(),
-            body: entry.body.clone(),
-            internal: !entry.customer_visible,
-            at: format_time(entry.created_at),
-        }
-    }
 }

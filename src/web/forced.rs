@@ -1,24 +1,43 @@
 //! The forced change after signing in with a temporary password: the only page such a session
 //! reaches (besides signing out). No cancel, no way around it.
 
+use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use serde::Deserialize;
 
 use super::csrf::{self, SESSION_PURPOSE};
 use super::form::WebForm;
 use super::layout::{Layout, render};
-use super::login::signed_out_redirect;
+use super::nav::nav_user;
 use super::notice::Notice;
-use super::pages::ForcedChangePage;
-use super::password_rules::rule_rows;
-use super::profile::nav_user;
+use super::password_rules::{RuleRow, rule_rows};
+use super::signing::signed_out_redirect;
 use super::visitor::{AnySession, Source};
 use super::{AppState, WebError};
 use crate::domain::Password;
 use crate::service::password::{ChangeError, ChangeProblem};
 use crate::service::sessions::ActiveSession;
+
+/// `/password/new`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/password/new", get(show).post(submit))
+}
+
+/// `/password/new`: the only page a temporary password's session reaches.
+#[derive(Template)]
+#[template(path = "forced_change.html")]
+pub struct ForcedChangePage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+    pub rules: Vec<RuleRow>,
+}
 
 pub async fn show(State(state): State<AppState>, AnySession(active): AnySession) -> Response {
     if !active.session.restricted {

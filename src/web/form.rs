@@ -28,3 +28,10 @@ where
         }
     }
 }
+
+/// A form that carries nothing but its CSRF token: sign-out and one-click actions.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}

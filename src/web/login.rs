@@ -1,8 +1,11 @@
 //! Sign-in and sign-out.
 
+use askama::Template;
+use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::cookies::{self, CookieKind, PreSession};
@@ -10,16 +13,27 @@ use super::csrf::{self, SESSION_PURPOSE, SIGN_IN_PURPOSE};
 use super::form::WebForm;
 use super::layout::Layout;
 use super::notice::{Notice, NoticeQuery};
-use super::pages::LoginPage;
+use super::signing::{SIGN_IN_FAILED, signed_in_redirect, signed_out_redirect};
 use super::visitor::{AnySession, Source, Visitor};
 use super::{AppState, WebError};
-use crate::crypto::RandomToken;
 use crate::domain::Password;
 use crate::service::auth::SignInError;
 
-/// The one message for every failed sign-in, whatever the reason.
-pub const SIGN_IN_FAILED: &str = "The login name or password is incorrect, or the login is temporarily locked. \
-                                  Check them and try again.";
+/// `/`, `/login` and `/logout`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", get(root)).route("/login", get(show).post(submit)).route("/logout", post(sign_out))
+}
+
+/// `/login`: the customer sign-in form.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+}
 
 pub async fn root(Visitor(visitor): Visitor) -> Redirect {
     match visitor {
@@ -115,36 +129,6 @@ fn expired_message(ask: &str, support: &str) -> String {
         None => support.to_string(),
     };
     format!("This temporary password has expired or was already used. Ask {whom} for a new one.")
-}
-
-/// A redirect after signing in: the new session's cookie replaces the pre-session cookie, so
-/// nothing set before sign-in carries over.
-pub fn signed_in_redirect(state: &AppState, kind: CookieKind, token: &RandomToken, to: &str) -> Response {
-    let mut response = Redirect::to(to).into_response();
-    let out = response.headers_mut();
-    out.append(header::SET_COOKIE, cookies::set(kind, token, &state.web));
-    out.append(header::SET_COOKIE, cookies::clear(CookieKind::PreSession, &state.web));
-    response
-}
-
-/// A redirect that removes the session cookie and asks the browser to forget cached pages.
-/// Not every cookie: the browser keeps its device cookies, which vouch for it at the next sign-in.
-pub fn signed_out_redirect(state: &AppState, to: &str) -> Response {
-    signed_out_of(state, CookieKind::Session, to)
-}
-
-/// The session was ended after too many wrong passwords typed again in it.
-pub fn reentry_signed_out(state: &AppState) -> Response {
-    signed_out_redirect(state, &Notice::WrongPasswordSignedOut.at("/login"))
-}
-
-/// The same for a cookie of `kind` (a customer's or a staff member's session).
-pub fn signed_out_of(state: &AppState, kind: CookieKind, to: &str) -> Response {
-    let mut response = Redirect::to(to).into_response();
-    let headers = response.headers_mut();
-    headers.append(header::SET_COOKIE, cookies::clear(kind, &state.web));
-    headers.insert("clear-site-data", HeaderValue::from_static("\"cache\", \"storage\""));
-    response
 }
 
 /// The sign-in page, with a pre-session cookie whose derived value is the form's CSRF token.

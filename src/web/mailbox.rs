@@ -1,17 +1,44 @@
 //! The dev mailbox (file transport only): what the portal would have sent, and how.
 
+use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
 use super::layout::{Layout, render};
-use super::pages::{DevMailboxPage, DevMessagePage};
-use super::profile::nav_user;
+use super::nav::nav_user;
+use super::security_headers::FramedByUs;
 use super::visitor::Visitor;
 use super::{AppState, WebError};
 use crate::mail::mailbox;
 
 const SHOWN: usize = 200;
+
+/// `/dev/mailbox` and its messages, for the direct listener only (the caller adds that guard).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dev/mailbox", get(list))
+        .route("/dev/mailbox/{file}", get(show))
+        .route("/dev/mailbox/{file}/html", get(html_part))
+}
+
+/// `/dev/mailbox`: what the portal would have sent.
+#[derive(Template)]
+#[template(path = "dev_mailbox.html")]
+pub struct DevMailboxPage {
+    pub layout: Layout,
+    pub messages: Vec<mailbox::Summary>,
+}
+
+/// `/dev/mailbox/{file}`: one message and how it would have gone out.
+#[derive(Template)]
+#[template(path = "dev_message.html")]
+pub struct DevMessagePage {
+    pub layout: Layout,
+    pub message: mailbox::Opened,
+}
 
 pub async fn list(State(state): State<AppState>, Visitor(visitor): Visitor) -> Result<Response, WebError> {
     let dir = state.web.dev_mailbox.clone().ok_or(WebError::NotFound)?;
@@ -46,10 +73,6 @@ pub async fn html_part(State(state): State<AppState>, Path(file): Path<String>) 
     );
     Ok(response)
 }
-
-/// Marks a response that our own pages may frame.
-#[derive(Debug, Clone, Copy)]
-pub struct FramedByUs;
 
 async fn open(state: &AppState, file: String) -> Result<mailbox::Opened, WebError> {
     let dir = state.web.dev_mailbox.clone().ok_or(WebError::NotFound)?;

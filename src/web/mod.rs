@@ -1,36 +1,38 @@
 //! The HTML portal: server-rendered pages, plain forms, a little script for the live policy
 //! checklist (pages work without it).
 
-mod assets;
+// Areas: each serves its pages and exposes its `routes()`.
 mod cases;
+mod forced;
+mod login;
+mod logins;
+mod mailbox;
+mod pickup;
+mod profile;
+mod recovery;
+mod staff;
+
+// What the areas share: request handling, the page layout and the pieces more than one area shows.
+mod assets;
 mod context;
 mod cookies;
 mod csrf;
 mod deadline;
 mod error;
-mod forced;
 mod form;
 mod health;
 mod host;
+mod keys;
 mod layout;
-mod login;
-mod login_keys;
-mod logins;
-mod mailbox;
 mod metrics;
+mod nav;
 mod notice;
-mod pages;
+mod passcode;
 mod password_rules;
-mod pickup;
-mod profile;
-mod questions;
-mod recovery;
+mod rows;
 mod security_headers;
 pub mod server;
-mod staff;
-mod staff_admin;
-mod staff_lock;
-mod staff_session;
+mod signing;
 mod visitor;
 
 use std::sync::Arc;
@@ -38,7 +40,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::get;
 
 use crate::config::Settings;
 use crate::mail::render::Renderer;
@@ -103,52 +105,23 @@ impl WebSettings {
     }
 }
 
+/// The portal's listener: every area's pages, the probes and the static files, behind the
+/// request-wide checks.
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
-        .route("/", get(login::root))
-        .route("/login", get(login::show).post(login::submit))
-        .route("/logout", post(login::sign_out))
-        .route("/profile", get(profile::show))
-        .route("/profile/password", get(profile::password_form).post(profile::change_password))
-        .route("/profile/sessions/revoke", post(profile::revoke_session))
-        .route("/profile/encryption", post(profile::upload_key))
-        .route("/profile/encryption/remove", post(profile::remove_key))
-        .route("/password/new", get(forced::show).post(forced::submit))
-        .route("/logins", get(logins::list).post(logins::create))
-        .route("/logins/{name}", get(logins::show).post(logins::update))
-        .route("/logins/{name}/{action}", post(logins::act))
-        .route("/account/contacts", get(logins::contacts).post(logins::save_contacts))
-        .route("/cases", get(cases::list).post(cases::open))
-        .route("/cases/{number}", get(cases::show))
-        .route("/cases/{number}/reply", post(cases::reply))
-        .route("/staff", get(staff::queue))
-        .route("/staff/login", get(staff_session::login_form).post(staff_session::login))
-        .route("/staff/logout", post(staff_session::logout))
-        .route("/staff/unlock", post(staff_lock::clear_lock))
-        .route("/staff/cases", post(staff::record_case))
-        .route("/staff/cases/new", get(staff::new_case_form))
-        .route("/staff/cases/{number}", get(staff::show_case))
-        .route("/staff/cases/{number}/{action}", post(staff::case_action))
-        .route("/staff/admin", get(staff_admin::admin).post(staff_admin::add_staff))
-        .route("/staff/admin/{username}/{action}", post(staff_admin::set_staff_status))
-        .route("/logins/{name}/encryption", get(login_keys::show).post(login_keys::upload))
-        .route("/logins/{name}/encryption/remove", post(login_keys::remove))
-        .route("/secure-message/{id}", get(pickup::show).post(pickup::open))
-        .route("/profile/questions", get(questions::form).post(questions::save))
-        .route("/help", get(recovery::help))
-        .route("/recover", get(recovery::start).post(recovery::request))
-        .route("/recover/answer", get(recovery::step).post(recovery::answer))
-        .route("/recover/password", post(recovery::new_password))
-        .route("/recover/{token}", get(recovery::open_link))
+        .merge(login::routes())
+        .merge(forced::routes())
+        .merge(profile::routes())
+        .merge(logins::routes())
+        .merge(cases::routes())
+        .merge(recovery::routes())
+        .merge(pickup::routes())
+        .merge(staff::routes())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/static/{file}", get(assets::serve));
     if state.web.dev_mailbox.is_some() {
-        let mailbox = Router::new()
-            .route("/dev/mailbox", get(mailbox::list))
-            .route("/dev/mailbox/{file}", get(mailbox::show))
-            .route("/dev/mailbox/{file}/html", get(mailbox::html_part))
-            .route_layer(middleware::from_fn_with_state(state.clone(), host::direct_only));
+        let mailbox = mailbox::routes().route_layer(middleware::from_fn_with_state(state.clone(), host::direct_only));
         router = router.merge(mailbox);
     }
     router

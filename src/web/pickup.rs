@@ -1,19 +1,39 @@
 //! Secure pickup: `/secure-message/{id}` asks for the passcode the recipient was given by
 //! telephone, shows the message once, and it is gone.
 
+use askama::Template;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use axum::routing::get;
 use serde::Deserialize;
 
 use super::cookies::{self, CookieKind, PreSession};
 use super::csrf::{self, SIGN_IN_PURPOSE};
 use super::form::WebForm;
 use super::layout::Layout;
-use super::pages::SecureMessagePage;
 use super::visitor::Source;
 use super::{AppState, WebError};
 use crate::service::mail::PickupError;
+
+/// `/secure-message/{id}`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/secure-message/{id}", get(show).post(open))
+}
+
+/// `/secure-message/{id}`: the passcode form, then the message once.
+#[derive(Template)]
+#[template(path = "secure_message.html")]
+pub struct SecureMessagePage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub id: String,
+    /// The message, once opened.
+    pub content: Option<String>,
+}
 
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     page(&state, &headers, &id, StatusCode::OK, Vec::new(), None)

@@ -7,7 +7,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::AppState;
-use super::mailbox::FramedByUs;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -37,6 +36,10 @@ pub async fn apply(State(state): State<AppState>, request: Request, next: Next) 
     }
     response
 }
+
+/// Marks a response that our own pages may frame (the dev mailbox's message part).
+#[derive(Debug, Clone, Copy)]
+pub struct FramedByUs;
 
 fn set(headers: &mut HeaderMap, name: HeaderName, value: &'static str) {
     headers.insert(name, HeaderValue::from_static(value));

@@ -5,13 +5,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::csrf::{self, STAFF_PURPOSE};
-use super::form::WebForm;
-use super::notice::Notice;
-use super::staff::{QueueQuery, queue_page};
-use super::visitor::{Source, StaffSignedIn};
-use super::{AppState, WebError};
+use super::queue::{QueueQuery, queue_page};
 use crate::service::lockout::ClearLockError;
+use crate::web::csrf::{self, STAFF_PURPOSE};
+use crate::web::form::WebForm;
+use crate::web::notice::Notice;
+use crate::web::visitor::{Source, StaffSignedIn};
+use crate::web::{AppState, WebError};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,21 +1,32 @@
 //! Staff sign-in and sign-out: its own form, cookie and lockout, apart from customers'.
 
+use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::cookies::{self, CookieKind, PreSession};
-use super::csrf::{self, SIGN_IN_PURPOSE, STAFF_PURPOSE};
-use super::form::WebForm;
-use super::layout::Layout;
-use super::login::{SIGN_IN_FAILED, signed_in_redirect, signed_out_of};
-use super::notice::{Notice, NoticeQuery};
-use super::pages::StaffLoginPage;
-use super::visitor::{Source, StaffSignedIn};
-use super::{AppState, WebError};
 use crate::domain::Password;
 use crate::service::auth::SignInError;
+use crate::web::cookies::{self, CookieKind, PreSession};
+use crate::web::csrf::{self, SIGN_IN_PURPOSE, STAFF_PURPOSE};
+use crate::web::form::{CsrfOnly, WebForm};
+use crate::web::layout::Layout;
+use crate::web::notice::{Notice, NoticeQuery};
+use crate::web::signing::{SIGN_IN_FAILED, signed_in_redirect, signed_out_of};
+use crate::web::visitor::{Source, StaffSignedIn};
+use crate::web::{AppState, WebError};
+
+/// `/staff/login`: the staff sign-in form.
+#[derive(Template)]
+#[template(path = "staff_login.html")]
+pub struct StaffLoginPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub username: String,
+}
 
 pub async fn login_form(
     State(state): State<AppState>,
@@ -41,7 +52,7 @@ pub async fn login(
     let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
     csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
     let outcome = state.portal.staff_sign_in(&form.username, &Password::new(form.password), &source).await;
-    state.portal.metrics.staff_sign_in(super::metrics::sign_in_outcome(&outcome, |_| false));
+    state.portal.metrics.staff_sign_in(crate::web::metrics::sign_in_outcome(&outcome, |_| false));
     match outcome {
         Ok((token, _)) => Ok(signed_in_redirect(&state, CookieKind::Staff, &token, "/staff")),
         Err(SignInError::AddressThrottled { retry_after }) => {
@@ -71,12 +82,6 @@ fn login_page(
         csrf,
         username,
     })
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CsrfOnly {
-    pub csrf: String,
 }
 
 pub async fn logout(

@@ -1,25 +1,40 @@
 //! The account administrator manages the encryption keys of the account's secondary logins
 //! (`/logins/{name}/encryption`). Names outside the administrator's account are "not found".
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::csrf::{self, SESSION_PURPOSE};
-use super::form::WebForm;
-use super::layout::{Layout, render};
-use super::login::reentry_signed_out;
-use super::logins::login_path;
-use super::notice::{Notice, NoticeQuery};
-use super::pages::{KeyRow, LoginKeyPage};
-use super::profile::{KeyForm, RemoveKeyForm, key_error_message, nav_user};
-use super::visitor::{SignedIn, Source};
-use super::{AppState, WebError};
+use super::common::login_path;
 use crate::service::RequestSource;
 use crate::service::mail::KeyChangeError;
 use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
 use crate::store::LoginRecord;
+use crate::web::csrf::{self, SESSION_PURPOSE};
+use crate::web::form::WebForm;
+use crate::web::keys::{KeyForm, KeyRow, RemoveKeyForm, key_error_message};
+use crate::web::layout::{Layout, render};
+use crate::web::nav::nav_user;
+use crate::web::notice::{Notice, NoticeQuery};
+use crate::web::signing::reentry_signed_out;
+use crate::web::visitor::{SignedIn, Source};
+use crate::web::{AppState, WebError};
+
+/// `/logins/{name}/encryption`: a secondary login's key, as its administrator manages it.
+#[derive(Template)]
+#[template(path = "login_key.html")]
+pub struct LoginKeyPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub login_name: String,
+    pub email: String,
+    pub key: Option<KeyRow>,
+    pub key_action: String,
+}
 
 pub async fn show(
     State(state): State<AppState>,

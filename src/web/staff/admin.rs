@@ -1,24 +1,43 @@
 //! Staff administration in the console: staff administrators list, add, disable and enable
 //! staff members; a support agent gets a 403 page (audited).
 
+use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::csrf::{self, STAFF_PURPOSE};
-use super::form::WebForm;
-use super::layout::{Layout, format_time, render};
-use super::notice::{Notice, NoticeQuery};
-use super::pages::{StaffAdminPage, StaffMemberRow};
-use super::staff::nav;
-use super::staff_session::CsrfOnly;
-use super::visitor::{Source, StaffSignedIn};
-use super::{AppState, WebError};
 use crate::domain::{Password, StaffRole};
 use crate::service::staff::{ActiveStaff, StaffAdminError};
+use crate::web::csrf::{self, STAFF_PURPOSE};
+use crate::web::form::{CsrfOnly, WebForm};
+use crate::web::layout::{Layout, format_time, render};
+use crate::web::nav::nav_staff;
+use crate::web::notice::{Notice, NoticeQuery};
+use crate::web::visitor::{Source, StaffSignedIn};
+use crate::web::{AppState, WebError};
 
 const ADMIN_ONLY: &str = "Staff administration is only for staff administrators.";
+
+/// A staff member, as staff administration lists them.
+pub struct StaffMemberRow {
+    pub username: String,
+    pub role: &'static str,
+    pub disabled: bool,
+    pub created: String,
+    pub myself: bool,
+}
+
+/// `/staff/admin`: the staff members and the form that adds one.
+#[derive(Template)]
+#[template(path = "staff_admin.html")]
+pub struct StaffAdminPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub members: Vec<StaffMemberRow>,
+}
 
 pub async fn admin(
     State(state): State<AppState>,
@@ -50,21 +69,37 @@ pub async fn add_staff(
     admin_outcome(&state, &active, &source, result).await
 }
 
-pub async fn set_staff_status(
+pub async fn disable(
     State(state): State<AppState>,
     StaffSignedIn(active): StaffSignedIn,
     Source(source): Source,
-    Path((username, action)): Path<(String, String)>,
+    Path(username): Path<String>,
     WebForm(form): WebForm<CsrfOnly>,
 ) -> Result<Response, WebError> {
+    set_disabled(&state, &active, &source, &username, &form, true).await
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    StaffSignedIn(active): StaffSignedIn,
+    Source(source): Source,
+    Path(username): Path<String>,
+    WebForm(form): WebForm<CsrfOnly>,
+) -> Result<Response, WebError> {
+    set_disabled(&state, &active, &source, &username, &form, false).await
+}
+
+async fn set_disabled(
+    state: &AppState,
+    active: &ActiveStaff,
+    source: &crate::service::RequestSource,
+    username: &str,
+    form: &CsrfOnly,
+    disabled: bool,
+) -> Result<Response, WebError> {
     csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
-    let disabled = match action.as_str() {
-        "disable" => true,
-        "enable" => false,
-        _ => return Err(WebError::NotFound),
-    };
-    let result = state.portal.set_staff_disabled(&active, &username, disabled, &source).await.map(drop);
-    admin_outcome(&state, &active, &source, result).await
+    let result = state.portal.set_staff_disabled(active, username, disabled, source).await.map(drop);
+    admin_outcome(state, active, source, result).await
 }
 
 async fn admin_outcome(
@@ -97,7 +132,7 @@ async fn admin_page(
         Err(other) => return Err(WebError::Internal(other.into())),
     };
     let page = StaffAdminPage {
-        layout: Layout::staff(state, "Staff", nav(active)),
+        layout: Layout::staff(state, "Staff", nav_staff(active)),
         notice,
         errors,
         csrf: active.token.derive(STAFF_PURPOSE),

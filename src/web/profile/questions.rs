@@ -2,23 +2,40 @@
 
 use std::collections::HashMap;
 
+use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::csrf::{self, SESSION_PURPOSE};
-use super::form::WebForm;
-use super::layout::{Layout, render};
-use super::login::reentry_signed_out;
-use super::notice::Notice;
-use super::pages::{QuestionSlot, QuestionsPage};
-use super::profile::nav_user;
-use super::visitor::{SignedIn, Source};
-use super::{AppState, WebError};
 use crate::service::password::ChangeError;
 use crate::service::questions::{ChosenAnswer, QuestionsError};
 use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
+use crate::web::csrf::{self, SESSION_PURPOSE};
+use crate::web::form::WebForm;
+use crate::web::layout::{Layout, render};
+use crate::web::nav::nav_user;
+use crate::web::notice::Notice;
+use crate::web::signing::reentry_signed_out;
+use crate::web::visitor::{SignedIn, Source};
+use crate::web::{AppState, WebError};
+
+/// `/profile/questions`: choose and answer the security questions.
+#[derive(Template)]
+#[template(path = "questions.html")]
+pub struct QuestionsPage {
+    pub layout: Layout,
+    pub notice: Option<&'static str>,
+    pub errors: Vec<String>,
+    pub csrf: String,
+    pub slots: Vec<QuestionSlot>,
+}
+
+/// One question-and-answer pair of the set-up form.
+pub struct QuestionSlot {
+    pub number: usize,
+    pub choices: Vec<(String, bool)>,
+}
 
 pub async fn form(State(state): State<AppState>, SignedIn(active): SignedIn) -> Result<Response, WebError> {
     let current = state.portal.questions_of(&active.login).await?;
