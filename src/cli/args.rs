@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Arg, ArgAction, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use super::audit::AuditCommand;
 use super::logins::{AccountCommand, LoginCommand};
@@ -66,14 +66,4 @@ pub enum Command {
 pub enum ConfigCommand {
     /// Print the effective settings, secrets redacted.
     Show,
-}
-
-/// `--password-stdin` where the password always comes from standard input: scripts and the
-/// documentation name the flag, so it is required, but there is nothing to read from it.
-pub(super) fn password_stdin_required() -> Arg {
-    Arg::new("password_stdin")
-        .long("password-stdin")
-        .required(true)
-        .action(ArgAction::SetTrue)
-        .help("Read the password from one line of standard input (required)")
 }

@@ -1,13 +1,11 @@
 //! `portcullis account …` and `portcullis login …`: customer accounts and their logins.
 
-use std::io::BufRead;
-
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use super::args::password_stdin_required;
+use super::password_input::{password_stdin_required, read_password};
 use super::{CliError, Settings, fail, portal};
-use crate::domain::{EmailAddress, LoginName, Password, PhoneNumber};
+use crate::domain::{EmailAddress, LoginName, PhoneNumber};
 use crate::service::accounts::{AccountError, LoginDetails};
 use crate::service::password::ChangeError;
 use crate::telemetry::error_chain;
@@ -142,20 +140,6 @@ pub(super) async fn set_password(settings: &Settings, name: &str) -> Result<(), 
     portal.set_password_by_operator(&name, &password).await.map_err(change_error)?;
     println!("Password of {name} set; every session of {name} has ended");
     Ok(())
-}
-
-/// One line from standard input, without its line ending.
-pub(super) fn read_password() -> Result<Password, CliError> {
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| fail(format!("cannot read the password from standard input: {e}")))?;
-    let password = line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line);
-    if password.is_empty() {
-        return Err(fail("no password on standard input (expected one line)"));
-    }
-    Ok(Password::new(password))
 }
 
 pub(super) fn account_error(error: AccountError) -> CliError {

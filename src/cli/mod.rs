@@ -7,6 +7,7 @@ mod backup;
 mod doctor;
 mod logins;
 mod mail;
+mod password_input;
 mod staff;
 
 use std::sync::Arc;

@@ -2,8 +2,8 @@
 
 use clap::Subcommand;
 
-use super::args::password_stdin_required;
-use super::logins::{account_error, read_password};
+use super::logins::account_error;
+use super::password_input::{password_stdin_required, read_password};
 use super::{CliError, Settings, fail, portal};
 use crate::domain::StaffRole;
 use crate::service::staff::StaffAdminError;

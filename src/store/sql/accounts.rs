@@ -5,13 +5,13 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::audit::append_audit_in;
+use super::backend::ChainTx;
 use super::columns::{Columns, col};
 use super::outbox::{enqueue_mail_in, enqueue_notices_in};
 use super::statement::sql;
 use super::{SqlBackend, commit, conflict, optional_time, rolled_back, unavailable};
 use crate::crypto::PasswordHash;
 use crate::domain::{AuditEvent, LoginKind, LoginName};
-use crate::store::chain::ChainTx;
 use crate::store::{LoginRecord, NewAccount, NewLogin, NewMail, PasswordChange, StoreError, StoreResult};
 
 /// Accounts, logins and passwords: what the account's administrator and the sign-in read and

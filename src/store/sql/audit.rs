@@ -5,12 +5,12 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use super::backend::ChainTx;
 use super::columns::{Columns, col};
 use super::statement::sql;
 use super::{SqlBackend, commit, unavailable};
 use crate::domain::AuditEvent;
 use crate::domain::audit::{Actor, Anchoring, AuditEntry, AuditHead, ChainOpening, GENESIS_HASH};
-use crate::store::chain::ChainTx;
 use crate::store::{StoreError, StoreResult};
 
 /// The audit log and its chain.

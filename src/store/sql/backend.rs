@@ -1,8 +1,15 @@
 //! What a database backend provides to the shared SQL, in one place: its pool, how a write
 //! transaction begins, its locking clauses, and running a `Statement`. SQLite and PostgreSQL
 //! accept the same statements otherwise (`$n` parameters, `ON CONFLICT`, `RETURNING`).
+//!
+//! The write transaction lives here too: the audit chain's key travels with it, so each audit
+//! entry appended in it is sealed under the key without every write having to pass the key
+//! along, and the head is logged only once the transaction that wrote it has committed.
 
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
+
+use sqlx::Database;
 
 use async_trait::async_trait;
 
@@ -10,7 +17,7 @@ use super::columns::Columns;
 use super::statement::{Exec, Statement};
 use super::unavailable;
 use crate::store::StoreResult;
-use crate::store::chain::{AuditChain, ChainTx};
+use crate::store::chain::AuditChain;
 
 /// A database the shared SQL runs on; implemented by `SqliteStore` and `PostgresStore` in
 /// `backends.rs`. Every area of the store is implemented once for any `SqlBackend`.
@@ -44,5 +51,53 @@ pub trait SqlBackend: Send + Sync + Sized + 'static {
     async fn write(&self) -> StoreResult<ChainTx<Self>> {
         let tx = self.pool().begin_with(Self::BEGIN).await.map_err(unavailable)?;
         Ok(ChainTx::new(tx, self.chain().clone()))
+    }
+}
+
+/// A write transaction; dereferences to its connection, like `sqlx::Transaction`.
+pub struct ChainTx<B: SqlBackend> {
+    inner: sqlx::Transaction<'static, B::Db>,
+    chain: Arc<AuditChain>,
+    head_to_log: Option<(i64, String)>,
+}
+
+impl<B: SqlBackend> ChainTx<B> {
+    pub fn new(inner: sqlx::Transaction<'static, B::Db>, chain: Arc<AuditChain>) -> Self {
+        Self { inner, chain, head_to_log: None }
+    }
+
+    pub fn chain(&self) -> &AuditChain {
+        &self.chain
+    }
+
+    /// Asks for `(seq, hash)` to be logged once this transaction commits.
+    pub fn log_head_on_commit(&mut self, seq: i64, hash: &str) {
+        self.head_to_log = Some((seq, hash.to_string()));
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await?;
+        if let Some((seq, hash)) = self.head_to_log {
+            tracing::info!(target: "portcullis::audit", seq, hash = %hash, "audit head");
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.inner.rollback().await
+    }
+}
+
+impl<B: SqlBackend> Deref for ChainTx<B> {
+    type Target = <B::Db as Database>::Connection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl<B: SqlBackend> DerefMut for ChainTx<B> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
     }
 }

@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::audit::append_audit_in;
+use super::backend::ChainTx;
 use super::columns::{Columns, col};
 use super::outbox::enqueue_mail_in;
 use super::statement::sql;
 use super::{SqlBackend, commit, conflict, rolled_back, time_from, unavailable};
 use crate::domain::{AuditEvent, CaseKind, CaseStatus, Channel};
-use crate::store::chain::ChainTx;
 use crate::store::{
     ApprovalRecord, CaseEntryRecord, CaseFilter, CaseRecord, CaseUpdate, NewCase, NewCaseEntry, NewMail, StoreError,
     StoreResult, VerificationRecord,

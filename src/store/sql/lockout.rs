@@ -5,12 +5,12 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 use super::audit::append_audit_in;
+use super::backend::ChainTx;
 use super::columns::Columns;
 use super::outbox::enqueue_mail_in;
 use super::statement::sql;
 use super::{SqlBackend, commit, rolled_back, unavailable};
 use crate::domain::{AuditAction, AuditEvent, DevicePolicy, LockoutPolicy};
-use crate::store::chain::ChainTx;
 use crate::store::{FailedSignIn, FailureLimits, StoreResult};
 
 /// Failed customer sign-ins and the locks they lead to.

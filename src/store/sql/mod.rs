@@ -41,7 +41,7 @@ pub use statement::{Exec, Statement, Value};
 
 use time::OffsetDateTime;
 
-use super::chain::ChainTx;
+use self::backend::ChainTx;
 use super::{StoreError, StoreResult};
 use crate::domain::AuditEvent;
 

@@ -5,11 +5,11 @@ use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
 use super::audit::append_audit_in;
+use super::backend::ChainTx;
 use super::columns::{Columns, col};
 use super::statement::sql;
 use super::{SqlBackend, change_audited, commit, conflict, optional_time, time_from, unavailable};
 use crate::domain::{AuditAction, AuditEvent};
-use crate::store::chain::ChainTx;
 use crate::store::{MailOutcome, NewMail, OutboxRecord, StoreResult};
 
 /// The mail outbox: queueing (throttled per recipient and kind), claiming, finishing and

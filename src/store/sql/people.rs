@@ -6,6 +6,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::accounts::void_open_credentials_in;
 use super::audit::append_audit_in;
+use super::backend::ChainTx;
 use super::cases::update_case_in;
 use super::columns::{Columns, col};
 use super::outbox::{enqueue_mail_in, enqueue_notices_in};
@@ -15,7 +16,6 @@ use super::sessions::insert_session_in;
 use super::statement::sql;
 use super::{SqlBackend, change_audited, commit, conflict, rolled_back, time_from, unavailable};
 use crate::domain::{AuditEvent, ContactRole};
-use crate::store::chain::ChainTx;
 use crate::store::{
     Contact, IssueOutcome, LoginEdit, NewMail, NewSession, SecretParcel, StoreError, StoreResult, TemporaryIssue,
     TemporaryPasswordRecord,

@@ -5,12 +5,12 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::audit::append_audit_in;
+use super::backend::ChainTx;
 use super::columns::col;
 use super::outbox::enqueue_mail_in;
 use super::statement::sql;
 use super::{SqlBackend, change_audited, commit, conflict, time_from, unavailable};
 use crate::domain::AuditEvent;
-use crate::store::chain::ChainTx;
 use crate::store::{NewMail, NewSecureMessage, SecureMessageRecord, StoreResult};
 
 /// Sealed messages for secure pickup, with their passcode attempts.

@@ -6,13 +6,13 @@ use time::{Duration, OffsetDateTime};
 
 use super::accounts::replace_password_in;
 use super::audit::append_audit_in;
+use super::backend::ChainTx;
 use super::columns::{Columns, col};
 use super::outbox::{enqueue_mail_in, enqueue_notices_in};
 use super::statement::sql;
 use super::{SqlBackend, change_audited, commit, conflict, rolled_back, time_from, unavailable};
 use crate::crypto::PasswordHash;
 use crate::domain::AuditEvent;
-use crate::store::chain::ChainTx;
 use crate::store::{NewMail, NewTicket, PasswordChange, StoreError, StoreResult, StoredAnswer, TicketRecord};
 
 /// Self-service recovery of a forgotten password, and the hourly counters that limit it.

@@ -6,12 +6,12 @@ use time::{Duration, OffsetDateTime};
 
 use super::accounts::login_from_row;
 use super::audit::append_audit_in;
+use super::backend::ChainTx;
 use super::columns::{Columns, col};
 use super::statement::sql;
 use super::{SqlBackend, commit, conflict, rolled_back, time_from, unavailable};
 use crate::crypto::PasswordHash;
 use crate::domain::AuditEvent;
-use crate::store::chain::ChainTx;
 use crate::store::{LoginRecord, NewSession, SessionRecord, StoreResult};
 
 /// Customer sessions and the sign-in that starts them, with the per-address failure counts.

@@ -4,8 +4,8 @@
 
 use std::borrow::Cow;
 
+use super::backend::ChainTx;
 use super::backend::SqlBackend;
-use crate::store::chain::ChainTx;
 
 /// A parameter value. Each variant binds as the Rust type the statement would otherwise bind
 /// (`Option<T>` binds exactly as `T` when present), so both databases see the same types.
