@@ -34,6 +34,9 @@ pub trait OutboxStore: Send + Sync {
     async fn retry_mail(&self, id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
 }
 
+/// A message the worker may claim now (`$1`: now): queued, due, and not leased to a worker.
+const DUE: &str = "status = 'queued' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)";
+
 const OUTBOX_COLUMNS: &str = "id, kind, login_id, recipient, payload, status, attempts, next_attempt_at, \
      last_error, encryption, created_at, sent_at";
 
@@ -118,11 +121,22 @@ impl<B: SqlBackend> OutboxStore for B {
     }
 
     async fn claim_mail(&self, now: OffsetDateTime, lease: Duration, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+        // The worker polls twice a second; with nothing due, the poll stays a read. A write
+        // transaction would take SQLite's write lock each time for nothing, and hold a pooled
+        // connection while it waits behind any other writer.
+        let due = sql(format!("SELECT id FROM mail_outbox WHERE {DUE} LIMIT 1"))
+            .bind(now.unix_timestamp())
+            .fetch_optional(self)
+            .await
+            .map_err(unavailable)?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let mut tx = self.write().await?;
-        let select = concat!(
-            "UPDATE mail_outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (",
-            "SELECT id FROM mail_outbox WHERE status = 'queued' AND next_attempt_at <= $2 ",
-            "AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY next_attempt_at, id LIMIT $3",
+        let select = format!(
+            "UPDATE mail_outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (\
+             SELECT id FROM mail_outbox WHERE {} ORDER BY next_attempt_at, id LIMIT $3",
+            DUE.replace("$1", "$2")
         );
         let returning = concat!(
             ") RETURNING id, kind, login_id, recipient, payload, status, attempts, next_attempt_at, ",
