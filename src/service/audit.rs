@@ -1,6 +1,7 @@
 //! Opening, anchoring, reading, exporting and verifying the audit log.
 
 use super::Portal;
+use super::{Failure, failure_conversions};
 use crate::domain::Actor;
 use crate::domain::audit::{AuditEntry, AuditHead, ChainBreak, ChainOpening, ChainVerifier, LoggedHead, Verified};
 use crate::store::StoreError;
@@ -21,8 +22,9 @@ pub enum VerifyError {
     #[error("the audit log has been tampered with: {0}")]
     Broken(ChainBreak),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(VerifyError);
 
 const PAGE: i64 = 1000;
 
@@ -62,7 +64,7 @@ impl Portal {
 
     /// The operator's `audit anchor`: puts an unkeyed chain under the key, audited by the
     /// anchor entry itself. Refused when the chain is keyed already or not an intact unkeyed one.
-    pub async fn anchor_audit_chain(&self) -> Result<AnchorOutcome, StoreError> {
+    pub async fn anchor_audit_chain(&self) -> Result<AnchorOutcome, Failure> {
         let opening = self.store.anchor_audit_chain(Actor::Operator, self.clock.now()).await?;
         let head = self.store.audit_chain_head().await?;
         Ok(match opening {
@@ -80,20 +82,20 @@ impl Portal {
 
     /// Logs the head as it is now (when the portal stops gracefully), so that the newest
     /// entries are covered by the logs too, not only every `audit.log_head_every` entries.
-    pub async fn log_audit_head(&self) -> Result<(), StoreError> {
+    pub async fn log_audit_head(&self) -> Result<(), Failure> {
         log_head(&self.store.audit_chain_head().await?);
         Ok(())
     }
 
     /// The newest `limit` entries, oldest first.
-    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, Failure> {
         let head = self.store.audit_head().await?;
-        self.store.audit_entries((head - limit).max(0), limit).await
+        Ok(self.store.audit_entries((head - limit).max(0), limit).await?)
     }
 
     /// Up to `limit` entries after `after`, oldest first (for paging through an export).
-    pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        self.store.audit_entries(after, limit).await
+    pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>, Failure> {
+        Ok(self.store.audit_entries(after, limit).await?)
     }
 
     /// Walks the chain under the key up to the head read first, then checks the head row and,

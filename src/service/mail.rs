@@ -7,8 +7,7 @@ pub use super::secrets::{PickupError, SecretDelivery, SecretError};
 
 use super::notices::ChangedBy;
 use super::reentry::{Reentered, SessionEnded};
-use super::{Portal, RequestSource};
-use crate::crypto::Overloaded;
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::seal::SealError;
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName};
@@ -29,10 +28,9 @@ pub enum KeyChangeError {
     #[error(transparent)]
     SessionEnded(#[from] SessionEnded),
     #[error(transparent)]
-    Overloaded(#[from] Overloaded),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(KeyChangeError);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -43,8 +41,9 @@ pub enum MailError {
     #[error("the stored message is not readable: {0}")]
     Unreadable(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(MailError);
 
 impl Portal {
     /// An outbox row for `message` to `login`'s address, its payload sealed.
@@ -93,7 +92,7 @@ impl Portal {
     }
 
     /// The secondary logins whose keys `admin` (a primary login) manages, each with its key.
-    pub async fn managed_keys(&self, admin: &LoginRecord) -> Result<Vec<(LoginRecord, Option<StoredKey>)>, StoreError> {
+    pub async fn managed_keys(&self, admin: &LoginRecord) -> Result<Vec<(LoginRecord, Option<StoredKey>)>, Failure> {
         if admin.kind != LoginKind::Primary {
             return Ok(Vec::new());
         }
@@ -110,7 +109,7 @@ impl Portal {
     /// A login whose key `actor` may manage: itself, or a secondary login of its account when
     /// `actor` is the account's primary login. Anything else is "not found", never "forbidden",
     /// so nobody learns which names exist in other accounts.
-    pub async fn key_subject(&self, actor: &LoginRecord, name: &str) -> Result<Option<LoginRecord>, StoreError> {
+    pub async fn key_subject(&self, actor: &LoginRecord, name: &str) -> Result<Option<LoginRecord>, Failure> {
         let Ok(name) = LoginName::parse(name) else { return Ok(None) };
         let target = self.store.login_by_name(&name).await?;
         Ok(target
@@ -118,8 +117,8 @@ impl Portal {
     }
 
     /// The key on file for a login.
-    pub async fn encryption_key(&self, login: &LoginRecord) -> Result<Option<StoredKey>, StoreError> {
-        self.store.recipient_key(&login.id).await
+    pub async fn encryption_key(&self, login: &LoginRecord) -> Result<Option<StoredKey>, Failure> {
+        Ok(self.store.recipient_key(&login.id).await?)
     }
 
     /// Stores an uploaded key for `target` after checking it, on the word of `actor` (the login
@@ -214,13 +213,13 @@ impl Portal {
         Ok(())
     }
 
-    pub async fn list_mail(&self, limit: i64) -> Result<Vec<OutboxRecord>, StoreError> {
-        self.store.list_mail(limit).await
+    pub async fn list_mail(&self, limit: i64) -> Result<Vec<OutboxRecord>, Failure> {
+        Ok(self.store.list_mail(limit).await?)
     }
 
     /// `portcullis mail retry ID`: false when no abandoned or failed message has that id.
     #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn retry_mail(&self, id: &str) -> Result<bool, StoreError> {
+    pub async fn retry_mail(&self, id: &str) -> Result<bool, Failure> {
         let event = AuditEvent::new(AuditAction::MailRequeued, Actor::Operator).subject(id.to_string());
         let requeued = self.store.retry_mail(id, &event, self.clock.now()).await?;
         self.wake_mail_worker();

@@ -8,7 +8,6 @@ use super::context::RequestContext;
 use super::layout::{ErrorPage, Layout, render};
 use crate::crypto::Overloaded;
 use crate::service::Failure;
-use crate::store::StoreError;
 use crate::telemetry::error_chain;
 
 #[derive(Debug, thiserror::Error)]
@@ -32,12 +31,6 @@ pub enum WebError {
     Unavailable(#[source] Failure),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
-}
-
-impl From<StoreError> for WebError {
-    fn from(error: StoreError) -> Self {
-        Failure::from(error).into()
-    }
 }
 
 impl From<Failure> for WebError {

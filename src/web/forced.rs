@@ -53,8 +53,7 @@ pub async fn submit(
         Err(ChangeError::Conflict | ChangeError::UnknownLogin | ChangeError::SessionEnded(_)) => {
             Ok(signed_out_redirect(&state, &Notice::SessionExpired.at("/login")))
         }
-        Err(ChangeError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(ChangeError::Store(error)) => Err(error.into()),
+        Err(ChangeError::Failure(failure)) => Err(failure.into()),
     }
 }
 

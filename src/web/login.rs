@@ -86,8 +86,7 @@ pub async fn submit(
         Err(SignInError::AddressThrottled { retry_after }) => {
             Err(WebError::TooManyAttempts { retry_after_seconds: retry_after.whole_seconds() })
         }
-        Err(SignInError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(SignInError::Store(error)) => Err(error.into()),
+        Err(SignInError::Failure(failure)) => Err(failure.into()),
     }
 }
 

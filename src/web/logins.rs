@@ -48,8 +48,7 @@ fn outcome(result: Result<String, AdminError>) -> Result<Outcome, WebError> {
         Ok(to) => Ok(Outcome::Redirect(to)),
         Err(AdminError::NotAdministrator) => Err(WebError::NotPermitted(ADMIN_ONLY)),
         Err(AdminError::NotFound) => Err(WebError::NotFound),
-        Err(AdminError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(AdminError::Store(error)) => Err(error.into()),
+        Err(AdminError::Failure(failure)) => Err(failure.into()),
         Err(AdminError::SessionEnded(_)) => Ok(Outcome::SignedOut),
         Err(problem @ (AdminError::WrongPassword | AdminError::Invalid(_) | AdminError::Refused(_))) => {
             Ok(Outcome::Problem(problem.to_string()))
@@ -60,7 +59,7 @@ fn outcome(result: Result<String, AdminError>) -> Result<Outcome, WebError> {
 async fn administrator(state: &AppState, active: &ActiveSession, source: &RequestSource) -> Result<(), WebError> {
     state.portal.require_administrator(&active.login, "logins", source).await.map_err(|e| match e {
         AdminError::NotAdministrator => WebError::NotPermitted(ADMIN_ONLY),
-        AdminError::Store(error) => error.into(),
+        AdminError::Failure(failure) => failure.into(),
         _ => WebError::Forbidden,
     })
 }
@@ -129,7 +128,7 @@ async fn list_page(
         .managed_logins(&active.login)
         .await
         .map_err(|e| match e {
-            AdminError::Store(error) => WebError::from(error),
+            AdminError::Failure(failure) => failure.into(),
             other => WebError::Internal(other.into()),
         })?
         .into_iter()
@@ -285,7 +284,7 @@ async fn target(
     administrator(state, active, source).await?;
     match state.portal.managed_login(&active.login, name, source).await {
         Ok(login) => Ok(login),
-        Err(AdminError::Store(error)) => Err(error.into()),
+        Err(AdminError::Failure(failure)) => Err(failure.into()),
         Err(_) => Err(WebError::NotFound),
     }
 }

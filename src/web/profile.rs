@@ -148,8 +148,7 @@ async fn key_error(state: &AppState, active: &ActiveSession, error: KeyChangeErr
 /// What the user reads when a key change is refused; infrastructure failures stay errors.
 pub fn key_error_message(error: KeyChangeError) -> Result<String, WebError> {
     match error {
-        KeyChangeError::Overloaded(_) => Err(WebError::Overloaded),
-        KeyChangeError::Store(error) => Err(error.into()),
+        KeyChangeError::Failure(failure) => Err(failure.into()),
         KeyChangeError::WrongPassword => Ok("The existing password is not correct.".to_string()),
         other => Ok(format!("The key was not saved: {other}.")),
     }
@@ -185,8 +184,7 @@ pub async fn change_password(
         Err(ChangeError::Conflict) => Ok(password_page(&state, &active, StatusCode::CONFLICT, Vec::new())),
         Err(ChangeError::UnknownLogin) => Err(WebError::NotFound),
         Err(ChangeError::SessionEnded(_)) => Ok(reentry_signed_out(&state)),
-        Err(ChangeError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(ChangeError::Store(error)) => Err(error.into()),
+        Err(ChangeError::Failure(failure)) => Err(failure.into()),
     }
 }
 

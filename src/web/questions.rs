@@ -45,9 +45,8 @@ pub async fn save(
         Err(QuestionsError::Invalid(problems)) => problems,
         Err(QuestionsError::SessionEnded(_)) => return Ok(reentry_signed_out(&state)),
         Err(QuestionsError::WrongPassword) => vec!["The existing password is not correct.".to_string()],
-        Err(QuestionsError::Password(ChangeError::Overloaded(_))) => return Err(WebError::Overloaded),
-        Err(QuestionsError::Password(ChangeError::Store(error)) | QuestionsError::Store(error)) => {
-            return Err(error.into());
+        Err(QuestionsError::Password(ChangeError::Failure(failure)) | QuestionsError::Failure(failure)) => {
+            return Err(failure.into());
         }
         Err(QuestionsError::Password(other)) => return Err(WebError::Internal(other.into())),
     };

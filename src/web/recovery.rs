@@ -222,8 +222,7 @@ fn recovery_error(state: &AppState, error: RecoveryError) -> Result<Response, We
     match error {
         RecoveryError::InvalidLink => Ok(invalid_link(state)),
         RecoveryError::TooManyAttempts => Err(WebError::TooManyAttempts { retry_after_seconds: 3600 }),
-        RecoveryError::Overloaded(_) => Err(WebError::Overloaded),
-        RecoveryError::Store(error) => Err(error.into()),
+        RecoveryError::Failure(failure) => Err(failure.into()),
     }
 }
 

@@ -47,8 +47,7 @@ pub async fn login(
         Err(SignInError::AddressThrottled { retry_after }) => {
             Err(WebError::TooManyAttempts { retry_after_seconds: retry_after.whole_seconds() })
         }
-        Err(SignInError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(SignInError::Store(error)) => Err(error.into()),
+        Err(SignInError::Failure(failure)) => Err(failure.into()),
         Err(_) => {
             let typed: String = form.username.chars().take(64).collect();
             Ok(login_page(&state, &headers, StatusCode::UNAUTHORIZED, None, vec![SIGN_IN_FAILED.into()], typed))
