@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use super::Portal;
+use super::{Failure, Portal};
 use crate::config::Settings;
 use crate::crypto::HashPool;
 use crate::store::{Backlog, MailOutcome};
@@ -44,6 +44,12 @@ impl Portal {
         };
         self.metrics.set_database(reading);
         self.metrics.encode()
+    }
+
+    /// Whether the database answers: the readiness probe. The caller bounds the wait.
+    #[tracing::instrument(skip_all)]
+    pub async fn database_ready(&self) -> Result<(), Failure> {
+        Ok(self.store.ping().await?)
     }
 
     /// Counts how one delivery attempt ended.

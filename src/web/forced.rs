@@ -64,7 +64,7 @@ fn page(state: &AppState, active: &ActiveSession, status: StatusCode, problems: 
         errors: problems.iter().map(|p| p.message()).collect(),
         csrf: active.token.derive(SESSION_PURPOSE),
         login_name: active.login.name.to_string(),
-        rules: rule_rows(&state.portal.policy, problems),
+        rules: rule_rows(state.portal.password_policy(), problems),
     };
     render(status, &page)
 }

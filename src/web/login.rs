@@ -59,7 +59,7 @@ pub async fn submit(
     let password = Password::new(form.password);
     let devices = cookies::device_values(&headers, &state.web);
     let outcome = state.portal.sign_in(&form.login_name, &password, &devices, &source).await;
-    state.portal.metrics.customer_sign_in(super::metrics::sign_in_outcome(&outcome, |s| s.restricted));
+    state.portal.metrics().customer_sign_in(super::metrics::sign_in_outcome(&outcome, |s| s.restricted));
     // Failures are answered at a fixed earliest time: whether the name exists does not show.
     if matches!(outcome, Err(SignInError::Rejected | SignInError::AddressThrottled { .. })) {
         tokio::time::sleep_until(deadline).await;

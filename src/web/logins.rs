@@ -308,7 +308,7 @@ async fn edit_page(
         phone: target.phone.clone().unwrap_or_default(),
         authorized_contact: target.authorized_contact,
         disabled: target.disabled,
-        locked_until: target.locked_until.filter(|_| target.is_locked(state.portal.clock.now())).map(format_time),
+        locked_until: state.portal.locked_until(target).map(format_time),
         key: key.map(|k| format!("{} (added {})", k.kind, format_time(k.created_at))),
     };
     Ok(render(status, &page))

@@ -216,7 +216,7 @@ fn password_page(
     status: StatusCode,
     problems: Vec<ChangeProblem>,
 ) -> Response {
-    let rules = rule_rows(&state.portal.policy, &problems);
+    let rules = rule_rows(state.portal.password_policy(), &problems);
     let mut errors: Vec<String> = problems.iter().map(|p| p.message()).collect();
     if status == StatusCode::CONFLICT {
         errors.push("Your password was changed elsewhere at the same moment. Please try again.".into());

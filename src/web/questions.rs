@@ -34,7 +34,7 @@ pub async fn save(
 ) -> Result<Response, WebError> {
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     csrf::check(Some(&active.token), SESSION_PURPOSE, &field("csrf"))?;
-    let required = state.portal.recovery.questions_required;
+    let required = state.portal.recovery_policy().questions_required;
     let chosen: Vec<ChosenAnswer> = (1..=required)
         .map(|n| ChosenAnswer { question: field(&format!("question_{n}")), answer: field(&format!("answer_{n}")) })
         .collect();
@@ -61,8 +61,8 @@ fn page(
     errors: Vec<String>,
     selected: &[String],
 ) -> Response {
-    let catalogue = &state.portal.recovery.catalogue;
-    let slots = (1..=state.portal.recovery.questions_required)
+    let catalogue = &state.portal.recovery_policy().catalogue;
+    let slots = (1..=state.portal.recovery_policy().questions_required)
         .map(|number| {
             let wanted = selected.get(number - 1).or_else(|| catalogue.get(number - 1));
             QuestionSlot { number, choices: catalogue.iter().map(|q| (q.clone(), Some(q) == wanted)).collect() }

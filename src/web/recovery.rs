@@ -195,7 +195,7 @@ fn password_page(
     status: StatusCode,
     problems: Vec<ChangeProblem>,
 ) -> Response {
-    let rules = rule_rows(&state.portal.policy, &problems);
+    let rules = rule_rows(state.portal.password_policy(), &problems);
     let page = RecoverPasswordPage {
         layout: Layout::new(state, "Reset your password", None),
         notice: None,
@@ -214,7 +214,7 @@ fn start_page(state: &AppState, headers: &HeaderMap, sent: bool, errors: Vec<Str
         errors,
         csrf,
         sent,
-        link_minutes: state.portal.recovery.link_lifetime.whole_minutes(),
+        link_minutes: state.portal.recovery_policy().link_lifetime.whole_minutes(),
     }))
 }
 

@@ -41,7 +41,7 @@ pub async fn login(
     let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
     csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
     let outcome = state.portal.staff_sign_in(&form.username, &Password::new(form.password), &source).await;
-    state.portal.metrics.staff_sign_in(super::metrics::sign_in_outcome(&outcome, |_| false));
+    state.portal.metrics().staff_sign_in(super::metrics::sign_in_outcome(&outcome, |_| false));
     match outcome {
         Ok((token, _)) => Ok(signed_in_redirect(&state, CookieKind::Staff, &token, "/staff")),
         Err(SignInError::AddressThrottled { retry_after }) => {
