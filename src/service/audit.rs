@@ -33,6 +33,7 @@ impl Portal {
     /// schema to a keyed head, puts a new or an older, unkeyed chain under the key (never
     /// rewriting an entry); then logs the head so that a copy of the logs kept elsewhere can
     /// later prove that entries were cut off the end.
+    #[tracing::instrument(skip_all)]
     pub async fn open_audit_chain(&self) -> Result<ChainOpening, StoreError> {
         let opening = self.store.open_audit_chain(self.clock.now()).await?;
         let head = self.store.audit_chain_head().await?;
@@ -64,6 +65,7 @@ impl Portal {
 
     /// The operator's `audit anchor`: puts an unkeyed chain under the key, audited by the
     /// anchor entry itself. Refused when the chain is keyed already or not an intact unkeyed one.
+    #[tracing::instrument(skip_all)]
     pub async fn anchor_audit_chain(&self) -> Result<AnchorOutcome, Failure> {
         let opening = self.store.anchor_audit_chain(Actor::Operator, self.clock.now()).await?;
         let head = self.store.audit_chain_head().await?;
@@ -82,18 +84,21 @@ impl Portal {
 
     /// Logs the head as it is now (when the portal stops gracefully), so that the newest
     /// entries are covered by the logs too, not only every `audit.log_head_every` entries.
+    #[tracing::instrument(skip_all)]
     pub async fn log_audit_head(&self) -> Result<(), Failure> {
         log_head(&self.store.audit_chain_head().await?);
         Ok(())
     }
 
     /// The newest `limit` entries, oldest first.
+    #[tracing::instrument(skip_all, fields(limit = limit))]
     pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, Failure> {
         let head = self.store.audit_head().await?;
         Ok(self.store.audit_entries((head - limit).max(0), limit).await?)
     }
 
     /// Up to `limit` entries after `after`, oldest first (for paging through an export).
+    #[tracing::instrument(skip_all, fields(after = after, limit = limit))]
     pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>, Failure> {
         Ok(self.store.audit_entries(after, limit).await?)
     }
@@ -102,6 +107,7 @@ impl Portal {
     /// when given, that the chain still holds `logged` (a head from the portal's logs): only
     /// that catches newer entries cut off behind an older head restored from a copy.
     /// Entries appended while it walks (the portal keeps running) are left for the next check.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_audit(&self, logged: Option<LoggedHead>) -> Result<Verified, VerifyError> {
         let head = self.store.audit_chain_head().await?;
         let mut verifier = ChainVerifier::new(self.audit_key.clone()).expecting(logged);

@@ -102,11 +102,13 @@ impl Portal {
         Ok(case.number)
     }
 
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn cases_of(&self, login: &LoginRecord) -> Result<Vec<CaseRecord>, Failure> {
         Ok(self.store.cases_of_account(&login.account_id).await?)
     }
 
     /// A case of the login's account, with the entries customers see.
+    #[tracing::instrument(skip_all, fields(login = %login.name, case = number))]
     pub async fn case_of(&self, login: &LoginRecord, number: i64) -> Result<CaseView, CaseError> {
         let case = self.case_in_account(login, number).await?;
         let entries = self.store.case_entries(&case.id).await?.into_iter().filter(|e| e.customer_visible).collect();

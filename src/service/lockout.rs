@@ -41,7 +41,7 @@ impl Portal {
 
     /// When the login's sign-in lock ends, if it is locked now.
     pub fn locked_until(&self, login: &LoginRecord) -> Option<time::OffsetDateTime> {
-        login.locked_until.filter(|_| login.is_locked(self.clock.now()))
+        login.locked_at(self.clock.now())
     }
 
     /// Staff clear the lock of any login, named as the customer gives it.

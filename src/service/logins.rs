@@ -99,6 +99,7 @@ pub struct ContactForm<'a> {
 
 impl Portal {
     /// Lets only the primary login through; anyone else is refused and the attempt audited.
+    #[tracing::instrument(skip_all, fields(login = %actor.name, what = what))]
     pub async fn require_administrator(
         &self,
         actor: &LoginRecord,
@@ -118,6 +119,7 @@ impl Portal {
 
     /// A secondary login of the administrator's account, by name; anything else is not found.
     /// Any other name is "not found" too, and the attempt is audited.
+    #[tracing::instrument(skip_all, fields(admin = %admin.name, login = name))]
     pub async fn managed_login(
         &self,
         admin: &LoginRecord,
@@ -138,6 +140,7 @@ impl Portal {
     /// Records a request for a login the actor may not manage. Every miss is audited alike,
     /// whether the name exists elsewhere or nowhere: the same work either way, so the answer's
     /// timing does not tell which.
+    #[tracing::instrument(skip_all, fields(login = %actor.name, name = name))]
     pub async fn audit_login_miss(
         &self,
         actor: &LoginRecord,
@@ -152,6 +155,7 @@ impl Portal {
         Ok(self.store.append_audit(&[event], self.clock.now()).await?)
     }
 
+    #[tracing::instrument(skip_all, fields(admin = %admin.name))]
     pub async fn managed_logins(&self, admin: &LoginRecord) -> Result<Vec<ManagedLogin>, AdminError> {
         let mut rows = Vec::new();
         for login in self.store.logins_of_account(&admin.account_id).await? {
@@ -318,6 +322,7 @@ impl Portal {
         Ok(self.issue_temporary_password(target, &Issuer::Administrator(admin.name.clone()), None, source).await?)
     }
 
+    #[tracing::instrument(skip_all, fields(account = account_id))]
     pub async fn contacts_on_record(&self, account_id: &str) -> Result<Vec<Contact>, Failure> {
         Ok(self.store.contacts(account_id).await?)
     }

@@ -77,6 +77,7 @@ impl Portal {
     }
 
     /// Queues a message on its own; false when the throttle dropped it.
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn queue_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> Result<bool, StoreError> {
         let queued = self.store.enqueue_mail(&self.new_mail(login, message)?, None, self.clock.now()).await?;
         self.wake_mail_worker();
@@ -92,6 +93,7 @@ impl Portal {
     }
 
     /// The secondary logins whose keys `admin` (a primary login) manages, each with its key.
+    #[tracing::instrument(skip_all, fields(admin = %admin.name))]
     pub async fn managed_keys(&self, admin: &LoginRecord) -> Result<Vec<(LoginRecord, Option<StoredKey>)>, Failure> {
         if admin.kind != LoginKind::Primary {
             return Ok(Vec::new());
@@ -109,6 +111,7 @@ impl Portal {
     /// A login whose key `actor` may manage: itself, or a secondary login of its account when
     /// `actor` is the account's primary login. Anything else is "not found", never "forbidden",
     /// so nobody learns which names exist in other accounts.
+    #[tracing::instrument(skip_all, fields(login = %actor.name, name = name))]
     pub async fn key_subject(&self, actor: &LoginRecord, name: &str) -> Result<Option<LoginRecord>, Failure> {
         let Ok(name) = LoginName::parse(name) else { return Ok(None) };
         let target = self.store.login_by_name(&name).await?;
@@ -117,6 +120,7 @@ impl Portal {
     }
 
     /// The key on file for a login.
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn encryption_key(&self, login: &LoginRecord) -> Result<Option<StoredKey>, Failure> {
         Ok(self.store.recipient_key(&login.id).await?)
     }
@@ -213,6 +217,7 @@ impl Portal {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(limit = limit))]
     pub async fn list_mail(&self, limit: i64) -> Result<Vec<OutboxRecord>, Failure> {
         Ok(self.store.list_mail(limit).await?)
     }

@@ -27,6 +27,7 @@ pub(super) fn metrics_for(settings: &Settings, hasher: &HashPool) -> Arc<Metrics
 impl Portal {
     /// Reads what is only known at scrape time (the outbox, locks, the pool), then returns the
     /// OpenMetrics text of everything.
+    #[tracing::instrument(skip_all)]
     pub async fn scrape_metrics(&self) -> String {
         let pool = self.store.pool_usage();
         self.metrics.set_pool(PoolReading { open: pool.open, idle: pool.idle, max: pool.max });

@@ -120,6 +120,7 @@ impl Portal {
     }
 
     /// Policy rules, plus history when `check_history`.
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn new_password_violations(
         &self,
         login: &LoginRecord,

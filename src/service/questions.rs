@@ -34,6 +34,7 @@ failure_conversions!(QuestionsError);
 
 impl Portal {
     /// The questions a login has set, in order (never the answers).
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn questions_of(&self, login: &LoginRecord) -> Result<Vec<String>, Failure> {
         Ok(self.store.security_answers(&login.id).await?.into_iter().map(|a| a.question).collect())
     }

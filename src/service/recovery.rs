@@ -132,6 +132,7 @@ impl Portal {
     }
 
     /// Where the holder of `token` stands.
+    #[tracing::instrument(skip_all)]
     pub async fn recovery_step(&self, token: &RandomToken) -> Result<RecoveryStep, RecoveryError> {
         let (ticket, login) = self.open_ticket(token).await?;
         if ticket.answered {

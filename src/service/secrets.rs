@@ -49,6 +49,7 @@ impl Portal {
     /// key (the worker encrypts it), else a sealed pickup message and its notice, with the
     /// passcode for the issuer. Nothing is written here; any failure is an error, so that the
     /// caller stores nothing rather than an empty or unreadable secret.
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn seal_secret(
         &self,
         login: &LoginRecord,

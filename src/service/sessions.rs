@@ -36,6 +36,7 @@ pub(super) const TOUCH_INTERVAL: Duration = Duration::seconds(60);
 
 impl Portal {
     /// The live session for a presented token, if any. Expired sessions are removed.
+    #[tracing::instrument(skip_all)]
     pub async fn session(&self, token: &RandomToken) -> Result<Option<ActiveSession>, Failure> {
         let Some((session, login)) = self.store.session_by_token(&token.digest()).await? else {
             return Ok(None);
@@ -55,6 +56,7 @@ impl Portal {
         Ok(Some(ActiveSession { token: token.clone(), session, login }))
     }
 
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn sessions_of(&self, login: &LoginRecord) -> Result<Vec<SessionRecord>, Failure> {
         Ok(self.store.sessions_of(&login.id).await?)
     }
@@ -87,6 +89,7 @@ impl Portal {
     /// Housekeeping: removes sessions past their idle or absolute limit, and per-address
     /// failure windows that have closed, and secure messages past their lifetime. Returns how
     /// many sessions and messages were removed.
+    #[tracing::instrument(skip_all)]
     pub async fn sweep_expired(&self) -> Result<u64, Failure> {
         let now = self.clock.now();
         self.store.delete_stale_address_failures(now - self.address_limit.window).await?;

@@ -88,6 +88,7 @@ impl Portal {
     }
 
     /// The live staff session for a presented token, if any.
+    #[tracing::instrument(skip_all)]
     pub async fn staff_session(&self, token: &RandomToken) -> Result<Option<ActiveStaff>, Failure> {
         let Some((session, staff)) = self.store.staff_session_by_token(&token.digest()).await? else {
             return Ok(None);
@@ -117,6 +118,7 @@ impl Portal {
 
     /// Checks a staff member's password again before a sensitive step (sending a temporary
     /// password). A wrong one counts towards the staff lockout.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn staff_password_matches(
         &self,
         active: &ActiveStaff,
@@ -141,6 +143,7 @@ impl Portal {
     }
 
     /// Lets only staff administrators through; a support agent is refused and audited.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn require_staff_admin(
         &self,
         active: &ActiveStaff,
@@ -157,6 +160,7 @@ impl Portal {
         Err(StaffAdminError::NotAdmin)
     }
 
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn list_staff(
         &self,
         active: &ActiveStaff,
@@ -183,6 +187,7 @@ impl Portal {
     }
 
     /// `portcullis staff disable|enable NAME`: the operator's way in when no staff admin can.
+    #[tracing::instrument(skip_all, fields(staff = username, disabled = disabled))]
     pub async fn set_staff_disabled_by_operator(
         &self,
         username: &str,
@@ -220,6 +225,7 @@ impl Portal {
     }
 
     /// Housekeeping for staff sessions past their idle or absolute limit.
+    #[tracing::instrument(skip_all)]
     pub async fn sweep_staff_sessions(&self) -> Result<u64, Failure> {
         let lifetime = self.session_lifetime;
         Ok(self.store.delete_expired_staff_sessions(lifetime.idle, lifetime.absolute, self.clock.now()).await?)

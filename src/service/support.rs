@@ -49,16 +49,19 @@ pub struct StaffCaseView {
 }
 
 impl Portal {
+    #[tracing::instrument(skip_all)]
     pub async fn case_queue(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>, Failure> {
         Ok(self.store.list_cases(filter).await?)
     }
 
     /// The account whose primary login is `name`, for the queue's filter.
+    #[tracing::instrument(skip_all, fields(login = name))]
     pub async fn account_of_primary(&self, name: &str) -> Result<Option<String>, Failure> {
         let Ok(name) = LoginName::parse(name) else { return Ok(None) };
         Ok(self.store.login_by_name(&name).await?.filter(|l| l.kind == LoginKind::Primary).map(|l| l.account_id))
     }
 
+    #[tracing::instrument(skip_all, fields(case = number))]
     pub async fn staff_case(&self, number: i64) -> Result<StaffCaseView, SupportError> {
         let case = self.store.case_by_number(number).await?.ok_or(CaseError::NotFound)?;
         let logins = self.store.logins_of_account(&case.account_id).await?;

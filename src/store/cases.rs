@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use super::{NewMail, StoreResult};
 use crate::domain::{AuditEvent, CaseKind, CaseStatus, Channel, ContactRole};
+pub use crate::domain::{CaseEntryRecord, CaseFilter, CaseRecord};
 
 #[derive(Debug, Clone)]
 pub struct NewCase {
@@ -21,24 +22,6 @@ pub struct NewCase {
     pub recorded_by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseRecord {
-    pub id: String,
-    pub number: i64,
-    pub account_id: String,
-    pub account_name: String,
-    pub kind: CaseKind,
-    pub title: String,
-    pub description: String,
-    pub channel: Channel,
-    pub status: CaseStatus,
-    pub opened_by_login_id: Option<String>,
-    pub opened_by_name: String,
-    pub recorded_by: Option<String>,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-}
-
 #[derive(Debug, Clone)]
 pub struct NewCaseEntry {
     pub id: String,
@@ -49,16 +32,6 @@ pub struct NewCaseEntry {
     pub body: String,
     /// Staff-only notes stay off the customer's view.
     pub customer_visible: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseEntryRecord {
-    pub id: String,
-    pub kind: String,
-    pub author: String,
-    pub body: String,
-    pub customer_visible: bool,
-    pub created_at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone)]
@@ -142,16 +115,6 @@ impl CaseUpdate {
             notice: None,
         }
     }
-}
-
-/// The staff queue's filters; `None` means any.
-#[derive(Debug, Clone, Default)]
-pub struct CaseFilter {
-    pub status: Option<CaseStatus>,
-    pub kind: Option<CaseKind>,
-    pub channel: Option<Channel>,
-    pub account_id: Option<String>,
-    pub limit: i64,
 }
 
 #[async_trait]

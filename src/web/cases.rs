@@ -14,11 +14,11 @@ use super::pages::{CasePage, CaseRow, CasesPage, EntryRow};
 use super::profile::nav_user;
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
+use crate::domain::CaseRecord;
 use crate::domain::CaseStatus;
 use crate::domain::case::PRIMARY_RESET_TITLE;
 use crate::service::cases::{CaseError, is_authorized_contact};
 use crate::service::sessions::ActiveSession;
-use crate::store::CaseRecord;
 
 const NOT_AUTHORIZED: &str = "Only an authorized contact can open or update support cases: the primary login, or a \
                               secondary login your account administrator marked as an authorized contact.";
@@ -184,7 +184,7 @@ impl CaseRow {
 }
 
 impl EntryRow {
-    pub fn from_record(entry: &crate::store::CaseEntryRecord) -> Self {
+    pub fn from_record(entry: &crate::domain::CaseEntryRecord) -> Self {
         Self {
             author: entry.author.split_once(':').map_or(entry.author.clone(), |(kind, name)| match kind {
                 "staff" => format!("Support ({name})"),

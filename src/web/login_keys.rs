@@ -15,11 +15,11 @@ use super::pages::{KeyRow, LoginKeyPage};
 use super::profile::{KeyForm, RemoveKeyForm, key_error_message, nav_user};
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
+use crate::domain::LoginRecord;
 use crate::service::RequestSource;
 use crate::service::mail::KeyChangeError;
 use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
-use crate::store::LoginRecord;
 
 pub async fn show(
     State(state): State<AppState>,

@@ -16,13 +16,13 @@ use super::pages::{ContactRow, ContactsPage, LoginEditPage, LoginRow, LoginsPage
 use super::profile::nav_user;
 use super::visitor::{SignedIn, Source};
 use super::{AppState, WebError};
+use crate::domain::LoginRecord;
 use crate::domain::{ContactRole, LoginName};
 use crate::service::RequestSource;
 use crate::service::logins::{AdminError, ContactForm, SecondaryForm};
 use crate::service::mail::SecretDelivery;
 use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
-use crate::store::LoginRecord;
 
 /// What a path segment may hold unencoded: RFC 3986's unreserved characters only.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');

@@ -63,7 +63,7 @@ pub struct KeyRow {
 }
 
 impl KeyRow {
-    pub fn from_stored(key: &crate::store::StoredKey) -> Self {
+    pub fn from_stored(key: &crate::domain::StoredKey) -> Self {
         Self {
             kind: crate::mail::keys::KeyKind::parse(&key.kind).map_or("unknown", crate::mail::keys::KeyKind::label),
             fingerprint: group_fingerprint(&key.fingerprint),

@@ -17,10 +17,10 @@ use super::password_rules::rule_rows;
 use super::visitor::Source;
 use super::{AppState, WebError};
 use crate::crypto::RandomToken;
+use crate::domain::LoginRecord;
 use crate::domain::{LoginKind, Password};
 use crate::service::password::ChangeProblem;
 use crate::service::recovery::{AnswerOutcome, NewPasswordError, RecoveryError, RecoveryStep};
-use crate::store::LoginRecord;
 
 const RECOVERY_PURPOSE: &str = "csrf:recovery";
 

@@ -16,12 +16,12 @@ use super::pages::{
 };
 use super::visitor::{Source, StaffSignedIn};
 use super::{AppState, WebError};
+use crate::domain::CaseFilter;
 use crate::domain::{CaseKind, CaseStatus, Channel, ContactRole, LoginKind, Password};
 use crate::service::cases::CaseError;
 use crate::service::mail::SecretDelivery;
 use crate::service::staff::ActiveStaff;
 use crate::service::support::SupportError;
-use crate::store::CaseFilter;
 
 pub(super) fn nav(active: &ActiveStaff) -> NavStaff {
     NavStaff { name: active.staff.username.clone(), csrf: active.token.derive(STAFF_PURPOSE), admin: active.is_admin() }
