@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod audit;
 pub mod audit_chain;
+pub mod audit_event;
 pub mod audit_verify;
 pub mod case;
 pub mod case_record;

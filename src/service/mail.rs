@@ -7,6 +7,7 @@ pub use super::secrets::{PickupError, SecretDelivery, SecretError};
 
 use super::notices::ChangedBy;
 use super::reentry::{Reentered, SessionEnded};
+use super::sealing::{serialise, unsealable};
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::seal::SealError;
 use crate::domain::new_id;
@@ -230,12 +231,4 @@ impl Portal {
         self.wake_mail_worker();
         Ok(requeued)
     }
-}
-
-pub(super) fn serialise(message: &OutboundMessage) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(message).map_err(|e| StoreError::Unsealable(e.to_string()))
-}
-
-pub(super) fn unsealable(error: SealError) -> StoreError {
-    StoreError::Unsealable(error.to_string())
 }

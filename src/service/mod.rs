@@ -18,6 +18,7 @@ pub mod password;
 pub mod questions;
 pub mod recovery;
 pub mod reentry;
+mod sealing;
 pub mod secrets;
 pub mod sessions;
 pub mod staff;

@@ -1,7 +1,7 @@
 //! Secrets that may only travel encrypted: to the recipient's key when one is on file and
 //! usable, else sealed on the server for secure pickup with a passcode given by voice.
 
-use super::mail::{serialise, unsealable};
+use super::sealing::{serialise, unsealable};
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::token::fill_random;
 use crate::domain::new_id;
