@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::context::RequestContext;
 use super::layout::{ErrorPage, Layout, render};
-use crate::crypto::Overloaded;
 use crate::service::Failure;
 use crate::telemetry::error_chain;
 
@@ -40,12 +39,6 @@ impl From<Failure> for WebError {
             Failure::Unavailable(_) => Self::Unavailable(failure),
             Failure::Internal(_) => Self::Internal(failure.into()),
         }
-    }
-}
-
-impl From<Overloaded> for WebError {
-    fn from(_: Overloaded) -> Self {
-        Self::Overloaded
     }
 }
 
