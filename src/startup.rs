@@ -10,9 +10,10 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::mail::Mailer;
 use crate::mail::render::Renderer;
-use crate::mail::{Mailer, worker};
 use crate::service::Portal;
+use crate::service::outbox::{self, Lease};
 use crate::web::server::{self, ConnectionLimits};
 use crate::web::{self, AppState, WebSettings};
 
@@ -24,7 +25,7 @@ pub struct Application {
     limits: ConnectionLimits,
     portal: Portal,
     mailer: Arc<Mailer>,
-    lease: worker::Lease,
+    lease: Lease,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,12 +44,14 @@ const SWEEP_INTERVAL: StdDuration = StdDuration::from_secs(300);
 impl Application {
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         let portal = Portal::build(settings, clock).await?;
-        let mailer = Arc::new(Mailer::from_settings(settings).map_err(StartError::Mail)?);
+        let public_url = &settings.http.public_url;
+        let mailer =
+            Arc::new(Mailer::from_settings(&settings.mail, &settings.branding, public_url).map_err(StartError::Mail)?);
         let listener = bind(settings.http.listen).await?;
         let state = AppState {
             portal: portal.clone(),
             web: Arc::new(WebSettings::from_settings(settings)),
-            renderer: Arc::new(Renderer::from_settings(settings)),
+            renderer: Arc::new(Renderer::from_settings(&settings.mail, &settings.branding, public_url)),
         };
         let admin = match settings.http.admin_listen {
             Some(address) => Some((bind(address).await?, web::admin_router(state.clone()))),
@@ -60,7 +63,7 @@ impl Application {
         if let Some(dir) = &state.web.dev_mailbox {
             tracing::warn!(dir = %dir.display(), "the dev mailbox is on at /dev/mailbox: it shows every message sent");
         }
-        let router = web::router(state, settings);
+        let router = web::router(state);
         Ok(Self {
             listener,
             router,
@@ -68,7 +71,7 @@ impl Application {
             limits: limits(settings),
             portal,
             mailer,
-            lease: worker::Lease::from_settings(&settings.mail),
+            lease: Lease::from_settings(&settings.mail),
         })
     }
 
@@ -91,11 +94,10 @@ impl Application {
         let (stop, stopping) = watch::channel(false);
         // The background tasks end with the server, also when this future is dropped.
         let _sweeper = AbortOnDrop(tokio::spawn(sweep_expired_sessions(self.portal.clone())));
-        let mut worker = AbortOnDrop(tokio::spawn(worker::run(
+        let mut worker = AbortOnDrop(tokio::spawn(outbox::run(
             self.portal.clone(),
             self.mailer.clone(),
             self.lease,
-            self.portal.mail_wake.clone(),
             stopping.clone(),
         )));
         let limits = self.limits;

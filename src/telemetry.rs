@@ -5,14 +5,18 @@ pub mod metrics;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogSettings;
+use crate::config::{LogFormat, LogSettings};
 
+/// Installs the process's log subscriber as the `[log]` section says (once; later calls change nothing).
 pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(directives(&settings.level)));
     // Colour codes only for a person at a terminal, never into a file or a log collector's pipe.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
-    let result = if settings.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let result = match settings.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
     if result.is_err() {
         // Already initialised (tests build several applications in one process).
     }

@@ -25,7 +25,7 @@ pub struct BenchPortal {
 pub async fn start(configure: impl FnOnce(&mut Settings)) -> BenchPortal {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::defaults().expect("defaults");
-    settings.database.url = format!("sqlite://{}/bench.db", dir.path().display());
+    settings.database.url = format!("sqlite://{}/bench.db", dir.path().display()).parse().expect("database url");
     settings.secrets.key_file = dir.path().join("secret.key");
     settings.mail.dir = dir.path().join("mail");
     settings.http.listen = "127.0.0.1:0".parse().expect("address");

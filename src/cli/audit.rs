@@ -4,12 +4,48 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use clap::Subcommand;
+
 use super::{CliError, Settings, fail, rfc3339};
 use crate::clock::SystemClock;
 use crate::domain::audit::{AuditEntry, LoggedHead};
 use crate::service::Portal;
 use crate::service::audit::AnchorOutcome;
 use crate::telemetry::error_chain;
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Print the newest entries.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every entry after a given one, oldest first, for shipping to a log collector (SIEM).
+    Export {
+        /// Only the entries after this seq (the last one already shipped); 0 for all.
+        #[arg(long, value_name = "SEQ", default_value_t = 0, value_parser = clap::value_parser!(i64).range(0..))]
+        since: i64,
+        /// One JSON object per line: seq, at, actor, action, subject, source_ip, details,
+        /// prev_hash, hash.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check, with the secret key file, that no entry was changed, forged or deleted. Writes
+    /// nothing.
+    Verify {
+        /// A head from the portal's logs (the `audit head seq=… hash=…` lines), as SEQ:HASH:
+        /// the log must still hold that entry with that hash. Only this catches the newest
+        /// entries cut off behind an older copy of the head.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect: Option<String>,
+    },
+    /// Put a log that has no keyed head (one written before the key existed) under the secret
+    /// key, with an anchor entry. Verify it against the logged heads first: an unkeyed log is
+    /// what someone without the key could have written.
+    Anchor,
+}
 
 /// The portal for a command that only reads.
 async fn reader(settings: &Settings, command: &str) -> Result<Portal, CliError> {

@@ -23,7 +23,7 @@ const PG_DUMP_RECIPE: &str = "on PostgreSQL, back up with pg_dump while the port
 const SETTLE_WAIT: StdDuration = StdDuration::from_secs(5);
 
 pub(super) async fn backup(settings: &Settings, to: &Path) -> Result<(), CliError> {
-    if settings.backend().map_err(|e| fail(e.to_string()))? == Backend::Postgres {
+    if settings.database.url.backend() == Backend::Postgres {
         return Err(fail(format!("portcullis backup copies SQLite databases only; {PG_DUMP_RECIPE}")));
     }
     let bytes = maintenance::copy_live(&settings.database, to).await.map_err(|e| fail(error_chain(&e)))?;
@@ -37,7 +37,7 @@ pub(super) async fn backup(settings: &Settings, to: &Path) -> Result<(), CliErro
 }
 
 pub(super) async fn restore(settings: &Settings, from: &Path) -> Result<(), CliError> {
-    if settings.backend().map_err(|e| fail(e.to_string()))? == Backend::Postgres {
+    if settings.database.url.backend() == Backend::Postgres {
         return Err(fail(format!("portcullis restore puts back SQLite databases only; {PG_DUMP_RECIPE}")));
     }
     if !from.is_file() {
@@ -123,7 +123,7 @@ async fn stage(settings: &Settings, from: &Path, staging: &Path) -> Result<i64, 
 /// or one whose log was tampered with, is refused.
 async fn verify_audit(settings: &Settings, staging: &Path) -> Result<i64, CliError> {
     let mut copy = settings.clone();
-    copy.database.url = format!("sqlite://{}", staging.display());
+    copy.database.url = format!("sqlite://{}", staging.display()).parse().map_err(fail)?;
     let portal = Portal::build_read_only(&copy, Arc::new(SystemClock)).await.map_err(|e| match e {
         BuildError::SecretKey(e) => fail(format!("restore needs the secret key file (secrets.key_file): {e}")),
         other => fail(error_chain(&other)),

@@ -7,6 +7,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::Duration as StdDuration;
 
 use super::{CliError, Settings, fail};
+use crate::config::{Choice, MailTransport};
 use crate::store::maintenance;
 
 /// How long the database has to answer before it counts as unreachable.
@@ -24,7 +25,7 @@ fn finding(setting: &'static str, fix: impl Into<String>) -> Finding {
 
 pub(super) async fn doctor(settings: &Settings) -> Result<(), CliError> {
     let mut findings = checklist(settings);
-    if let Err(problem) = maintenance::answers(settings, DATABASE_WAIT).await {
+    if let Err(problem) = maintenance::answers(&settings.database, DATABASE_WAIT).await {
         findings.push(finding("database.url", format!("the database does not answer: {problem}")));
     }
     if findings.is_empty() {
@@ -74,10 +75,10 @@ fn public_url(settings: &Settings) -> Vec<Finding> {
 
 fn mail(settings: &Settings) -> Vec<Finding> {
     let mail = &settings.mail;
-    if mail.transport != "smtp" {
+    if mail.transport != MailTransport::Smtp {
         return vec![finding(
             "mail.transport",
-            format!("is {:?}: set \"smtp\" and mail.smtp_url so that messages reach people", mail.transport),
+            format!("is {:?}: set \"smtp\" and mail.smtp_url so that messages reach people", mail.transport.word()),
         )];
     }
     let Ok(url) = url::Url::parse(&mail.smtp_url) else { return Vec::new() };

@@ -10,8 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use subtle::ConstantTimeEq;
 
-use super::hashing::PasswordHash;
 use super::token::fill_random;
+use crate::domain::PasswordHash;
 
 const SALT_BYTES: usize = 16;
 /// The longest output Argon2 may produce (PHC allows no more).

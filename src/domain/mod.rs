@@ -14,6 +14,7 @@ pub mod id;
 pub mod lockout;
 pub mod login;
 pub mod login_name;
+pub mod message;
 pub mod password;
 pub mod password_context;
 pub mod password_hash;

@@ -7,10 +7,12 @@ use std::fmt;
 pub struct PasswordHash(String);
 
 impl PasswordHash {
+    /// A hash as read back from the store.
     pub fn from_stored(phc: String) -> Self {
         Self(phc)
     }
 
+    /// The PHC string, for the store and for verifying.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -1,16 +1,12 @@
-//! Outgoing mail: typed messages in a transactional outbox, rendered and (where the message
-//! or the recipient calls for it) encrypted at send time, then written to files or an SMTP
-//! relay by a background worker that retries with backoff and loses nothing.
+//! Outgoing mail, one message at a time: rendered and (where the message or the recipient
+//! calls for it) encrypted at send time, then written to files or an SMTP relay. What to send
+//! and what became of it is the outbox's business, in the service layer.
 
 pub mod compose;
 pub mod keys;
 pub mod mailbox;
-pub mod message;
-pub mod openpgp;
 pub mod render;
-pub mod smime;
 pub mod transport;
-pub mod worker;
 
 use std::str::FromStr;
 use std::time::SystemTime;
@@ -18,12 +14,11 @@ use std::time::SystemTime;
 use lettre::message::Mailbox;
 use time::OffsetDateTime;
 
-use crate::config::Settings;
+use crate::config::{BrandingSettings, MailSettings, SmimeCipher};
 use crate::domain::EmailAddress;
-use crate::store::StoredKey;
+use crate::domain::message::{OutboundMessage, Sensitivity};
 use compose::Envelope;
-use keys::KeyKind;
-use message::{OutboundMessage, Sensitivity};
+use keys::{KeyKind, RecipientKey};
 use render::Renderer;
 use transport::{SendError, Transport};
 
@@ -40,8 +35,10 @@ pub struct Mailer {
 /// Why a delivery did not happen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeliveryError {
+    /// Worth trying again later (the relay or the mail directory was unavailable).
     #[error("{0}")]
     Transient(String),
+    /// Trying again would fail the same way.
     #[error("{0}")]
     Permanent(String),
     /// The message may only travel encrypted and could not be: it is not sent at all.
@@ -59,18 +56,19 @@ impl From<SendError> for DeliveryError {
 }
 
 impl Mailer {
-    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
+    /// The mailer the `[mail]` and `[branding]` sections describe, for a portal at `public_url`.
+    pub fn from_settings(
+        mail: &MailSettings,
+        branding: &BrandingSettings,
+        public_url: &url::Url,
+    ) -> Result<Self, String> {
         Ok(Self {
-            renderer: Renderer::from_settings(settings),
-            transport: Transport::from_settings(&settings.mail)?,
-            from: Mailbox::from_str(&settings.mail.from).map_err(|e| format!("mail.from: {e}"))?,
-            host: settings.http.public_url.host_str().unwrap_or("portcullis.invalid").to_string(),
-            smime_gcm: settings.mail.smime_cipher == "aes-256-gcm",
+            renderer: Renderer::from_settings(mail, branding, public_url),
+            transport: Transport::from_settings(mail)?,
+            from: Mailbox::from_str(&mail.from).map_err(|e| format!("mail.from: {e}"))?,
+            host: public_url.host_str().unwrap_or("portcullis.invalid").to_string(),
+            smime_gcm: mail.smime_cipher == SmimeCipher::Aes256Gcm,
         })
-    }
-
-    pub fn transport_name(&self) -> &'static str {
-        self.transport.name()
     }
 
     /// Sends `message` to `to`; returns how it travelled (`plain`, `openpgp`, `smime (…)`).
@@ -79,7 +77,7 @@ impl Mailer {
         id: &str,
         to: &str,
         message: &OutboundMessage,
-        key: Option<&StoredKey>,
+        key: Option<RecipientKey<'_>>,
         now: OffsetDateTime,
     ) -> Result<String, DeliveryError> {
         let to = recipient(to)?;
@@ -93,9 +91,9 @@ impl Mailer {
         let (email, travelled) = match key {
             Some(key) => {
                 let kind =
-                    KeyKind::parse(&key.kind).ok_or_else(|| DeliveryError::Encryption("unknown key type".into()))?;
+                    KeyKind::parse(key.kind).ok_or_else(|| DeliveryError::Encryption("unknown key type".into()))?;
                 let entity = compose::body(&rendered).formatted();
-                match keys::encrypt(kind, &key.material, &entity, now, self.smime_gcm) {
+                match keys::material::encrypt(kind, key.material, &entity, now, self.smime_gcm) {
                     Ok(encrypted) => {
                         let travelled = encrypted.describe();
                         (compose::encrypted(envelope, &rendered.subject, encrypted).map_err(compose_failed)?, travelled)

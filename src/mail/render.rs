@@ -9,7 +9,7 @@ use minijinja::{Environment, Value};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::message::OutboundMessage;
+use crate::domain::message::OutboundMessage;
 
 const BUILT_IN: &[(&str, &str)] = &[
     ("layout.html", include_str!("../../templates/email/layout.html")),
@@ -76,13 +76,18 @@ impl Renderer {
         Self { env, branding }
     }
 
-    pub fn from_settings(settings: &crate::config::Settings) -> Self {
+    /// The renderer the `[mail]` and `[branding]` sections describe, for a portal at `public_url`.
+    pub fn from_settings(
+        mail: &crate::config::MailSettings,
+        branding: &crate::config::BrandingSettings,
+        public_url: &url::Url,
+    ) -> Self {
         let branding = Branding {
-            product: settings.branding.product_name.clone(),
-            support: settings.branding.support_contact.clone(),
-            public_url: settings.http.public_url.as_str().trim_end_matches('/').to_string(),
+            product: branding.product_name.clone(),
+            support: branding.support_contact.clone(),
+            public_url: public_url.as_str().trim_end_matches('/').to_string(),
         };
-        let templates = Some(settings.mail.templates_dir.trim()).filter(|d| !d.is_empty()).map(PathBuf::from);
+        let templates = Some(mail.templates_dir.trim()).filter(|d| !d.is_empty()).map(PathBuf::from);
         Self::new(branding, templates)
     }
 
@@ -135,7 +140,7 @@ fn times(message: &OutboundMessage) -> Vec<(String, serde_json::Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mail::message::{PasswordChanged, TestMessage};
+    use crate::domain::message::{PasswordChanged, TestMessage};
 
     fn branding() -> Branding {
         Branding {
@@ -164,7 +169,7 @@ mod tests {
 
     #[test]
     fn a_security_notice_says_what_when_from_where_and_by_whom() {
-        use crate::mail::message::{SecurityChange, SecurityNotice};
+        use crate::domain::message::{SecurityChange, SecurityNotice};
         let notice = |login_name: &str| {
             OutboundMessage::SecurityNotice(SecurityNotice {
                 version: 1,

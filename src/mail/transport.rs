@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::config::MailSettings;
+use crate::config::{MailSettings, MailTransport};
 
 pub enum Transport {
     File {
@@ -26,8 +26,8 @@ pub enum SendError {
 
 impl Transport {
     pub fn from_settings(settings: &MailSettings) -> Result<Self, String> {
-        match settings.transport.as_str() {
-            "smtp" => {
+        match settings.transport {
+            MailTransport::Smtp => {
                 let url = with_opportunistic_starttls(&settings.smtp_url);
                 let timeout = Duration::from_secs(settings.smtp_timeout_seconds);
                 let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
@@ -35,7 +35,7 @@ impl Transport {
                     .timeout(Some(timeout));
                 Ok(Self::Smtp(builder.build(), timeout))
             }
-            _ => Ok(Self::File { dir: settings.dir.clone() }),
+            MailTransport::File => Ok(Self::File { dir: settings.dir.clone() }),
         }
     }
 

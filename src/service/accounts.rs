@@ -7,11 +7,11 @@ use super::password::{ChangeError, ChangeProblem};
 use super::{Failure, Portal, RequestSource};
 use crate::crypto::Overloaded;
 use crate::crypto::token::fill_random;
+use crate::domain::message::SecurityChange;
 use crate::domain::new_id;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, EmailAddress, LoginKind, LoginName, Password, PhoneNumber, StaffRole,
 };
-use crate::mail::message::SecurityChange;
 use crate::store::{LoginRecord, NewAccount, NewLogin, NewStaff, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

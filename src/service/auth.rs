@@ -19,8 +19,8 @@ use super::temporary::TemporaryMatch;
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::device::nonce_digest;
 use crate::crypto::{HashTicket, PasswordHash, RandomToken};
+use crate::domain::message::{LoginLocked, OutboundMessage};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
-use crate::mail::message::{LoginLocked, OutboundMessage};
 use crate::store::{FailedSignIn, FailureLimits, LoginRecord, StoreError};
 
 /// Device cookies looked at per request; a browser with more is not one we filled.

@@ -7,9 +7,9 @@ use time::Duration;
 
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::case::{PRIMARY_RESET_TITLE, clean_text};
+use crate::domain::message::{CaseNotice, OutboundMessage};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, LoginKind};
-use crate::mail::message::{CaseNotice, OutboundMessage};
 use crate::store::{CaseEntryRecord, CaseRecord, CaseUpdate, LoginRecord, NewCase, NewCaseEntry, NewMail, StoreError};
 
 pub const MAX_TITLE: usize = 200;

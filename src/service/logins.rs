@@ -12,8 +12,8 @@ use super::password::ChangeError;
 use super::reentry::{Reentered, SessionEnded};
 use super::temporary::{IssueError, Issuer};
 use super::{Failure, Portal, RequestSource, failure_conversions};
+use crate::domain::message::{LoginChanged, OutboundMessage, SecurityChange};
 use crate::domain::{Actor, AuditAction, AuditEvent, ContactRole, EmailAddress, LoginKind, LoginName, PhoneNumber};
-use crate::mail::message::{LoginChanged, OutboundMessage, SecurityChange};
 use crate::store::{Contact, LoginEdit, LoginRecord};
 
 #[derive(Debug, thiserror::Error)]

@@ -10,10 +10,10 @@ use super::reentry::{Reentered, SessionEnded};
 use super::sealing::{serialise, unsealable};
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::seal::SealError;
+use crate::domain::message::{OutboundMessage, SecurityChange, TestMessage};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName};
 use crate::mail::keys::{self, KeyError, KeyInfo};
-use crate::mail::message::{OutboundMessage, SecurityChange, TestMessage};
 use crate::store::{LoginRecord, NewMail, OutboxRecord, StoreError, StoredKey};
 
 #[derive(Debug, thiserror::Error)]
@@ -139,7 +139,7 @@ impl Portal {
     ) -> Result<KeyInfo, KeyChangeError> {
         self.authorize_key_change(actor, target, password, source).await?;
         let now = self.clock.now();
-        let info = keys::check(material, &target.email, now)?;
+        let info = keys::material::check(material, &target.email, now)?;
         let stored = StoredKey {
             login_id: target.id.clone(),
             kind: info.kind.as_str().to_string(),

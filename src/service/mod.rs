@@ -14,6 +14,7 @@ pub mod logins;
 pub mod mail;
 pub mod notices;
 pub mod operations;
+pub mod outbox;
 pub mod password;
 pub mod questions;
 pub mod recovery;
@@ -30,7 +31,7 @@ use std::sync::Arc;
 use time::Duration;
 
 use crate::clock::Clock;
-use crate::config::Settings;
+use crate::config::{Settings, SmimeCipher};
 use crate::crypto::device::DeviceKey;
 use crate::crypto::seal::{MasterKey, SealingKey};
 use crate::crypto::{HashPool, HashingParams};
@@ -114,10 +115,9 @@ pub struct SupportPolicy {
 /// use cases' own: callers go through the methods, so every path applies the same rules.
 #[derive(Clone)]
 pub struct Portal {
-    /// Also read by the outbox worker (`mail::worker`), as are `clock`, `mail` and `mail_wake`.
-    pub(crate) store: Arc<dyn Store>,
+    store: Arc<dyn Store>,
     hasher: HashPool,
-    pub(crate) clock: Arc<dyn Clock>,
+    clock: Arc<dyn Clock>,
     policy: PasswordPolicy,
     common_passwords: Arc<CommonPasswords>,
     lockout: LockoutPolicy,
@@ -127,7 +127,7 @@ pub struct Portal {
     device_key: DeviceKey,
     session_lifetime: SessionLifetime,
     address_limit: AddressLimit,
-    pub(crate) mail: MailPolicy,
+    mail: MailPolicy,
     recovery: Arc<RecoveryPolicy>,
     support: SupportPolicy,
     /// Seals outbox payloads.
@@ -137,7 +137,7 @@ pub struct Portal {
     /// Checks the audit chain's HMACs.
     audit_key: ChainKey,
     /// Wakes this instance's mail worker when a message is queued.
-    pub(crate) mail_wake: Arc<tokio::sync::Notify>,
+    mail_wake: Arc<tokio::sync::Notify>,
     /// This instance's Prometheus metrics.
     metrics: Arc<crate::telemetry::metrics::Metrics>,
 }
@@ -220,7 +220,7 @@ impl Portal {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, BuildError> {
         let chain = AuditChain { key: master.audit_chain_key(), log_head_every: settings.audit.log_head_every };
-        let store = crate::store::connect(settings, chain, access).await?;
+        let store = crate::store::connect(&settings.database, chain, access).await?;
         Self::with_master(settings, store, clock, &master)
     }
 
@@ -264,7 +264,7 @@ impl Portal {
                 give_up_after: Duration::hours(settings.mail.give_up_after_hours),
                 pickup_lifetime: Duration::hours(settings.pickup.lifetime_hours),
                 pickup_max_attempts: settings.pickup.max_attempts,
-                smime_gcm: settings.mail.smime_cipher == "aes-256-gcm",
+                smime_gcm: settings.mail.smime_cipher == SmimeCipher::Aes256Gcm,
             },
             recovery: Arc::new(RecoveryPolicy {
                 catalogue: settings.recovery.questions.clone(),

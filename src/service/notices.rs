@@ -3,8 +3,8 @@
 //! The notices are built here and queued by the store in the change's own transaction.
 
 use super::Portal;
+use crate::domain::message::{OutboundMessage, SecurityChange, SecurityNotice};
 use crate::domain::{LoginKind, LoginName};
-use crate::mail::message::{OutboundMessage, SecurityChange, SecurityNotice};
 use crate::store::{LoginRecord, NewMail, StoreError};
 
 /// Who made a security change.

@@ -7,8 +7,8 @@ use super::reentry::SessionEnded;
 use super::sessions::ActiveSession;
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::PasswordHash;
+use crate::domain::message::{OutboundMessage, PasswordChanged};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, PasswordContext, PolicyViolation};
-use crate::mail::message::{OutboundMessage, PasswordChanged};
 use crate::store::{LoginRecord, PasswordChange, StoreError};
 
 /// One reason a password change was refused; all of them are reported together.

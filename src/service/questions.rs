@@ -7,8 +7,8 @@ use super::password::ChangeError;
 use super::reentry::{Reentered, SessionEnded};
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::answer::AnswerError;
+use crate::domain::message::SecurityChange;
 use crate::domain::{Actor, AuditAction, AuditEvent, SecurityAnswer};
-use crate::mail::message::SecurityChange;
 use crate::store::{LoginRecord, StoredAnswer};
 
 /// One question chosen and answered in the form.

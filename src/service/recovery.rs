@@ -8,9 +8,9 @@ use super::password::{ChangeError, ChangeProblem};
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::RandomToken;
 use crate::crypto::token::fill_random;
+use crate::domain::message::{OutboundMessage, PasswordChanged, RecoveryLink};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, SecurityAnswer};
-use crate::mail::message::{OutboundMessage, PasswordChanged, RecoveryLink};
 use crate::store::{LoginRecord, NewTicket, PasswordChange, StoreError, TicketRecord};
 
 /// Where an emailed link leads.

@@ -2,7 +2,7 @@
 //! serialised or sealed is the store's "unsealable", and nothing is written.
 
 use crate::crypto::seal::SealError;
-use crate::mail::message::OutboundMessage;
+use crate::domain::message::OutboundMessage;
 use crate::store::StoreError;
 
 pub(super) fn serialise(message: &OutboundMessage) -> Result<Vec<u8>, StoreError> {

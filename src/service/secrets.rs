@@ -4,10 +4,10 @@
 use super::sealing::{serialise, unsealable};
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::token::fill_random;
+use crate::domain::message::{OutboundMessage, SecurePickup};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent};
 use crate::mail::keys::{self, KeyError};
-use crate::mail::message::{OutboundMessage, SecurePickup};
 use crate::store::{LoginRecord, NewSecureMessage, SecretParcel, StoredKey};
 
 /// How a secret was sent.
@@ -57,7 +57,7 @@ impl Portal {
     ) -> Result<(SecretParcel, SecretDelivery), SecretError> {
         let now = self.clock.now();
         let key = self.store.recipient_key(&login.id).await?;
-        if let Some(key) = key.filter(|k| keys::check(&k.material, &login.email, now).is_ok()) {
+        if let Some(key) = key.filter(|k| keys::material::check(&k.material, &login.email, now).is_ok()) {
             self.try_encryption(&key, message)?;
             return Ok((SecretParcel::Mail(self.new_mail(login, message)?), SecretDelivery::Encrypted));
         }
@@ -90,7 +90,7 @@ impl Portal {
     /// instead of leaving a secret in the queue that can never be sent.
     fn try_encryption(&self, key: &StoredKey, message: &OutboundMessage) -> Result<(), SecretError> {
         let kind = keys::KeyKind::parse(&key.kind).ok_or(KeyError::Encrypt)?;
-        keys::encrypt(kind, &key.material, &serialise(message)?, self.clock.now(), self.mail.smime_gcm)?;
+        keys::material::encrypt(kind, &key.material, &serialise(message)?, self.clock.now(), self.mail.smime_gcm)?;
         Ok(())
     }
 

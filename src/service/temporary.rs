@@ -11,9 +11,9 @@ use super::sessions::ActiveSession;
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::RandomToken;
 use crate::crypto::token::fill_random;
+use crate::domain::message::{OutboundMessage, TemporaryPassword, TemporaryPasswordNotice};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, temporary};
-use crate::mail::message::{OutboundMessage, TemporaryPassword, TemporaryPasswordNotice};
 use crate::store::{
     CaseUpdate, IssueOutcome, LoginRecord, NewMail, NewTemporaryPassword, SecretParcel, StoreError, TemporaryIssue,
     TemporaryPasswordRecord,

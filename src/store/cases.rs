@@ -1,11 +1,10 @@
 //! Support cases in the store: the case, its thread, call-back verifications and approvals.
 
-use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{NewMail, StoreResult};
-use crate::domain::{AuditEvent, CaseKind, CaseStatus, Channel, ContactRole};
+use super::NewMail;
 pub use crate::domain::{CaseEntryRecord, CaseFilter, CaseRecord};
+use crate::domain::{CaseKind, CaseStatus, Channel, ContactRole};
 
 #[derive(Debug, Clone)]
 pub struct NewCase {
@@ -115,30 +114,4 @@ impl CaseUpdate {
             notice: None,
         }
     }
-}
-
-#[async_trait]
-pub trait CaseStore: Send + Sync {
-    /// The next case number, taken for good.
-    async fn reserve_case_number(&self) -> StoreResult<i64>;
-    /// Stores a new case with its notice to the opener.
-    async fn create_case(
-        &self,
-        case: &NewCase,
-        notice: Option<&NewMail>,
-        audit: &AuditEvent,
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
-    async fn case_by_number(&self, number: i64) -> StoreResult<Option<CaseRecord>>;
-    async fn case_by_id(&self, id: &str) -> StoreResult<Option<CaseRecord>>;
-    /// The account's cases, newest first.
-    async fn cases_of_account(&self, account_id: &str) -> StoreResult<Vec<CaseRecord>>;
-    /// The staff queue: active cases first, then by last update.
-    async fn list_cases(&self, filter: &CaseFilter) -> StoreResult<Vec<CaseRecord>>;
-    async fn case_entries(&self, case_id: &str) -> StoreResult<Vec<CaseEntryRecord>>;
-    async fn case_verifications(&self, case_id: &str) -> StoreResult<Vec<VerificationRecord>>;
-    async fn case_approvals(&self, case_id: &str) -> StoreResult<Vec<ApprovalRecord>>;
-    /// Applies `update` with its audit entries; false (nothing written) when the case's status
-    /// is no longer the expected one.
-    async fn update_case(&self, update: &CaseUpdate, audit: &[AuditEvent], now: OffsetDateTime) -> StoreResult<bool>;
 }

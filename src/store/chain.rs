@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use sqlx::Database;
 
+use super::sql::SqlBackend;
 use crate::domain::audit::ChainKey;
 
 /// How the store seals the audit chain.
@@ -25,14 +26,14 @@ impl AuditChain {
 }
 
 /// A write transaction; dereferences to its connection, like `sqlx::Transaction`.
-pub struct ChainTx<DB: Database> {
-    inner: sqlx::Transaction<'static, DB>,
+pub struct ChainTx<B: SqlBackend> {
+    inner: sqlx::Transaction<'static, B::Db>,
     chain: Arc<AuditChain>,
     head_to_log: Option<(i64, String)>,
 }
 
-impl<DB: Database> ChainTx<DB> {
-    pub fn new(inner: sqlx::Transaction<'static, DB>, chain: Arc<AuditChain>) -> Self {
+impl<B: SqlBackend> ChainTx<B> {
+    pub fn new(inner: sqlx::Transaction<'static, B::Db>, chain: Arc<AuditChain>) -> Self {
         Self { inner, chain, head_to_log: None }
     }
 
@@ -58,16 +59,16 @@ impl<DB: Database> ChainTx<DB> {
     }
 }
 
-impl<DB: Database> Deref for ChainTx<DB> {
-    type Target = DB::Connection;
+impl<B: SqlBackend> Deref for ChainTx<B> {
+    type Target = <B::Db as Database>::Connection;
 
-    fn deref(&self) -> &DB::Connection {
+    fn deref(&self) -> &Self::Target {
         &self.inner
     }
 }
 
-impl<DB: Database> DerefMut for ChainTx<DB> {
-    fn deref_mut(&mut self) -> &mut DB::Connection {
+impl<B: SqlBackend> DerefMut for ChainTx<B> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.inner
     }
 }

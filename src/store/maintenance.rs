@@ -12,7 +12,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, Sq
 use super::StoreError;
 use super::migrate::schema_current;
 use super::sql::unavailable;
-use crate::config::{Backend, DatabaseSettings, Settings};
+use crate::config::{Backend, DatabaseSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MaintenanceError {
@@ -166,11 +166,11 @@ fn in_use_or(path: &Path, error: sqlx::Error) -> MaintenanceError {
 
 /// Whether the configured database answers a query within `within`, without creating,
 /// migrating or changing anything.
-pub async fn answers(settings: &Settings, within: StdDuration) -> Result<(), String> {
+pub async fn answers(db: &DatabaseSettings, within: StdDuration) -> Result<(), String> {
     let probe = async {
-        match settings.backend().map_err(|e| e.to_string())? {
+        match db.url.backend() {
             Backend::Sqlite => {
-                let path = sqlite_path(&settings.database.url).map_err(|e| e.to_string())?;
+                let path = sqlite_path(&db.url).map_err(|e| e.to_string())?;
                 if !path.is_file() {
                     return Err(format!(
                         "there is no database at {} yet; `portcullis migrate` creates it",
@@ -183,8 +183,7 @@ pub async fn answers(settings: &Settings, within: StdDuration) -> Result<(), Str
                 let _ = sqlx::Connection::close(conn).await;
             }
             Backend::Postgres => {
-                let options =
-                    sqlx::postgres::PgConnectOptions::from_str(&settings.database.url).map_err(|e| e.to_string())?;
+                let options = sqlx::postgres::PgConnectOptions::from_str(&db.url).map_err(|e| e.to_string())?;
                 let mut conn = options.connect().await.map_err(|e| e.to_string())?;
                 sqlx::query("SELECT 1").execute(&mut conn).await.map_err(|e| e.to_string())?;
                 let _ = sqlx::Connection::close(conn).await;

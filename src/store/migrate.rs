@@ -45,15 +45,15 @@ macro_rules! migrate_checked {
     ($pool:expr, $dir:literal) => {{
         use $crate::store::migrate::{ASCII_NAMES, KEYED_AUDIT_HEAD, STORED_NAMES, refuse_look_alike_names};
         let migrator = sqlx::migrate!($dir);
-        migrator.run_to(ASCII_NAMES - 1, $pool).await.map_err(StoreError::Migration)?;
+        migrator.run_to(ASCII_NAMES - 1, $pool).await.map_err($crate::store::StoreError::Migration)?;
         if !$crate::store::migrate::applied!($pool, ASCII_NAMES) {
             let rows: Vec<(String, String, String)> =
-                sqlx::query_as(STORED_NAMES).fetch_all($pool).await.map_err(unavailable)?;
+                sqlx::query_as(STORED_NAMES).fetch_all($pool).await.map_err($crate::store::sql::unavailable)?;
             refuse_look_alike_names(&rows)?;
         }
         let keys_the_head = !$crate::store::migrate::applied!($pool, KEYED_AUDIT_HEAD);
-        migrator.run($pool).await.map_err(StoreError::Migration)?;
-        Ok::<bool, StoreError>(keys_the_head)
+        migrator.run($pool).await.map_err($crate::store::StoreError::Migration)?;
+        Ok::<bool, $crate::store::StoreError>(keys_the_head)
     }};
 }
 
@@ -64,7 +64,7 @@ macro_rules! applied {
             .bind($version)
             .fetch_one($pool)
             .await
-            .map_err(unavailable)?;
+            .map_err($crate::store::sql::unavailable)?;
         count > 0
     }};
 }
@@ -77,10 +77,10 @@ macro_rules! schema_current {
         let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
             .fetch_one($pool)
             .await
-            .map_err(unavailable)?;
+            .map_err($crate::store::sql::unavailable)?;
         match current == Some(latest) {
             true => Ok(()),
-            false => Err(StoreError::Corrupt(format!(
+            false => Err($crate::store::StoreError::Corrupt(format!(
                 "the database schema is at version {} but this portcullis needs {latest}; \
                  run `portcullis migrate` (or start the portal) first",
                 current.unwrap_or(0)

@@ -1,10 +1,9 @@
 //! The account administrator's side of the store: contacts on record, changes to secondary
 //! logins, temporary passwords and the restricted session they open.
 
-use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{CaseUpdate, NewMail, NewSecureMessage, NewSession, StoreResult};
+use super::{CaseUpdate, NewMail, NewSecureMessage};
 use crate::domain::{AuditEvent, ContactRole};
 
 /// A contact on record, as support calls it back.
@@ -94,41 +93,4 @@ pub enum IssueOutcome {
     Changed,
     /// One of the issue's hourly limits is reached.
     Limited,
-}
-
-#[async_trait]
-pub trait PeopleStore: Send + Sync {
-    /// The account's contacts on record, primary first.
-    async fn contacts(&self, account_id: &str) -> StoreResult<Vec<Contact>>;
-    /// Replaces the account's contacts on record, with the notices of the change.
-    async fn set_contacts(
-        &self,
-        account_id: &str,
-        contacts: &[Contact],
-        audit: &AuditEvent,
-        notices: &[NewMail],
-        now: OffsetDateTime,
-    ) -> StoreResult<()>;
-    /// Changes a secondary login's email, phone and authorized-contact flag; false when no such
-    /// secondary login exists. With `email_notice`, everything bound to the old address is voided.
-    async fn update_login(&self, edit: &LoginEdit, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
-    /// Deletes a secondary login with its sessions, keys and credentials; false when none.
-    async fn delete_login(&self, login_id: &str, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<bool>;
-
-    /// Voids the login's open temporary passwords, stores the new one, stores its parcel and,
-    /// with a case, applies the case's update. Nothing is written when the login was disabled
-    /// or re-addressed, the case moved on, or a limit is reached.
-    async fn issue_temporary_password(&self, issue: &TemporaryIssue, now: OffsetDateTime) -> StoreResult<IssueOutcome>;
-    /// The login's newest temporary password, whatever its state.
-    async fn latest_temporary_password(&self, login_id: &str) -> StoreResult<Option<TemporaryPasswordRecord>>;
-    /// Uses the temporary password (once, only before it expires): the old password stops
-    /// working (kept in the history), every other session ends, and a restricted session
-    /// starts. False when it was used, voided or expired meanwhile.
-    async fn start_temporary_session(
-        &self,
-        session: &NewSession,
-        temporary_id: &str,
-        audit: &AuditEvent,
-        now: OffsetDateTime,
-    ) -> StoreResult<bool>;
 }

@@ -9,25 +9,17 @@ use std::time::Duration as StdDuration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::Access;
+use super::StoreError;
 use super::chain::AuditChain;
 use super::migrate::{migrate_checked, schema_current};
-use super::sql::sql_store;
-use super::sql_audit::sql_audit;
-use super::sql_cases::sql_cases;
-use super::sql_gauges::sql_gauges;
-use super::sql_key::sql_key;
-use super::sql_lockout::sql_lockout;
-use super::sql_mail::sql_mail;
-use super::sql_people::sql_people;
-use super::sql_recovery::sql_recovery;
-use super::sql_staff::sql_staff;
+use super::sql::unavailable;
 use crate::config::DatabaseSettings;
 
 pub struct PostgresStore {
-    pool: PgPool,
-    chain: Arc<AuditChain>,
+    pub(super) pool: PgPool,
+    pub(super) chain: Arc<AuditChain>,
     /// This start applied the migration that keys the audit chain's head.
-    keys_the_head: bool,
+    pub(super) keys_the_head: bool,
 }
 
 impl PostgresStore {
@@ -69,14 +61,3 @@ fn timed_options(db: &DatabaseSettings) -> Result<PgConnectOptions, StoreError> 
         ("idle_in_transaction_session_timeout", db.idle_in_transaction_timeout_ms),
     ]))
 }
-
-sql_store!(PostgresStore, sqlx::Postgres, sqlx::postgres::PgRow, begin = "BEGIN");
-sql_audit!(PostgresStore, sqlx::postgres::PgRow, lock = " FOR UPDATE");
-sql_mail!(PostgresStore, sqlx::postgres::PgRow, skip_locked = " FOR UPDATE SKIP LOCKED");
-sql_recovery!(PostgresStore, sqlx::postgres::PgRow);
-sql_people!(PostgresStore, sqlx::postgres::PgRow);
-sql_cases!(PostgresStore, sqlx::postgres::PgRow);
-sql_staff!(PostgresStore, sqlx::postgres::PgRow);
-sql_lockout!(PostgresStore);
-sql_gauges!(PostgresStore, sqlx::postgres::PgRow);
-sql_key!(PostgresStore);

@@ -10,25 +10,17 @@ use std::time::Duration as StdDuration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use super::Access;
+use super::StoreError;
 use super::chain::AuditChain;
 use super::migrate::{migrate_checked, schema_current};
-use super::sql::sql_store;
-use super::sql_audit::sql_audit;
-use super::sql_cases::sql_cases;
-use super::sql_gauges::sql_gauges;
-use super::sql_key::sql_key;
-use super::sql_lockout::sql_lockout;
-use super::sql_mail::sql_mail;
-use super::sql_people::sql_people;
-use super::sql_recovery::sql_recovery;
-use super::sql_staff::sql_staff;
+use super::sql::unavailable;
 use crate::config::DatabaseSettings;
 
 pub struct SqliteStore {
-    pool: SqlitePool,
-    chain: Arc<AuditChain>,
+    pub(super) pool: SqlitePool,
+    pub(super) chain: Arc<AuditChain>,
     /// This start applied the migration that keys the audit chain's head.
-    keys_the_head: bool,
+    pub(super) keys_the_head: bool,
 }
 
 impl SqliteStore {
@@ -65,14 +57,3 @@ fn create_parent_dir(options: &SqliteConnectOptions) -> Result<(), StoreError> {
     }
     Ok(())
 }
-
-sql_store!(SqliteStore, sqlx::Sqlite, sqlx::sqlite::SqliteRow, begin = "BEGIN IMMEDIATE");
-sql_audit!(SqliteStore, sqlx::sqlite::SqliteRow, lock = "");
-sql_mail!(SqliteStore, sqlx::sqlite::SqliteRow, skip_locked = "");
-sql_recovery!(SqliteStore, sqlx::sqlite::SqliteRow);
-sql_people!(SqliteStore, sqlx::sqlite::SqliteRow);
-sql_cases!(SqliteStore, sqlx::sqlite::SqliteRow);
-sql_staff!(SqliteStore, sqlx::sqlite::SqliteRow);
-sql_lockout!(SqliteStore);
-sql_gauges!(SqliteStore, sqlx::sqlite::SqliteRow);
-sql_key!(SqliteStore);

@@ -78,9 +78,12 @@ pub struct WebSettings {
     pub admin_hosts: Vec<String>,
     /// How long one request may take in all.
     pub request_timeout: std::time::Duration,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
 }
 
 impl WebSettings {
+    /// What the web layer needs of the settings, derived from the sections that hold it.
     pub fn from_settings(settings: &Settings) -> Self {
         Self {
             product_name: settings.branding.product_name.clone(),
@@ -95,11 +98,12 @@ impl WebSettings {
             served_hosts: settings.served_hosts(),
             admin_hosts: settings.admin_hosts(),
             request_timeout: std::time::Duration::from_secs(settings.http.request_timeout_seconds),
+            max_body_bytes: settings.http.max_body_bytes,
         }
     }
 }
 
-pub fn router(state: AppState, settings: &Settings) -> Router {
+pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/", get(login::root))
         .route("/login", get(login::show).post(login::submit))
@@ -154,7 +158,7 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), host::refuse_foreign_host))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers::apply))
         .layer(middleware::from_fn_with_state(state.clone(), context::request_context))
-        .layer(DefaultBodyLimit::max(settings.http.max_body_bytes))
+        .layer(DefaultBodyLimit::max(state.web.max_body_bytes))
         .with_state(state)
 }
 

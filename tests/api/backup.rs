@@ -143,7 +143,7 @@ async fn a_backup_taken_during_password_changes_restores_elsewhere_with_every_ch
     // no change acknowledged before the backup started is missing.
     let key_file = app.settings.secrets.key_file.clone();
     let copy = spawn_app_with(|s| {
-        s.database.url = restored_url.clone();
+        s.database.url = restored_url.parse().unwrap();
         s.secrets.key_file = key_file;
     })
     .await;

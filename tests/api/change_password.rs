@@ -126,7 +126,7 @@ async fn none_of_the_previous_seven_passwords_may_be_reused_but_the_eighth_may()
 
 #[tokio::test]
 async fn the_nist_profile_refuses_common_passwords_and_short_ones() {
-    let app = spawn_app_with(|s| s.password.policy = "nist".into()).await;
+    let app = spawn_app_with(|s| s.password.policy = portcullis::domain::PolicyProfile::Nist).await;
     let primary = app.create_account("a long initial passphrase").await;
     let client = app.signed_in_client(&primary, "a long initial passphrase").await;
 

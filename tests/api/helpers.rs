@@ -100,7 +100,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     capture_logs();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::defaults().expect("defaults");
-    settings.database.url = fresh_database_url(&dir).await;
+    settings.database.url = fresh_database_url(&dir).await.parse().expect("database url");
     settings.database.max_connections = 5;
     settings.http.listen = "127.0.0.1:0".parse().expect("address");
     settings.http.public_url = PUBLIC_ORIGIN.parse().expect("url");
@@ -120,7 +120,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let server = tokio::spawn(async move {
         let _ = app.run(async move { stopped.notified().await }).await;
     });
-    let db_url = settings.database.url.clone();
+    let db_url = settings.database.url.as_str().to_string();
     TestApp {
         address,
         socket,
@@ -265,7 +265,9 @@ impl TestApp {
                 let master = MasterKey::load(&self.settings.secrets.key_file).expect("the app's key file");
                 let chain =
                     AuditChain { key: master.audit_chain_key(), log_head_every: self.settings.audit.log_head_every };
-                portcullis::store::connect(&self.settings, chain, Access::Migrate).await.expect("the app's database")
+                portcullis::store::connect(&self.settings.database, chain, Access::Migrate)
+                    .await
+                    .expect("the app's database")
             })
             .await
     }

@@ -1,8 +1,8 @@
 use std::time::Duration as StdDuration;
 
 use mail_parser::{MessageParser, MimeHeaders};
+use portcullis::domain::message::OutboundMessage;
 use portcullis::domain::{EmailAddress, LoginName, Password};
-use portcullis::mail::message::OutboundMessage;
 use portcullis::service::RequestSource;
 use portcullis::service::accounts::LoginDetails;
 use portcullis::service::logins::AdminError;
@@ -22,7 +22,7 @@ const EMAIL: &str = "admin@acme.example";
 pub async fn app_with_relay(relay: &SmtpSink) -> TestApp {
     let url = relay.url();
     spawn_app_with(move |s| {
-        s.mail.transport = "smtp".into();
+        s.mail.transport = portcullis::config::MailTransport::Smtp;
         s.mail.smtp_url = url;
         s.mail.smtp_timeout_seconds = 5;
     })
@@ -129,7 +129,7 @@ async fn a_message_queued_while_the_relay_is_down_is_delivered_when_it_returns()
 async fn a_relay_that_greets_and_then_falls_silent_fails_the_attempt_at_the_timeout() {
     let (url, _) = silent_relay(Some("220 relay.test ESMTP\r\n")).await;
     let app = spawn_app_with(move |s| {
-        s.mail.transport = "smtp".into();
+        s.mail.transport = portcullis::config::MailTransport::Smtp;
         s.mail.smtp_url = url;
         s.mail.smtp_timeout_seconds = 1;
     })
@@ -175,9 +175,9 @@ async fn a_message_queued_before_a_crash_is_delivered_once_after_the_restart() {
     relay.resume().await;
     let (db, key, url) = (first.db_url.clone(), first.settings.secrets.key_file.clone(), relay.url());
     let second = spawn_app_with(move |s| {
-        s.database.url = db;
+        s.database.url = db.parse().unwrap();
         s.secrets.key_file = key;
-        s.mail.transport = "smtp".into();
+        s.mail.transport = portcullis::config::MailTransport::Smtp;
         s.mail.smtp_url = url;
     })
     .await;
@@ -196,7 +196,7 @@ async fn two_workers_on_one_queue_deliver_each_message_exactly_once() {
     let first = spawn_app_with({
         let url = url.clone();
         move |s| {
-            s.mail.transport = "smtp".into();
+            s.mail.transport = portcullis::config::MailTransport::Smtp;
             s.mail.smtp_url = url;
             s.mail.throttle_per_hour = 1000;
         }
@@ -204,9 +204,9 @@ async fn two_workers_on_one_queue_deliver_each_message_exactly_once() {
     .await;
     let (db, key) = (first.db_url.clone(), first.settings.secrets.key_file.clone());
     let _second = spawn_app_with(move |s| {
-        s.database.url = db;
+        s.database.url = db.parse().unwrap();
         s.secrets.key_file = key;
-        s.mail.transport = "smtp".into();
+        s.mail.transport = portcullis::config::MailTransport::Smtp;
         s.mail.smtp_url = url;
         s.mail.throttle_per_hour = 1000;
     })

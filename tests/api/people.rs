@@ -28,7 +28,7 @@ pub async fn open_pickup(app: &TestApp, passcode: &str) -> String {
     let records = app.portal.list_mail(50).await.unwrap();
     let notice = records.iter().find(|r| r.kind == "secure_pickup").expect("a pickup notice");
     let id = match app.portal.open_mail(notice).unwrap() {
-        portcullis::mail::message::OutboundMessage::SecurePickup(p) => p.pickup_id,
+        portcullis::domain::message::OutboundMessage::SecurePickup(p) => p.pickup_id,
         other => panic!("unexpected {other:?}"),
     };
     let client = app.client();
@@ -329,7 +329,7 @@ async fn changing_an_email_voids_what_the_old_address_holds_and_tells_it() {
     let notice = mail.iter().find(|m| m.kind == "login_changed").expect("a notice to the old address");
     assert_eq!(notice.recipient, "jane@acme.example");
     match app.portal.open_mail(notice).unwrap() {
-        portcullis::mail::message::OutboundMessage::LoginChanged(m) => assert_eq!(m.by, primary),
+        portcullis::domain::message::OutboundMessage::LoginChanged(m) => assert_eq!(m.by, primary),
         other => panic!("unexpected {other:?}"),
     }
     let same = [("email", "jane.new@acme.example"), ("phone", "+44 20 7946 0003"), ("password", INITIAL_PASSWORD)];

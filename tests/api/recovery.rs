@@ -14,7 +14,7 @@ pub const ANSWERS: [&str; 3] = ["Rex", "Paris", "Hillside Primary"];
 pub async fn app(relay: &SmtpSink) -> TestApp {
     let url = relay.url();
     spawn_app_with(move |s| {
-        s.mail.transport = "smtp".into();
+        s.mail.transport = portcullis::config::MailTransport::Smtp;
         s.mail.smtp_url = url;
         s.recovery.response_ms = 100;
     })

@@ -162,7 +162,7 @@ async fn a_hash_made_with_old_parameters_is_redone_at_sign_in() {
     let primary = app.create_account(INITIAL_PASSWORD).await;
     let (db_url, key_file) = (app.db_url.clone(), app.settings.secrets.key_file.clone());
     let upgraded = crate::helpers::spawn_app_with(|s| {
-        s.database.url = db_url;
+        s.database.url = db_url.parse().unwrap();
         s.secrets.key_file = key_file;
     })
     .await;

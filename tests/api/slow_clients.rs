@@ -148,8 +148,8 @@ async fn a_stopping_portal_hands_untried_mail_back_and_waits_no_longer_than_the_
     let (relay, accepted) = silent_relay(None).await;
     let (db, key) = (first.db_url.clone(), first.settings.secrets.key_file.clone());
     let app = spawn_app_with(move |s| {
-        (s.database.url, s.secrets.key_file) = (db, key);
-        (s.mail.transport, s.mail.smtp_url) = ("smtp".into(), relay);
+        (s.database.url, s.secrets.key_file) = (db.parse().unwrap(), key);
+        (s.mail.transport, s.mail.smtp_url) = (portcullis::config::MailTransport::Smtp, relay);
         s.http.shutdown_grace_seconds = 3;
     })
     .await;

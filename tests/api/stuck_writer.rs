@@ -68,7 +68,8 @@ async fn a_delivery_recorded_while_another_writer_holds_the_lock_is_sent_once() 
     let relay = SmtpSink::start().await;
     let url = relay.url();
     let app = spawn_app_with(move |s| {
-        (s.mail.transport, s.mail.smtp_url, s.mail.smtp_timeout_seconds) = ("smtp".into(), url, 10);
+        (s.mail.transport, s.mail.smtp_url, s.mail.smtp_timeout_seconds) =
+            (portcullis::config::MailTransport::Smtp, url, 10);
         s.database.lock_timeout_ms = 300;
     })
     .await;

@@ -45,7 +45,7 @@ async fn a_database_restart_under_load_gives_clean_503s_and_the_instance_serves_
     let url = fresh_database(port).await;
     let app = spawn_app_with(|s| {
         cheap_hashes(s);
-        s.database.url = url;
+        s.database.url = url.parse().unwrap();
     })
     .await;
     let mut browsers = Vec::new();

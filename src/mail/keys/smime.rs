@@ -12,7 +12,7 @@ use openssl::symm::Cipher;
 use openssl::x509::{X509, X509ExtendedKeyUsage, X509KeyUsage};
 use time::OffsetDateTime;
 
-use super::keys::{CLOCK_SKEW, KeyError, KeyInfo, KeyKind, encrypt_failed, unreadable};
+use super::{CLOCK_SKEW, KeyError, KeyInfo, KeyKind, encrypt_failed, unreadable};
 
 pub fn inspect(pem: &str, now: OffsetDateTime) -> Result<KeyInfo, KeyError> {
     let certificate = parse_one(pem)?;

@@ -8,7 +8,7 @@ use pgp::packet::{DataMode, Signature, SignatureType};
 use pgp::types::KeyDetails;
 use time::OffsetDateTime;
 
-use super::keys::{CLOCK_SKEW, KeyError, KeyInfo, KeyKind, encrypt_failed, unreadable};
+use super::{CLOCK_SKEW, KeyError, KeyInfo, KeyKind, encrypt_failed, unreadable};
 
 /// The parsed key and which of its keys to encrypt to.
 struct Usable {

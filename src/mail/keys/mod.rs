@@ -1,14 +1,18 @@
 //! Recipients' encryption keys: an OpenPGP public key or an S/MIME certificate, recognised by
-//! its armour, checked when it is uploaded and again before every use.
+//! its armour, checked when it is uploaded and again before every use. This module holds what
+//! both kinds share; `material` tells them apart and hands each to its own module.
+
+pub mod material;
+pub mod openpgp;
+pub mod smime;
 
 use time::OffsetDateTime;
-
-use super::{openpgp, smime};
 
 /// A key or certificate made a little "in the future" by a clock that runs ahead of ours is
 /// still accepted.
 pub const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
 
+/// Which of the two kinds of key a recipient has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
     OpenPgp,
@@ -16,6 +20,7 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
+    /// The name the store keeps.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::OpenPgp => "openpgp",
@@ -23,6 +28,7 @@ impl KeyKind {
         }
     }
 
+    /// The kind a stored name stands for.
     pub fn parse(value: &str) -> Option<Self> {
         match value {
             "openpgp" => Some(Self::OpenPgp),
@@ -31,12 +37,22 @@ impl KeyKind {
         }
     }
 
+    /// The name people know it by.
     pub fn label(self) -> &'static str {
         match self {
             Self::OpenPgp => "OpenPGP",
             Self::Smime => "S/MIME",
         }
     }
+}
+
+/// A recipient's key as the mailer is handed it: its kind as stored (which the mailer reads,
+/// so that a kind it does not know stops only the messages that would need the key) and its
+/// armoured material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecipientKey<'a> {
+    pub kind: &'a str,
+    pub material: &'a str,
 }
 
 /// What the portal shows and stores about a checked key.
@@ -78,57 +94,15 @@ pub enum KeyError {
 }
 
 /// An unreadable key; `detail` (the library's words) is only logged.
-pub(super) fn unreadable(detail: impl std::fmt::Display) -> KeyError {
+fn unreadable(detail: impl std::fmt::Display) -> KeyError {
     tracing::debug!(%detail, "key material not readable");
     KeyError::Unreadable
 }
 
 /// Encryption to a key failed; `detail` (the library's words) is only logged.
-pub(super) fn encrypt_failed(detail: impl std::fmt::Display) -> KeyError {
+fn encrypt_failed(detail: impl std::fmt::Display) -> KeyError {
     tracing::debug!(%detail, "encryption to a recipient key failed");
     KeyError::Encrypt
-}
-
-const PGP_BEGIN: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
-const PGP_END: &str = "-----END PGP PUBLIC KEY BLOCK-----";
-const PEM_BEGIN: &str = "-----BEGIN CERTIFICATE-----";
-const PEM_END: &str = "-----END CERTIFICATE-----";
-
-/// Checks uploaded key material for the login whose address is `email`.
-pub fn check(material: &str, email: &str, now: OffsetDateTime) -> Result<KeyInfo, KeyError> {
-    let trimmed = material.trim();
-    if trimmed.contains("PRIVATE KEY") {
-        return Err(KeyError::PrivateKey);
-    }
-    let info = match kind_of(trimmed)? {
-        KeyKind::OpenPgp => openpgp::inspect(trimmed, now)?,
-        KeyKind::Smime => smime::inspect(trimmed, now)?,
-    };
-    let wanted = email.to_lowercase();
-    if !info.emails.iter().any(|e| e.to_lowercase() == wanted) {
-        tracing::debug!(found = ?info.emails, "the key is for other addresses");
-        return Err(KeyError::WrongAddress { wanted });
-    }
-    Ok(info)
-}
-
-/// Which kind of key `trimmed` is, when it is exactly one armoured block or one PEM
-/// certificate: anything after its END line is refused, so nothing rides along unseen.
-fn kind_of(trimmed: &str) -> Result<KeyKind, KeyError> {
-    let (kind, end) = if trimmed.starts_with(PGP_BEGIN) {
-        (KeyKind::OpenPgp, PGP_END)
-    } else if trimmed.starts_with(PEM_BEGIN) {
-        (KeyKind::Smime, PEM_END)
-    } else {
-        return Err(KeyError::UnknownFormat);
-    };
-    let Some(at) = trimmed.find(end) else { return Err(unreadable("no END line")) };
-    let rest = trimmed[at + end.len()..].trim();
-    match rest {
-        "" => Ok(kind),
-        _ if rest.contains("-----BEGIN") => Err(KeyError::SeveralKeys),
-        _ => Err(KeyError::TrailingText),
-    }
 }
 
 /// The encrypted form of a MIME entity, ready to be wrapped in a message.
@@ -145,28 +119,6 @@ impl Encrypted {
         match self {
             Self::OpenPgp { .. } => "openpgp".into(),
             Self::Smime { smime_type, .. } => format!("smime ({smime_type})"),
-        }
-    }
-}
-
-/// Encrypts `entity` to the stored key after checking it is still usable at `now`.
-pub fn encrypt(
-    kind: KeyKind,
-    material: &str,
-    entity: &[u8],
-    now: OffsetDateTime,
-    smime_gcm: bool,
-) -> Result<Encrypted, KeyError> {
-    let trimmed = material.trim();
-    if kind_of(trimmed)? != kind {
-        return Err(KeyError::Unreadable);
-    }
-    match kind {
-        KeyKind::OpenPgp => Ok(Encrypted::OpenPgp { armored: openpgp::encrypt(trimmed, entity, now)? }),
-        KeyKind::Smime => {
-            smime::inspect(trimmed, now)?;
-            let (der, smime_type) = smime::encrypt(trimmed, entity, smime_gcm)?;
-            Ok(Encrypted::Smime { der, smime_type })
         }
     }
 }

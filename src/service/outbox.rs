@@ -1,21 +1,22 @@
 //! The outbox worker. It claims due messages with a lease (so several instances can share the
-//! queue, each message going to one of them), delivers them, and records the outcome: sent,
-//! retry later with doubling delay, or given up (audited). A crash leaves the lease to expire
-//! and the message to be taken again; nothing is lost. On a graceful stop the worker finishes
-//! the message in hand and hands the rest of its batch back at once.
+//! queue, each message going to one of them), hands each to the mailer, and records the
+//! outcome: sent, retry later with doubling delay, or given up (audited). A crash leaves the
+//! lease to expire and the message to be taken again; nothing is lost. On a graceful stop the
+//! worker finishes the message in hand and hands the rest of its batch back at once.
+
+mod delivery;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use serde_json::json;
-use time::{Duration, OffsetDateTime};
-use tokio::sync::{Notify, watch};
+use time::Duration;
+use tokio::sync::watch;
 
-use super::{DeliveryError, Mailer};
+use super::Portal;
 use crate::config::MailSettings;
-use crate::domain::{Actor, AuditAction, AuditEvent};
-use crate::service::Portal;
+use crate::mail::Mailer;
 use crate::store::{MailOutcome, OutboxRecord, StoreError};
+use delivery::deliver_one;
 
 /// How many messages one pass takes. Those the recording window has no room left for are handed
 /// back untried, so a slow relay costs them a pass, never a second delivery.
@@ -47,15 +48,11 @@ impl Lease {
     }
 }
 
-/// Runs until `stop` turns true (or the task is dropped).
+/// Runs until `stop` turns true (or the task is dropped). Queueing a message wakes it; else it
+/// looks at the queue every half second.
 #[tracing::instrument(name = "mail_worker", skip_all)]
-pub async fn run(
-    portal: Portal,
-    mailer: Arc<Mailer>,
-    lease: Lease,
-    wake: Arc<Notify>,
-    mut stop: watch::Receiver<bool>,
-) {
+pub async fn run(portal: Portal, mailer: Arc<Mailer>, lease: Lease, mut stop: watch::Receiver<bool>) {
+    let wake = portal.mail_wake.clone();
     while !stopping(&stop) {
         match deliver_due(&portal, &mailer, lease, &stop).await {
             Ok(0) => {}
@@ -74,6 +71,7 @@ pub async fn run(
 /// One pass over the due messages; returns how many were handled. A stop during the pass, or
 /// a recording window too short for another delivery, hands the untried rest back at once; a
 /// stop lets the message in hand finish.
+#[tracing::instrument(name = "mail_pass", skip_all, fields(claimed = tracing::field::Empty))]
 async fn deliver_due(
     portal: &Portal,
     mailer: &Mailer,
@@ -83,6 +81,7 @@ async fn deliver_due(
     // Counted from before the claim, as the lease itself is.
     let lease_end = tokio::time::Instant::now() + lease.recording_window;
     let claimed = portal.store.claim_mail(portal.clock.now(), lease.length, BATCH).await?;
+    tracing::Span::current().record("claimed", claimed.len());
     for (index, record) in claimed.iter().enumerate() {
         // The settings make room for the first delivery; the others must still fit.
         let no_room = index > 0 && tokio::time::Instant::now() + lease.one_delivery > lease_end;
@@ -118,96 +117,13 @@ async fn stop_requested(stop: &mut watch::Receiver<bool>) {
 }
 
 /// Hands claimed messages back untried, due now, for the next pass or worker to take.
+#[tracing::instrument(skip_all, fields(count = records.len()))]
 async fn release(portal: &Portal, records: &[OutboxRecord]) {
     let now = portal.clock.now();
     for record in records {
         let outcome = MailOutcome::Retry { error: "not attempted in this pass".into(), at: now };
         if let Err(error) = portal.store.finish_mail(&record.id, &outcome, None, now).await {
             tracing::warn!(id = %record.id, %error, "could not hand a message back; it is taken again when its lease ends");
-        }
-    }
-}
-
-#[tracing::instrument(skip_all, fields(id = %record.id, kind = %record.kind, attempt = record.attempts))]
-async fn deliver_one(
-    portal: &Portal,
-    mailer: &Mailer,
-    record: &OutboxRecord,
-    lease_end: tokio::time::Instant,
-) -> Result<(), StoreError> {
-    let result = match portal.open_mail(record) {
-        Ok(message) => {
-            let key = match &record.login_id {
-                Some(login_id) => portal.store.recipient_key(login_id).await?,
-                None => None,
-            };
-            mailer.deliver(&record.id, &record.recipient, &message, key.as_ref(), portal.clock.now()).await
-        }
-        Err(error) => Err(DeliveryError::Permanent(error.to_string())),
-    };
-    let now = portal.clock.now();
-    let (outcome, audit) = outcome(portal, record, result, now);
-    portal.count_delivery(&outcome);
-    if let MailOutcome::Retry { error, .. } = &outcome {
-        tracing::info!(id = %record.id, kind = %record.kind, attempts = record.attempts, %error, "delivery failed; will retry");
-    }
-    record_outcome(portal, &record.id, &outcome, audit.as_ref(), now, lease_end).await
-}
-
-/// Records how a delivery went, retrying while the database is unavailable for as long as the
-/// lease lasts: the relay may already have the message, and a lost "sent" would send it again
-/// when the lease ends.
-async fn record_outcome(
-    portal: &Portal,
-    id: &str,
-    outcome: &MailOutcome,
-    audit: Option<&AuditEvent>,
-    now: OffsetDateTime,
-    lease_end: tokio::time::Instant,
-) -> Result<(), StoreError> {
-    let mut pause = StdDuration::from_millis(100);
-    loop {
-        match portal.store.finish_mail(id, outcome, audit, now).await {
-            Err(StoreError::Unavailable(error)) if tokio::time::Instant::now() + pause < lease_end => {
-                tracing::warn!(%id, %error, "could not record a delivery yet; trying again");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(StdDuration::from_secs(5));
-            }
-            result => return result,
-        }
-    }
-}
-
-fn outcome(
-    portal: &Portal,
-    record: &OutboxRecord,
-    result: Result<String, DeliveryError>,
-    now: OffsetDateTime,
-) -> (MailOutcome, Option<AuditEvent>) {
-    let event = |action, details| {
-        Some(AuditEvent::new(action, Actor::System).subject(record.recipient.clone()).details(details))
-    };
-    match result {
-        Ok(encryption) => {
-            let audit =
-                event(AuditAction::MailSent, json!({ "id": record.id, "kind": record.kind, "encryption": encryption }));
-            (MailOutcome::Sent { encryption }, audit)
-        }
-        Err(DeliveryError::Transient(error)) if now - record.created_at < portal.mail.give_up_after => {
-            let at = now + portal.mail.retry_delay(record.attempts);
-            (MailOutcome::Retry { error, at }, None)
-        }
-        Err(DeliveryError::Transient(error) | DeliveryError::Permanent(error)) => {
-            let audit =
-                event(AuditAction::MailAbandoned, json!({ "id": record.id, "kind": record.kind, "error": error }));
-            (MailOutcome::Failed { status: "abandoned", error }, audit)
-        }
-        Err(DeliveryError::Encryption(error)) => {
-            let audit = event(
-                AuditAction::MailEncryptionFailed,
-                json!({ "id": record.id, "kind": record.kind, "error": error }),
-            );
-            (MailOutcome::Failed { status: "failed_encryption", error }, audit)
         }
     }
 }
