@@ -5,40 +5,17 @@
 //! The strings are standard PHC strings: hashes made here verify with any Argon2 library, and
 //! hashes made by the `argon2` crate's own hasher (every hash stored before) verify here.
 
-use std::fmt;
-
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use subtle::ConstantTimeEq;
 
 use super::token::fill_random;
+use crate::domain::PasswordHash;
 
 const SALT_BYTES: usize = 16;
 /// The longest output Argon2 may produce (PHC allows no more).
 const MAX_OUTPUT_BYTES: usize = 64;
-
-/// A stored Argon2id hash in PHC string form (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`).
-#[derive(Clone, PartialEq, Eq)]
-pub struct PasswordHash(String);
-
-impl PasswordHash {
-    /// A hash as read back from the store.
-    pub fn from_stored(phc: String) -> Self {
-        Self(phc)
-    }
-
-    /// The PHC string, for the store and for verifying.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for PasswordHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PasswordHash([redacted])")
-    }
-}
 
 /// A worker's Argon2 memory, allocated at its first hash and grown only when a stored hash
 /// asks for more than any before it. It holds the state of the last hash until the next one

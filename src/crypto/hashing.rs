@@ -8,10 +8,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use argon2::Params;
 
-pub use super::argon::PasswordHash;
 use super::argon::{self, ArgonMemory};
 use super::hash_workers::HashWorkers;
 use crate::domain::Password;
+
+pub use crate::domain::PasswordHash;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashingParams {

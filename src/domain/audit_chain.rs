@@ -20,7 +20,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::audit::{ANCHOR_ACTION, Actor, AuditAction, AuditEvent};
+use super::audit_event::{ANCHOR_ACTION, Actor, AuditAction, AuditEvent};
 
 /// The key of the chain's HMACs.
 #[derive(Clone)]

@@ -1,5 +1,5 @@
 use super::*;
-use crate::domain::audit::{ChainBreak, ChainVerifier, LoggedHead, Verified};
+use crate::domain::audit_verify::{ChainBreak, ChainVerifier, LoggedHead, Verified};
 
 fn key() -> ChainKey {
     ChainKey::from_bytes([7; 32])

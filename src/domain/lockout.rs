@@ -5,6 +5,8 @@
 
 use time::{Duration, OffsetDateTime};
 
+use super::LoginRecord;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutPolicy {
     pub free_attempts: i64,
@@ -22,6 +24,18 @@ impl Default for LockoutPolicy {
             max_delay: Duration::minutes(15),
             window: Duration::hours(1),
         }
+    }
+}
+
+impl LoginRecord {
+    /// Whether the login refuses every sign-in at `now`.
+    pub fn is_locked(&self, now: OffsetDateTime) -> bool {
+        self.locked_until.is_some_and(|until| until > now)
+    }
+
+    /// When the lock ends, if the login is locked at `now`.
+    pub fn locked_at(&self, now: OffsetDateTime) -> Option<OffsetDateTime> {
+        self.locked_until.filter(|_| self.is_locked(now))
     }
 }
 

@@ -4,7 +4,8 @@ use serde_json::json;
 
 use super::notices::ChangedBy;
 use super::password::{ChangeError, ChangeProblem};
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource};
+use crate::crypto::Overloaded;
 use crate::crypto::token::fill_random;
 use crate::domain::message::SecurityChange;
 use crate::domain::new_id;
@@ -31,8 +32,27 @@ pub enum AccountError {
     UnknownLogin(String),
     #[error("{0}")]
     Password(ChangeError),
+    /// A unique value (a login or staff user name) is taken already.
+    #[error("{0} already exists")]
+    Taken(&'static str),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
+}
+
+/// The store's conflict is this use case's answer ("already exists"), not a failure.
+impl From<StoreError> for AccountError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(what) => Self::Taken(what),
+            other => Self::Failure(other.into()),
+        }
+    }
+}
+
+impl From<Overloaded> for AccountError {
+    fn from(error: Overloaded) -> Self {
+        Self::Failure(error.into())
+    }
 }
 
 impl From<ChangeError> for AccountError {
@@ -67,7 +87,7 @@ impl Portal {
             return Err(AccountError::InvalidAccountName);
         }
         let account = NewAccount { id: new_id(), name: account_name.to_string() };
-        let mut last_error = StoreError::Conflict("a login with that name");
+        let mut last_error = AccountError::Taken("a login with that name");
         for _ in 0..NAME_ATTEMPTS {
             let mut random = [0u8; 7];
             fill_random(&mut random);
@@ -85,11 +105,11 @@ impl Portal {
                 .details(json!({ "account": account.id, "account_name": account.name }));
             match self.store.create_account(&account, &login, &event, self.clock.now()).await {
                 Ok(()) => return Ok(CreatedAccount { account_id: account.id, primary_login: login.name }),
-                Err(StoreError::Conflict(what)) => last_error = StoreError::Conflict(what),
+                Err(StoreError::Conflict(what)) => last_error = AccountError::Taken(what),
                 Err(other) => return Err(other.into()),
             }
         }
-        Err(last_error.into())
+        Err(last_error)
     }
 
     /// Creates a secondary login in the account whose primary login is `primary`.
@@ -130,7 +150,7 @@ impl Portal {
             .details(json!({ "account": owner.account_id, "kind": "secondary", "authorized_contact": login.authorized_contact }));
         self.store.create_login(&login, &event, self.clock.now()).await?;
         let created = self.store.login_by_name(&login.name).await?;
-        created.ok_or_else(|| AccountError::Store(StoreError::Corrupt("new login vanished".into())))
+        created.ok_or_else(|| StoreError::Corrupt("new login vanished".into()).into())
     }
 
     /// `portcullis login disable|enable NAME`. Returns false when the login already was so.

@@ -1,6 +1,7 @@
 //! Opening, anchoring, reading, exporting and verifying the audit log.
 
 use super::Portal;
+use super::{Failure, failure_conversions};
 use crate::domain::Actor;
 use crate::domain::audit::{AuditEntry, AuditHead, ChainBreak, ChainOpening, ChainVerifier, LoggedHead, Verified};
 use crate::store::StoreError;
@@ -21,8 +22,9 @@ pub enum VerifyError {
     #[error("the audit log has been tampered with: {0}")]
     Broken(ChainBreak),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(VerifyError);
 
 const PAGE: i64 = 1000;
 
@@ -31,6 +33,7 @@ impl Portal {
     /// schema to a keyed head, puts a new or an older, unkeyed chain under the key (never
     /// rewriting an entry); then logs the head so that a copy of the logs kept elsewhere can
     /// later prove that entries were cut off the end.
+    #[tracing::instrument(skip_all)]
     pub async fn open_audit_chain(&self) -> Result<ChainOpening, StoreError> {
         let opening = self.store.open_audit_chain(self.clock.now()).await?;
         let head = self.store.audit_chain_head().await?;
@@ -62,7 +65,8 @@ impl Portal {
 
     /// The operator's `audit anchor`: puts an unkeyed chain under the key, audited by the
     /// anchor entry itself. Refused when the chain is keyed already or not an intact unkeyed one.
-    pub async fn anchor_audit_chain(&self) -> Result<AnchorOutcome, StoreError> {
+    #[tracing::instrument(skip_all)]
+    pub async fn anchor_audit_chain(&self) -> Result<AnchorOutcome, Failure> {
         let opening = self.store.anchor_audit_chain(Actor::Operator, self.clock.now()).await?;
         let head = self.store.audit_chain_head().await?;
         Ok(match opening {
@@ -80,26 +84,30 @@ impl Portal {
 
     /// Logs the head as it is now (when the portal stops gracefully), so that the newest
     /// entries are covered by the logs too, not only every `audit.log_head_every` entries.
-    pub async fn log_audit_head(&self) -> Result<(), StoreError> {
+    #[tracing::instrument(skip_all)]
+    pub async fn log_audit_head(&self) -> Result<(), Failure> {
         log_head(&self.store.audit_chain_head().await?);
         Ok(())
     }
 
     /// The newest `limit` entries, oldest first.
-    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    #[tracing::instrument(skip_all, fields(limit = limit))]
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, Failure> {
         let head = self.store.audit_head().await?;
-        self.store.audit_entries((head - limit).max(0), limit).await
+        Ok(self.store.audit_entries((head - limit).max(0), limit).await?)
     }
 
     /// Up to `limit` entries after `after`, oldest first (for paging through an export).
-    pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        self.store.audit_entries(after, limit).await
+    #[tracing::instrument(skip_all, fields(after = after, limit = limit))]
+    pub async fn audit_after(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>, Failure> {
+        Ok(self.store.audit_entries(after, limit).await?)
     }
 
     /// Walks the chain under the key up to the head read first, then checks the head row and,
     /// when given, that the chain still holds `logged` (a head from the portal's logs): only
     /// that catches newer entries cut off behind an older head restored from a copy.
     /// Entries appended while it walks (the portal keeps running) are left for the next check.
+    #[tracing::instrument(skip_all)]
     pub async fn verify_audit(&self, logged: Option<LoggedHead>) -> Result<Verified, VerifyError> {
         let head = self.store.audit_chain_head().await?;
         let mut verifier = ChainVerifier::new(self.audit_key.clone()).expecting(logged);

@@ -16,9 +16,9 @@ use serde_json::json;
 use time::Duration;
 
 use super::temporary::TemporaryMatch;
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::device::nonce_digest;
-use crate::crypto::{HashTicket, Overloaded, PasswordHash, RandomToken};
+use crate::crypto::{HashTicket, PasswordHash, RandomToken};
 use crate::domain::message::{LoginLocked, OutboundMessage};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
 use crate::store::{FailedSignIn, FailureLimits, LoginRecord, StoreError};
@@ -54,10 +54,9 @@ pub enum SignInError {
     #[error("too many failed sign-ins from this address")]
     AddressThrottled { retry_after: Duration },
     #[error(transparent)]
-    Overloaded(#[from] Overloaded),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(SignInError);
 
 impl Portal {
     /// `devices`: the values of the browser's device cookies, whichever logins they are for.
@@ -106,7 +105,7 @@ impl Portal {
                 None => {}
             }
         }
-        let failure = Failure { typed_name, address: address.as_deref(), device, source };
+        let failure = FailedAttempt { typed_name, address: address.as_deref(), device, source };
         match (usable, stored_hash) {
             (Some(login), Some(verified)) if verification.matches => {
                 let rehash = match verification.needs_rehash {
@@ -188,7 +187,7 @@ impl Portal {
 
     /// Records a failed sign-in: one transaction, the same statements whether or not the name
     /// exists. Attempts while locked are recorded as refused and do not extend the lock.
-    async fn record_failure(&self, login: Option<&LoginRecord>, failure: &Failure<'_>) -> Result<(), StoreError> {
+    async fn record_failure(&self, login: Option<&LoginRecord>, failure: &FailedAttempt<'_>) -> Result<(), StoreError> {
         let now = self.clock.now();
         let event =
             AuditEvent::new(AuditAction::SignInFailed, Actor::Anonymous).from_address(failure.source.ip.clone());
@@ -248,7 +247,7 @@ struct Attempt<'a> {
 }
 
 /// What a failed attempt brought with it.
-struct Failure<'a> {
+struct FailedAttempt<'a> {
     typed_name: &'a str,
     /// None when a device cookie vouched for the browser: the address budget does not apply.
     address: Option<&'a str>,

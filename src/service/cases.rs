@@ -5,7 +5,7 @@
 use serde_json::json;
 use time::Duration;
 
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::case::{PRIMARY_RESET_TITLE, clean_text};
 use crate::domain::message::{CaseNotice, OutboundMessage};
 use crate::domain::new_id;
@@ -33,8 +33,9 @@ pub enum CaseError {
     #[error("The case changed meanwhile; reload it and try again.")]
     Conflict,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(CaseError);
 
 /// What the customer sees of a case.
 pub struct CaseView {
@@ -101,11 +102,13 @@ impl Portal {
         Ok(case.number)
     }
 
-    pub async fn cases_of(&self, login: &LoginRecord) -> Result<Vec<CaseRecord>, StoreError> {
-        self.store.cases_of_account(&login.account_id).await
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
+    pub async fn cases_of(&self, login: &LoginRecord) -> Result<Vec<CaseRecord>, Failure> {
+        Ok(self.store.cases_of_account(&login.account_id).await?)
     }
 
     /// A case of the login's account, with the entries customers see.
+    #[tracing::instrument(skip_all, fields(login = %login.name, case = number))]
     pub async fn case_of(&self, login: &LoginRecord, number: i64) -> Result<CaseView, CaseError> {
         let case = self.case_in_account(login, number).await?;
         let entries = self.store.case_entries(&case.id).await?.into_iter().filter(|e| e.customer_visible).collect();

@@ -1,6 +1,7 @@
 //! What can stop any use case, whatever it does: the hash pool is full, or the database failed.
 //! Every use-case error carries these in one `Failure` variant, so the web, the API and the CLI
-//! each map them once instead of case by case.
+//! each map them once instead of case by case. It reads as its cause, so the operator's
+//! messages and the logged cause chains name what actually failed.
 
 use crate::crypto::Overloaded;
 use crate::store::StoreError;
@@ -8,16 +9,16 @@ use crate::store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
     /// Too many sign-ins or password changes are waiting for the hash workers: try again soon.
-    #[error("the portal is busy")]
+    #[error("too many password checks are waiting; try again shortly")]
     Overloaded,
     /// The database could not be reached or failed; the operation changed nothing. Trying again
     /// later may work.
-    #[error("the database is unavailable")]
-    Unavailable(#[source] StoreError),
+    #[error(transparent)]
+    Unavailable(StoreError),
     /// Anything else below the use case (corrupt data, a value that could not be sealed): a
     /// bug or damage, logged with its cause; trying again will not help.
-    #[error("internal failure")]
-    Internal(#[source] StoreError),
+    #[error(transparent)]
+    Internal(StoreError),
 }
 
 impl From<StoreError> for Failure {

@@ -39,6 +39,11 @@ impl Portal {
         }
     }
 
+    /// When the login's sign-in lock ends, if it is locked now.
+    pub fn locked_until(&self, login: &LoginRecord) -> Option<time::OffsetDateTime> {
+        login.locked_at(self.clock.now())
+    }
+
     /// Staff clear the lock of any login, named as the customer gives it.
     #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn staff_clear_lock(

@@ -11,11 +11,10 @@ use super::notices::ChangedBy;
 use super::password::ChangeError;
 use super::reentry::{Reentered, SessionEnded};
 use super::temporary::{IssueError, Issuer};
-use super::{Portal, RequestSource};
-use crate::crypto::Overloaded;
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::message::{LoginChanged, OutboundMessage, SecurityChange};
 use crate::domain::{Actor, AuditAction, AuditEvent, ContactRole, EmailAddress, LoginKind, LoginName, PhoneNumber};
-use crate::store::{Contact, LoginEdit, LoginRecord, StoreError};
+use crate::store::{Contact, LoginEdit, LoginRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -32,19 +31,17 @@ pub enum AdminError {
     #[error("{0}")]
     Refused(String),
     #[error(transparent)]
-    Overloaded(#[from] Overloaded),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(AdminError);
 
 impl From<AccountError> for AdminError {
     fn from(error: AccountError) -> Self {
         match error {
-            AccountError::Store(StoreError::Conflict(_)) => {
-                Self::Invalid("A login with that name already exists.".into())
+            AccountError::Taken(_) => Self::Invalid("A login with that name already exists.".into()),
+            AccountError::Failure(failure) | AccountError::Password(ChangeError::Failure(failure)) => {
+                Self::Failure(failure)
             }
-            AccountError::Store(other) => Self::Store(other),
-            AccountError::Password(ChangeError::Overloaded(o)) => Self::Overloaded(o),
             other => Self::Invalid(other.to_string()),
         }
     }
@@ -62,7 +59,7 @@ impl From<IssueError> for AdminError {
                  Replace or remove the key, then try again."
                     .into(),
             ),
-            IssueError::Store(e) => Self::Store(e),
+            IssueError::Failure(failure) => Self::Failure(failure),
         }
     }
 }
@@ -102,6 +99,7 @@ pub struct ContactForm<'a> {
 
 impl Portal {
     /// Lets only the primary login through; anyone else is refused and the attempt audited.
+    #[tracing::instrument(skip_all, fields(login = %actor.name, what = what))]
     pub async fn require_administrator(
         &self,
         actor: &LoginRecord,
@@ -121,6 +119,7 @@ impl Portal {
 
     /// A secondary login of the administrator's account, by name; anything else is not found.
     /// Any other name is "not found" too, and the attempt is audited.
+    #[tracing::instrument(skip_all, fields(admin = %admin.name, login = name))]
     pub async fn managed_login(
         &self,
         admin: &LoginRecord,
@@ -141,20 +140,22 @@ impl Portal {
     /// Records a request for a login the actor may not manage. Every miss is audited alike,
     /// whether the name exists elsewhere or nowhere: the same work either way, so the answer's
     /// timing does not tell which.
+    #[tracing::instrument(skip_all, fields(login = %actor.name, name = name))]
     pub async fn audit_login_miss(
         &self,
         actor: &LoginRecord,
         name: &str,
         source: &RequestSource,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), Failure> {
         let typed: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
         let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(actor.name.to_string()))
             .subject(typed)
             .from_address(source.ip.clone())
             .details(json!({ "page": "logins", "reason": "not_in_account" }));
-        self.store.append_audit(&[event], self.clock.now()).await
+        Ok(self.store.append_audit(&[event], self.clock.now()).await?)
     }
 
+    #[tracing::instrument(skip_all, fields(admin = %admin.name))]
     pub async fn managed_logins(&self, admin: &LoginRecord) -> Result<Vec<ManagedLogin>, AdminError> {
         let mut rows = Vec::new();
         for login in self.store.logins_of_account(&admin.account_id).await? {
@@ -321,8 +322,9 @@ impl Portal {
         Ok(self.issue_temporary_password(target, &Issuer::Administrator(admin.name.clone()), None, source).await?)
     }
 
-    pub async fn contacts_on_record(&self, account_id: &str) -> Result<Vec<Contact>, StoreError> {
-        self.store.contacts(account_id).await
+    #[tracing::instrument(skip_all, fields(account = account_id))]
+    pub async fn contacts_on_record(&self, account_id: &str) -> Result<Vec<Contact>, Failure> {
+        Ok(self.store.contacts(account_id).await?)
     }
 
     #[tracing::instrument(skip_all, fields(admin = %admin.name))]

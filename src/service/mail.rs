@@ -7,8 +7,8 @@ pub use super::secrets::{PickupError, SecretDelivery, SecretError};
 
 use super::notices::ChangedBy;
 use super::reentry::{Reentered, SessionEnded};
-use super::{Portal, RequestSource};
-use crate::crypto::Overloaded;
+use super::sealing::{serialise, unsealable};
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::seal::SealError;
 use crate::domain::message::{OutboundMessage, SecurityChange, TestMessage};
 use crate::domain::new_id;
@@ -29,10 +29,9 @@ pub enum KeyChangeError {
     #[error(transparent)]
     SessionEnded(#[from] SessionEnded),
     #[error(transparent)]
-    Overloaded(#[from] Overloaded),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(KeyChangeError);
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -43,8 +42,9 @@ pub enum MailError {
     #[error("the stored message is not readable: {0}")]
     Unreadable(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(MailError);
 
 impl Portal {
     /// An outbox row for `message` to `login`'s address, its payload sealed.
@@ -78,6 +78,7 @@ impl Portal {
     }
 
     /// Queues a message on its own; false when the throttle dropped it.
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn queue_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> Result<bool, StoreError> {
         let queued = self.store.enqueue_mail(&self.new_mail(login, message)?, None, self.clock.now()).await?;
         self.wake_mail_worker();
@@ -93,7 +94,8 @@ impl Portal {
     }
 
     /// The secondary logins whose keys `admin` (a primary login) manages, each with its key.
-    pub async fn managed_keys(&self, admin: &LoginRecord) -> Result<Vec<(LoginRecord, Option<StoredKey>)>, StoreError> {
+    #[tracing::instrument(skip_all, fields(admin = %admin.name))]
+    pub async fn managed_keys(&self, admin: &LoginRecord) -> Result<Vec<(LoginRecord, Option<StoredKey>)>, Failure> {
         if admin.kind != LoginKind::Primary {
             return Ok(Vec::new());
         }
@@ -110,7 +112,8 @@ impl Portal {
     /// A login whose key `actor` may manage: itself, or a secondary login of its account when
     /// `actor` is the account's primary login. Anything else is "not found", never "forbidden",
     /// so nobody learns which names exist in other accounts.
-    pub async fn key_subject(&self, actor: &LoginRecord, name: &str) -> Result<Option<LoginRecord>, StoreError> {
+    #[tracing::instrument(skip_all, fields(login = %actor.name, name = name))]
+    pub async fn key_subject(&self, actor: &LoginRecord, name: &str) -> Result<Option<LoginRecord>, Failure> {
         let Ok(name) = LoginName::parse(name) else { return Ok(None) };
         let target = self.store.login_by_name(&name).await?;
         Ok(target
@@ -118,8 +121,9 @@ impl Portal {
     }
 
     /// The key on file for a login.
-    pub async fn encryption_key(&self, login: &LoginRecord) -> Result<Option<StoredKey>, StoreError> {
-        self.store.recipient_key(&login.id).await
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
+    pub async fn encryption_key(&self, login: &LoginRecord) -> Result<Option<StoredKey>, Failure> {
+        Ok(self.store.recipient_key(&login.id).await?)
     }
 
     /// Stores an uploaded key for `target` after checking it, on the word of `actor` (the login
@@ -214,24 +218,17 @@ impl Portal {
         Ok(())
     }
 
-    pub async fn list_mail(&self, limit: i64) -> Result<Vec<OutboxRecord>, StoreError> {
-        self.store.list_mail(limit).await
+    #[tracing::instrument(skip_all, fields(limit = limit))]
+    pub async fn list_mail(&self, limit: i64) -> Result<Vec<OutboxRecord>, Failure> {
+        Ok(self.store.list_mail(limit).await?)
     }
 
     /// `portcullis mail retry ID`: false when no abandoned or failed message has that id.
     #[tracing::instrument(skip_all, fields(id = %id))]
-    pub async fn retry_mail(&self, id: &str) -> Result<bool, StoreError> {
+    pub async fn retry_mail(&self, id: &str) -> Result<bool, Failure> {
         let event = AuditEvent::new(AuditAction::MailRequeued, Actor::Operator).subject(id.to_string());
         let requeued = self.store.retry_mail(id, &event, self.clock.now()).await?;
         self.wake_mail_worker();
         Ok(requeued)
     }
-}
-
-pub(super) fn serialise(message: &OutboundMessage) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(message).map_err(|e| StoreError::Unsealable(e.to_string()))
-}
-
-pub(super) fn unsealable(error: SealError) -> StoreError {
-    StoreError::Unsealable(error.to_string())
 }

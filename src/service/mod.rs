@@ -19,6 +19,7 @@ pub mod password;
 pub mod questions;
 pub mod recovery;
 pub mod reentry;
+mod sealing;
 pub mod secrets;
 pub mod sessions;
 pub mod staff;
@@ -110,34 +111,35 @@ pub struct SupportPolicy {
     pub administrator_resets_per_account_per_hour: i64,
 }
 
-/// Everything the use cases need, built once from the settings and shared.
+/// Everything the use cases need, built once from the settings and shared. Its parts are the
+/// use cases' own: callers go through the methods, so every path applies the same rules.
 #[derive(Clone)]
 pub struct Portal {
-    pub store: Arc<dyn Store>,
-    pub hasher: HashPool,
-    pub clock: Arc<dyn Clock>,
-    pub policy: PasswordPolicy,
-    pub common_passwords: Arc<CommonPasswords>,
-    pub lockout: LockoutPolicy,
+    store: Arc<dyn Store>,
+    hasher: HashPool,
+    clock: Arc<dyn Clock>,
+    policy: PasswordPolicy,
+    common_passwords: Arc<CommonPasswords>,
+    lockout: LockoutPolicy,
     /// Device cookies: their lifetime and their own failure budget.
-    pub device: DevicePolicy,
+    device: DevicePolicy,
     /// Signs device cookies.
-    pub device_key: DeviceKey,
-    pub session_lifetime: SessionLifetime,
-    pub address_limit: AddressLimit,
-    pub mail: MailPolicy,
-    pub recovery: Arc<RecoveryPolicy>,
-    pub support: SupportPolicy,
+    device_key: DeviceKey,
+    session_lifetime: SessionLifetime,
+    address_limit: AddressLimit,
+    mail: MailPolicy,
+    recovery: Arc<RecoveryPolicy>,
+    support: SupportPolicy,
     /// Seals outbox payloads.
-    pub outbox_key: SealingKey,
+    outbox_key: SealingKey,
     /// Seals secure-pickup messages (together with each message's passcode).
-    pub pickup_key: SealingKey,
+    pickup_key: SealingKey,
     /// Checks the audit chain's HMACs.
-    pub audit_key: ChainKey,
+    audit_key: ChainKey,
     /// Wakes this instance's mail worker when a message is queued.
-    pub mail_wake: Arc<tokio::sync::Notify>,
+    mail_wake: Arc<tokio::sync::Notify>,
     /// This instance's Prometheus metrics.
-    pub metrics: Arc<crate::telemetry::metrics::Metrics>,
+    metrics: Arc<crate::telemetry::metrics::Metrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +162,27 @@ pub enum BuildError {
 }
 
 impl Portal {
+    /// The password rules, for the pages that list them beside a password form.
+    pub fn password_policy(&self) -> &PasswordPolicy {
+        &self.policy
+    }
+
+    /// The recovery rules, for the pages that show the question catalogue and the link's
+    /// lifetime.
+    pub fn recovery_policy(&self) -> &RecoveryPolicy {
+        &self.recovery
+    }
+
+    /// The support procedure's rules, for the pages that show which steps apply.
+    pub fn support_policy(&self) -> &SupportPolicy {
+        &self.support
+    }
+
+    /// This instance's metrics, for recording request timings and sign-in outcomes.
+    pub fn metrics(&self) -> &crate::telemetry::metrics::Metrics {
+        &self.metrics
+    }
+
     pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> Result<Self, BuildError> {
         let master = MasterKey::load_or_create(&settings.secrets.key_file).map_err(BuildError::SecretKey)?;
         let fingerprint = master.fingerprint();

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use super::Portal;
+use super::{Failure, Portal};
 use crate::config::Settings;
 use crate::crypto::HashPool;
 use crate::store::{Backlog, MailOutcome};
@@ -27,6 +27,7 @@ pub(super) fn metrics_for(settings: &Settings, hasher: &HashPool) -> Arc<Metrics
 impl Portal {
     /// Reads what is only known at scrape time (the outbox, locks, the pool), then returns the
     /// OpenMetrics text of everything.
+    #[tracing::instrument(skip_all)]
     pub async fn scrape_metrics(&self) -> String {
         let pool = self.store.pool_usage();
         self.metrics.set_pool(PoolReading { open: pool.open, idle: pool.idle, max: pool.max });
@@ -44,6 +45,12 @@ impl Portal {
         };
         self.metrics.set_database(reading);
         self.metrics.encode()
+    }
+
+    /// Whether the database answers: the readiness probe. The caller bounds the wait.
+    #[tracing::instrument(skip_all)]
+    pub async fn database_ready(&self) -> Result<(), Failure> {
+        Ok(self.store.ping().await?)
     }
 
     /// Counts how one delivery attempt ended.

@@ -5,8 +5,8 @@ use serde_json::json;
 
 use super::reentry::SessionEnded;
 use super::sessions::ActiveSession;
-use super::{Portal, RequestSource};
-use crate::crypto::{Overloaded, PasswordHash};
+use super::{Failure, Portal, RequestSource, failure_conversions};
+use crate::crypto::PasswordHash;
 use crate::domain::message::{OutboundMessage, PasswordChanged};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, PasswordContext, PolicyViolation};
 use crate::store::{LoginRecord, PasswordChange, StoreError};
@@ -51,10 +51,9 @@ pub enum ChangeError {
     #[error(transparent)]
     SessionEnded(#[from] SessionEnded),
     #[error(transparent)]
-    Overloaded(#[from] Overloaded),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(ChangeError);
 
 pub struct PasswordChangeForm {
     pub existing: Password,
@@ -121,6 +120,7 @@ impl Portal {
     }
 
     /// Policy rules, plus history when `check_history`.
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn new_password_violations(
         &self,
         login: &LoginRecord,

@@ -5,11 +5,11 @@ use serde_json::json;
 use super::notices::ChangedBy;
 use super::password::ChangeError;
 use super::reentry::{Reentered, SessionEnded};
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::answer::AnswerError;
 use crate::domain::message::SecurityChange;
 use crate::domain::{Actor, AuditAction, AuditEvent, SecurityAnswer};
-use crate::store::{LoginRecord, StoreError, StoredAnswer};
+use crate::store::{LoginRecord, StoredAnswer};
 
 /// One question chosen and answered in the form.
 pub struct ChosenAnswer {
@@ -28,12 +28,14 @@ pub enum QuestionsError {
     #[error(transparent)]
     Password(#[from] ChangeError),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(QuestionsError);
 
 impl Portal {
     /// The questions a login has set, in order (never the answers).
-    pub async fn questions_of(&self, login: &LoginRecord) -> Result<Vec<String>, StoreError> {
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
+    pub async fn questions_of(&self, login: &LoginRecord) -> Result<Vec<String>, Failure> {
         Ok(self.store.security_answers(&login.id).await?.into_iter().map(|a| a.question).collect())
     }
 

@@ -5,9 +5,9 @@
 use serde_json::json;
 
 use super::password::{ChangeError, ChangeProblem};
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource, failure_conversions};
+use crate::crypto::RandomToken;
 use crate::crypto::token::fill_random;
-use crate::crypto::{Overloaded, RandomToken};
 use crate::domain::message::{OutboundMessage, PasswordChanged, RecoveryLink};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, SecurityAnswer};
@@ -32,10 +32,9 @@ pub enum RecoveryError {
     #[error("too many attempts from this address")]
     TooManyAttempts,
     #[error(transparent)]
-    Overloaded(#[from] Overloaded),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(RecoveryError);
 
 /// What checking the answers led to.
 #[derive(Debug)]
@@ -61,7 +60,7 @@ pub enum NewPasswordError {
 impl Portal {
     /// "Enter your username" → maybe an email. Always the same outcome for the caller.
     #[tracing::instrument(skip_all)]
-    pub async fn request_recovery(&self, typed_name: &str, source: &RequestSource) -> Result<(), StoreError> {
+    pub async fn request_recovery(&self, typed_name: &str, source: &RequestSource) -> Result<(), Failure> {
         let now = self.clock.now();
         let policy = &self.recovery;
         let refused = |reason: &str, subject: &str| {
@@ -73,23 +72,23 @@ impl Portal {
         let shown: String = typed_name.chars().filter(|c| !c.is_control()).take(64).collect();
         let address_key = format!("recover-address:{}", source.ip.as_deref().unwrap_or(""));
         if self.store.count_event(&address_key, time::Duration::hours(1), now).await? > policy.requests_per_address {
-            return self.store.append_audit(&[refused("address_limit", &shown)], now).await;
+            return Ok(self.store.append_audit(&[refused("address_limit", &shown)], now).await?);
         }
         let login = match LoginName::parse(typed_name) {
             Ok(name) => self.store.login_by_name(&name).await?,
             Err(_) => None,
         };
         let Some(login) = login.filter(|l| !l.disabled) else {
-            return self.store.append_audit(&[refused("unknown_login", &shown)], now).await;
+            return Ok(self.store.append_audit(&[refused("unknown_login", &shown)], now).await?);
         };
         if self.store.recovery_paused_until(&login.id).await?.is_some_and(|until| until > now) {
-            return self.store.append_audit(&[refused("paused", login.name.as_str())], now).await;
+            return Ok(self.store.append_audit(&[refused("paused", login.name.as_str())], now).await?);
         }
         let login_key = format!("recover-login:{}", login.id);
         if self.store.count_event(&login_key, time::Duration::hours(1), now).await? > policy.requests_per_login {
-            return self.store.append_audit(&[refused("login_limit", login.name.as_str())], now).await;
+            return Ok(self.store.append_audit(&[refused("login_limit", login.name.as_str())], now).await?);
         }
-        self.issue_ticket(&login, source).await
+        Ok(self.issue_ticket(&login, source).await?)
     }
 
     async fn issue_ticket(&self, login: &LoginRecord, source: &RequestSource) -> Result<(), StoreError> {
@@ -121,7 +120,7 @@ impl Portal {
 
     /// The link was opened: audited, nothing consumed.
     #[tracing::instrument(skip_all)]
-    pub async fn recovery_link_opened(&self, token: &RandomToken, source: &RequestSource) -> Result<(), StoreError> {
+    pub async fn recovery_link_opened(&self, token: &RandomToken, source: &RequestSource) -> Result<(), Failure> {
         let Some(ticket) = self.store.recovery_ticket(&token.digest()).await? else { return Ok(()) };
         // Named like every other entry: by the login's name, not its internal id.
         let Some(login) = self.store.login_by_id(&ticket.login_id).await? else { return Ok(()) };
@@ -129,10 +128,11 @@ impl Portal {
             .subject(login.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "ticket": ticket.id }));
-        self.store.append_audit(&[event], self.clock.now()).await
+        Ok(self.store.append_audit(&[event], self.clock.now()).await?)
     }
 
     /// Where the holder of `token` stands.
+    #[tracing::instrument(skip_all)]
     pub async fn recovery_step(&self, token: &RandomToken) -> Result<RecoveryStep, RecoveryError> {
         let (ticket, login) = self.open_ticket(token).await?;
         if ticket.answered {
@@ -225,8 +225,7 @@ impl Portal {
         }
         let violations = match self.new_password_violations(&login, new, true).await {
             Ok(violations) => violations,
-            Err(ChangeError::Overloaded(e)) => return Err(RecoveryError::Overloaded(e).into()),
-            Err(ChangeError::Store(e)) => return Err(RecoveryError::Store(e).into()),
+            Err(ChangeError::Failure(failure)) => return Err(RecoveryError::Failure(failure).into()),
             Err(_) => return Err(RecoveryError::InvalidLink.into()),
         };
         problems.extend(violations.into_iter().map(ChangeProblem::Policy));

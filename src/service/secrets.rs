@@ -1,15 +1,14 @@
 //! Secrets that may only travel encrypted: to the recipient's key when one is on file and
 //! usable, else sealed on the server for secure pickup with a passcode given by voice.
 
-use super::mail::{serialise, unsealable};
-use super::{Portal, RequestSource};
-use crate::crypto::Overloaded;
+use super::sealing::{serialise, unsealable};
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::token::fill_random;
 use crate::domain::message::{OutboundMessage, SecurePickup};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent};
 use crate::mail::keys::{self, KeyError};
-use crate::store::{LoginRecord, NewSecureMessage, SecretParcel, StoreError, StoredKey};
+use crate::store::{LoginRecord, NewSecureMessage, SecretParcel, StoredKey};
 
 /// How a secret was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,10 +26,9 @@ pub enum PickupError {
     #[error("the passcode is not correct")]
     WrongPasscode { remaining: i64 },
     #[error(transparent)]
-    Overloaded(#[from] Overloaded),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(PickupError);
 
 /// Why a secret could not be prepared for sending; nothing was stored or queued.
 #[derive(Debug, thiserror::Error)]
@@ -39,8 +37,9 @@ pub enum SecretError {
     #[error("the login's encryption key cannot encrypt it")]
     Encryption(#[from] KeyError),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(SecretError);
 
 /// Readable passcode characters: no 0/O, 1/I/L.
 const PASSCODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
@@ -50,6 +49,7 @@ impl Portal {
     /// key (the worker encrypts it), else a sealed pickup message and its notice, with the
     /// passcode for the issuer. Nothing is written here; any failure is an error, so that the
     /// caller stores nothing rather than an empty or unreadable secret.
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn seal_secret(
         &self,
         login: &LoginRecord,

@@ -4,11 +4,11 @@
 use serde_json::json;
 use time::Duration;
 
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource};
 use crate::crypto::RandomToken;
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent};
-use crate::store::{LoginRecord, NewSession, SessionRecord, StoreError};
+use crate::store::{LoginRecord, NewSession, SessionRecord};
 
 /// A request's live session.
 #[derive(Debug, Clone)]
@@ -36,7 +36,8 @@ pub(super) const TOUCH_INTERVAL: Duration = Duration::seconds(60);
 
 impl Portal {
     /// The live session for a presented token, if any. Expired sessions are removed.
-    pub async fn session(&self, token: &RandomToken) -> Result<Option<ActiveSession>, StoreError> {
+    #[tracing::instrument(skip_all)]
+    pub async fn session(&self, token: &RandomToken) -> Result<Option<ActiveSession>, Failure> {
         let Some((session, login)) = self.store.session_by_token(&token.digest()).await? else {
             return Ok(None);
         };
@@ -55,8 +56,9 @@ impl Portal {
         Ok(Some(ActiveSession { token: token.clone(), session, login }))
     }
 
-    pub async fn sessions_of(&self, login: &LoginRecord) -> Result<Vec<SessionRecord>, StoreError> {
-        self.store.sessions_of(&login.id).await
+    #[tracing::instrument(skip_all, fields(login = %login.name))]
+    pub async fn sessions_of(&self, login: &LoginRecord) -> Result<Vec<SessionRecord>, Failure> {
+        Ok(self.store.sessions_of(&login.id).await?)
     }
 
     /// Ends one of the signed-in login's own sessions. False when there was no such session.
@@ -66,27 +68,29 @@ impl Portal {
         active: &ActiveSession,
         session_id: &str,
         source: &RequestSource,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, Failure> {
         let event = AuditEvent::new(AuditAction::SessionRevoked, Actor::Login(active.login.name.to_string()))
             .subject(active.login.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "session": session_id, "reason": "revoked_by_user" }));
-        self.store.end_session(&active.login.id, session_id, &event, self.clock.now()).await
+        Ok(self.store.end_session(&active.login.id, session_id, &event, self.clock.now()).await?)
     }
 
     #[tracing::instrument(skip_all, fields(login = %active.login.name))]
-    pub async fn sign_out(&self, active: &ActiveSession, source: &RequestSource) -> Result<(), StoreError> {
+    pub async fn sign_out(&self, active: &ActiveSession, source: &RequestSource) -> Result<(), Failure> {
         let event = AuditEvent::new(AuditAction::SignedOut, Actor::Login(active.login.name.to_string()))
             .subject(active.login.name.to_string())
             .from_address(source.ip.clone())
             .details(json!({ "session": active.session.id }));
-        self.store.end_session(&active.login.id, &active.session.id, &event, self.clock.now()).await.map(drop)
+        self.store.end_session(&active.login.id, &active.session.id, &event, self.clock.now()).await?;
+        Ok(())
     }
 
     /// Housekeeping: removes sessions past their idle or absolute limit, and per-address
     /// failure windows that have closed, and secure messages past their lifetime. Returns how
     /// many sessions and messages were removed.
-    pub async fn sweep_expired(&self) -> Result<u64, StoreError> {
+    #[tracing::instrument(skip_all)]
+    pub async fn sweep_expired(&self) -> Result<u64, Failure> {
         let now = self.clock.now();
         self.store.delete_stale_address_failures(now - self.address_limit.window).await?;
         let messages = self.store.delete_expired_secure_messages(now).await?;

@@ -4,11 +4,11 @@
 use serde_json::json;
 
 use super::auth::SignInError;
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::RandomToken;
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, Password, StaffRole};
-use crate::store::{NewStaffSession, StaffRecord, StaffSessionRecord, StoreError};
+use crate::store::{NewStaffSession, StaffRecord, StaffSessionRecord};
 
 /// A request's live staff session.
 #[derive(Debug, Clone)]
@@ -39,8 +39,9 @@ pub enum StaffAdminError {
     #[error(transparent)]
     Account(#[from] super::accounts::AccountError),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(StaffAdminError);
 
 impl Portal {
     /// Signs a staff member in. Failures look and cost the same whatever the reason.
@@ -87,7 +88,8 @@ impl Portal {
     }
 
     /// The live staff session for a presented token, if any.
-    pub async fn staff_session(&self, token: &RandomToken) -> Result<Option<ActiveStaff>, StoreError> {
+    #[tracing::instrument(skip_all)]
+    pub async fn staff_session(&self, token: &RandomToken) -> Result<Option<ActiveStaff>, Failure> {
         let Some((session, staff)) = self.store.staff_session_by_token(&token.digest()).await? else {
             return Ok(None);
         };
@@ -106,15 +108,17 @@ impl Portal {
     }
 
     #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
-    pub async fn staff_sign_out(&self, active: &ActiveStaff, source: &RequestSource) -> Result<(), StoreError> {
+    pub async fn staff_sign_out(&self, active: &ActiveStaff, source: &RequestSource) -> Result<(), Failure> {
         let event = AuditEvent::new(AuditAction::StaffSignedOut, active.actor())
             .subject(active.staff.username.clone())
             .from_address(source.ip.clone());
-        self.store.end_staff_session(&active.session.id, &event, self.clock.now()).await.map(drop)
+        self.store.end_staff_session(&active.session.id, &event, self.clock.now()).await?;
+        Ok(())
     }
 
     /// Checks a staff member's password again before a sensitive step (sending a temporary
     /// password). A wrong one counts towards the staff lockout.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn staff_password_matches(
         &self,
         active: &ActiveStaff,
@@ -139,6 +143,7 @@ impl Portal {
     }
 
     /// Lets only staff administrators through; a support agent is refused and audited.
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn require_staff_admin(
         &self,
         active: &ActiveStaff,
@@ -155,6 +160,7 @@ impl Portal {
         Err(StaffAdminError::NotAdmin)
     }
 
+    #[tracing::instrument(skip_all, fields(staff = %active.staff.username))]
     pub async fn list_staff(
         &self,
         active: &ActiveStaff,
@@ -181,6 +187,7 @@ impl Portal {
     }
 
     /// `portcullis staff disable|enable NAME`: the operator's way in when no staff admin can.
+    #[tracing::instrument(skip_all, fields(staff = username, disabled = disabled))]
     pub async fn set_staff_disabled_by_operator(
         &self,
         username: &str,
@@ -218,8 +225,9 @@ impl Portal {
     }
 
     /// Housekeeping for staff sessions past their idle or absolute limit.
-    pub async fn sweep_staff_sessions(&self) -> Result<u64, StoreError> {
+    #[tracing::instrument(skip_all)]
+    pub async fn sweep_staff_sessions(&self) -> Result<u64, Failure> {
         let lifetime = self.session_lifetime;
-        self.store.delete_expired_staff_sessions(lifetime.idle, lifetime.absolute, self.clock.now()).await
+        Ok(self.store.delete_expired_staff_sessions(lifetime.idle, lifetime.absolute, self.clock.now()).await?)
     }
 }

@@ -9,7 +9,7 @@ use super::cases::{CaseError, entry, is_authorized_contact, parse_case_text};
 use super::mail::SecretDelivery;
 use super::staff::ActiveStaff;
 use super::temporary::{IssueError, Issuer};
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::new_id;
 pub use crate::domain::support::Refusal;
 use crate::domain::{AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, ContactRole, LoginKind, LoginName};
@@ -31,10 +31,9 @@ pub enum SupportError {
     #[error(transparent)]
     Case(#[from] CaseError),
     #[error(transparent)]
-    Overloaded(#[from] crate::crypto::Overloaded),
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(SupportError);
 
 /// Everything the staff case page shows.
 pub struct StaffCaseView {
@@ -50,16 +49,19 @@ pub struct StaffCaseView {
 }
 
 impl Portal {
-    pub async fn case_queue(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>, StoreError> {
-        self.store.list_cases(filter).await
+    #[tracing::instrument(skip_all)]
+    pub async fn case_queue(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>, Failure> {
+        Ok(self.store.list_cases(filter).await?)
     }
 
     /// The account whose primary login is `name`, for the queue's filter.
-    pub async fn account_of_primary(&self, name: &str) -> Result<Option<String>, StoreError> {
+    #[tracing::instrument(skip_all, fields(login = name))]
+    pub async fn account_of_primary(&self, name: &str) -> Result<Option<String>, Failure> {
         let Ok(name) = LoginName::parse(name) else { return Ok(None) };
         Ok(self.store.login_by_name(&name).await?.filter(|l| l.kind == LoginKind::Primary).map(|l| l.account_id))
     }
 
+    #[tracing::instrument(skip_all, fields(case = number))]
     pub async fn staff_case(&self, number: i64) -> Result<StaffCaseView, SupportError> {
         let case = self.store.case_by_number(number).await?.ok_or(CaseError::NotFound)?;
         let logins = self.store.logins_of_account(&case.account_id).await?;
@@ -266,8 +268,7 @@ impl Portal {
             return Err(self.refuse(active, &case, &login, Refusal::Locked, source).await?);
         }
         let password_ok = self.staff_password_matches(active, password, source).await.map_err(|e| match e {
-            super::auth::SignInError::Overloaded(o) => SupportError::Overloaded(o),
-            super::auth::SignInError::Store(s) => SupportError::Store(s),
+            super::auth::SignInError::Failure(failure) => SupportError::Failure(failure),
             _ => SupportError::Refused(Refusal::WrongPassword),
         })?;
         if !password_ok {
@@ -291,7 +292,7 @@ impl Portal {
             Err(IssueError::RateLimited) => Err(SupportError::Refused(Refusal::RateLimited)),
             Err(IssueError::Changed) => Err(CaseError::Conflict.into()),
             Err(IssueError::Encryption) => Err(SupportError::Refused(Refusal::KeyCannotEncrypt)),
-            Err(IssueError::Store(e)) => Err(e.into()),
+            Err(IssueError::Failure(failure)) => Err(failure.into()),
         }
     }
 

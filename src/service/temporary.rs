@@ -8,7 +8,7 @@ use subtle::ConstantTimeEq;
 use super::mail::{SecretDelivery, SecretError};
 use super::password::{ChangeError, ChangeProblem};
 use super::sessions::ActiveSession;
-use super::{Portal, RequestSource};
+use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::RandomToken;
 use crate::crypto::token::fill_random;
 use crate::domain::message::{OutboundMessage, TemporaryPassword, TemporaryPasswordNotice};
@@ -56,14 +56,15 @@ pub enum IssueError {
     #[error("the login's encryption key cannot encrypt the temporary password")]
     Encryption,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Failure(#[from] Failure),
 }
+failure_conversions!(IssueError);
 
 impl From<SecretError> for IssueError {
     fn from(error: SecretError) -> Self {
         match error {
             SecretError::Encryption(_) => Self::Encryption,
-            SecretError::Store(e) => Self::Store(e),
+            SecretError::Failure(failure) => Self::Failure(failure),
         }
     }
 }

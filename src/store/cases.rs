@@ -3,6 +3,7 @@
 use time::OffsetDateTime;
 
 use super::NewMail;
+pub use crate::domain::{CaseEntryRecord, CaseFilter, CaseRecord};
 use crate::domain::{CaseKind, CaseStatus, Channel, ContactRole};
 
 #[derive(Debug, Clone)]
@@ -20,24 +21,6 @@ pub struct NewCase {
     pub recorded_by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseRecord {
-    pub id: String,
-    pub number: i64,
-    pub account_id: String,
-    pub account_name: String,
-    pub kind: CaseKind,
-    pub title: String,
-    pub description: String,
-    pub channel: Channel,
-    pub status: CaseStatus,
-    pub opened_by_login_id: Option<String>,
-    pub opened_by_name: String,
-    pub recorded_by: Option<String>,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-}
-
 #[derive(Debug, Clone)]
 pub struct NewCaseEntry {
     pub id: String,
@@ -48,16 +31,6 @@ pub struct NewCaseEntry {
     pub body: String,
     /// Staff-only notes stay off the customer's view.
     pub customer_visible: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseEntryRecord {
-    pub id: String,
-    pub kind: String,
-    pub author: String,
-    pub body: String,
-    pub customer_visible: bool,
-    pub created_at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone)]
@@ -141,14 +114,4 @@ impl CaseUpdate {
             notice: None,
         }
     }
-}
-
-/// The staff queue's filters; `None` means any.
-#[derive(Debug, Clone, Default)]
-pub struct CaseFilter {
-    pub status: Option<CaseStatus>,
-    pub kind: Option<CaseKind>,
-    pub channel: Option<Channel>,
-    pub account_id: Option<String>,
-    pub limit: i64,
 }

@@ -3,7 +3,8 @@
 use time::OffsetDateTime;
 
 use crate::crypto::PasswordHash;
-use crate::domain::{EmailAddress, LoginKind, LoginName, StaffRole};
+use crate::domain::{EmailAddress, LoginName, StaffRole};
+pub use crate::domain::{LoginRecord, StoredKey};
 
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -20,28 +21,6 @@ pub struct NewLogin {
     pub phone: Option<String>,
     pub authorized_contact: bool,
     pub password_hash: Option<PasswordHash>,
-}
-
-#[derive(Debug, Clone)]
-pub struct LoginRecord {
-    pub id: String,
-    pub account_id: String,
-    pub name: LoginName,
-    pub kind: LoginKind,
-    pub email: String,
-    pub phone: Option<String>,
-    pub authorized_contact: bool,
-    pub password_hash: Option<PasswordHash>,
-    pub disabled: bool,
-    pub failed_count: i64,
-    pub last_failed_at: Option<OffsetDateTime>,
-    pub locked_until: Option<OffsetDateTime>,
-}
-
-impl LoginRecord {
-    pub fn is_locked(&self, now: OffsetDateTime) -> bool {
-        self.locked_until.is_some_and(|until| until > now)
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -140,17 +119,6 @@ pub enum MailOutcome {
     Retry { error: String, at: OffsetDateTime },
     /// Given up: `abandoned` (the relay kept refusing) or `failed_encryption` (never sent in clear).
     Failed { status: &'static str, error: String },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredKey {
-    pub login_id: String,
-    /// `openpgp` or `smime`.
-    pub kind: String,
-    pub material: String,
-    pub fingerprint: String,
-    pub expires_at: Option<OffsetDateTime>,
-    pub created_at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone)]

@@ -96,7 +96,7 @@ pub async fn open(
     match state.portal.open_case(&active.login, title, &form.description, &source).await {
         Ok(number) => Ok(Redirect::to(&Notice::CaseOpened.at(&format!("/cases/{number}"))).into_response()),
         Err(CaseError::NotAuthorizedContact) => Err(WebError::NotPermitted(NOT_AUTHORIZED)),
-        Err(CaseError::Store(error)) => Err(error.into()),
+        Err(CaseError::Failure(failure)) => Err(failure.into()),
         Err(problem) => {
             list_page(
                 &state,
@@ -173,7 +173,7 @@ pub async fn reply(
         Ok(()) => Ok(Redirect::to(&Notice::CaseUpdated.at(&format!("/cases/{number}"))).into_response()),
         Err(CaseError::NotAuthorizedContact) => Err(WebError::NotPermitted(NOT_AUTHORIZED)),
         Err(CaseError::NotFound) => Err(WebError::NotFound),
-        Err(CaseError::Store(error)) => Err(error.into()),
+        Err(CaseError::Failure(failure)) => Err(failure.into()),
         Err(problem) => {
             case_page(&state, &active, number, StatusCode::BAD_REQUEST, None, vec![problem.to_string()]).await
         }
@@ -190,7 +190,7 @@ async fn case_page(
 ) -> Result<Response, WebError> {
     let view = match state.portal.case_of(&active.login, number).await {
         Ok(view) => view,
-        Err(CaseError::Store(error)) => return Err(error.into()),
+        Err(CaseError::Failure(failure)) => return Err(failure.into()),
         Err(_) => return Err(WebError::NotFound),
     };
     let page = CasePage {

@@ -50,7 +50,7 @@ pub async fn request_context(State(state): State<AppState>, request: Request, ne
     let mut response = CONTEXT.scope(context, next.run(request).instrument(span.clone())).await;
     let seconds = started.elapsed().as_secs_f64();
     let status = response.status().as_u16();
-    state.portal.metrics.request(method.as_str(), &route, status, seconds);
+    state.portal.metrics().request(method.as_str(), &route, status, seconds);
     span.in_scope(|| {
         // Milliseconds to the microsecond: enough to read, short in the log.
         let latency_ms = (seconds * 1_000_000.0).round() / 1000.0;

@@ -6,9 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::context::RequestContext;
 use super::layout::{ErrorPage, Layout, render};
-use crate::crypto::Overloaded;
 use crate::service::Failure;
-use crate::store::StoreError;
 use crate::telemetry::error_chain;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,12 +32,6 @@ pub enum WebError {
     Internal(#[source] anyhow::Error),
 }
 
-impl From<StoreError> for WebError {
-    fn from(error: StoreError) -> Self {
-        Failure::from(error).into()
-    }
-}
-
 impl From<Failure> for WebError {
     fn from(failure: Failure) -> Self {
         match failure {
@@ -47,12 +39,6 @@ impl From<Failure> for WebError {
             Failure::Unavailable(_) => Self::Unavailable(failure),
             Failure::Internal(_) => Self::Internal(failure.into()),
         }
-    }
-}
-
-impl From<Overloaded> for WebError {
-    fn from(_: Overloaded) -> Self {
-        Self::Overloaded
     }
 }
 

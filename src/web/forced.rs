@@ -72,8 +72,7 @@ pub async fn submit(
         Err(ChangeError::Conflict | ChangeError::UnknownLogin | ChangeError::SessionEnded(_)) => {
             Ok(signed_out_redirect(&state, &Notice::SessionExpired.at("/login")))
         }
-        Err(ChangeError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(ChangeError::Store(error)) => Err(error.into()),
+        Err(ChangeError::Failure(failure)) => Err(failure.into()),
     }
 }
 
@@ -84,7 +83,7 @@ fn page(state: &AppState, active: &ActiveSession, status: StatusCode, problems: 
         errors: problems.iter().map(|p| p.message()).collect(),
         csrf: active.token.derive(SESSION_PURPOSE),
         login_name: active.login.name.to_string(),
-        rules: rule_rows(&state.portal.policy, problems),
+        rules: rule_rows(state.portal.password_policy(), problems),
     };
     render(status, &page)
 }

@@ -20,7 +20,7 @@ const READINESS_DEADLINE: Duration = Duration::from_millis(900);
 
 /// The database answers, within [`READINESS_DEADLINE`].
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match tokio::time::timeout(READINESS_DEADLINE, state.portal.store.ping()).await {
+    match tokio::time::timeout(READINESS_DEADLINE, state.portal.database_ready()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n"),
         Ok(Err(error)) => {
             tracing::warn!(%error, "readiness check failed");

@@ -16,7 +16,7 @@ pub struct KeyRow {
 }
 
 impl KeyRow {
-    pub fn from_stored(key: &crate::store::StoredKey) -> Self {
+    pub fn from_stored(key: &crate::domain::StoredKey) -> Self {
         Self {
             kind: crate::mail::keys::KeyKind::parse(&key.kind).map_or("unknown", crate::mail::keys::KeyKind::label),
             fingerprint: group_fingerprint(&key.fingerprint),
@@ -44,8 +44,7 @@ pub struct RemoveKeyForm {
 /// What the user reads when a key change is refused; infrastructure failures stay errors.
 pub fn key_error_message(error: KeyChangeError) -> Result<String, WebError> {
     match error {
-        KeyChangeError::Overloaded(_) => Err(WebError::Overloaded),
-        KeyChangeError::Store(error) => Err(error.into()),
+        KeyChangeError::Failure(failure) => Err(failure.into()),
         KeyChangeError::WrongPassword => Ok("The existing password is not correct.".to_string()),
         other => Ok(format!("The key was not saved: {other}.")),
     }

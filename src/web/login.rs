@@ -73,7 +73,7 @@ pub async fn submit(
     let password = Password::new(form.password);
     let devices = cookies::device_values(&headers, &state.web);
     let outcome = state.portal.sign_in(&form.login_name, &password, &devices, &source).await;
-    state.portal.metrics.customer_sign_in(super::metrics::sign_in_outcome(&outcome, |s| s.restricted));
+    state.portal.metrics().customer_sign_in(super::metrics::sign_in_outcome(&outcome, |s| s.restricted));
     // Failures are answered at a fixed earliest time: whether the name exists does not show.
     if matches!(outcome, Err(SignInError::Rejected | SignInError::AddressThrottled { .. })) {
         tokio::time::sleep_until(deadline).await;
@@ -100,8 +100,7 @@ pub async fn submit(
         Err(SignInError::AddressThrottled { retry_after }) => {
             Err(WebError::TooManyAttempts { retry_after_seconds: retry_after.whole_seconds() })
         }
-        Err(SignInError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(SignInError::Store(error)) => Err(error.into()),
+        Err(SignInError::Failure(failure)) => Err(failure.into()),
     }
 }
 

@@ -5,6 +5,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 use super::AppState;
+use crate::service::Failure;
 use crate::service::auth::SignInError;
 use crate::telemetry::metrics::{CONTENT_TYPE, SignInOutcome};
 
@@ -22,7 +23,7 @@ pub fn sign_in_outcome<T>(result: &Result<T, SignInError>, restricted: impl Fn(&
         Err(SignInError::Rejected) => SignInOutcome::Rejected,
         Err(SignInError::TemporaryUnusable { .. }) => SignInOutcome::TemporaryUnusable,
         Err(SignInError::AddressThrottled { .. }) => SignInOutcome::Throttled,
-        Err(SignInError::Overloaded(_)) => SignInOutcome::Overloaded,
-        Err(SignInError::Store(_)) => SignInOutcome::Unavailable,
+        Err(SignInError::Failure(Failure::Overloaded)) => SignInOutcome::Overloaded,
+        Err(SignInError::Failure(Failure::Unavailable(_) | Failure::Internal(_))) => SignInOutcome::Unavailable,
     }
 }

@@ -69,8 +69,7 @@ pub async fn open(
         Err(PickupError::Gone) => {
             Ok(page(&state, &headers, &id, StatusCode::NOT_FOUND, vec![gone_message(&state)], None))
         }
-        Err(PickupError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(PickupError::Store(error)) => Err(error.into()),
+        Err(PickupError::Failure(failure)) => Err(failure.into()),
     }
 }
 

@@ -3,7 +3,7 @@
 //! contacts and the staff case page).
 
 use super::layout::format_time;
-use crate::store::CaseRecord;
+use crate::domain::CaseRecord;
 
 /// A case as lists and case pages show it.
 pub struct CaseRow {
@@ -44,7 +44,7 @@ pub struct EntryRow {
 }
 
 impl EntryRow {
-    pub fn from_record(entry: &crate::store::CaseEntryRecord) -> Self {
+    pub fn from_record(entry: &crate::domain::CaseEntryRecord) -> Self {
         Self {
             author: entry.author.split_once(':').map_or(entry.author.clone(), |(kind, name)| match kind {
                 "staff" => format!("Support ({name})"),

@@ -28,7 +28,7 @@ async fn the_logins_form_refuses_display_names_lists_and_quotes_and_stores_the_d
         assert!(page.contains("Email address: enter only the address, like name@example.com"), "{email}: {page}");
     }
     let account = login(&app, &primary).await.account_id;
-    assert_eq!(app.portal.store.logins_of_account(&account).await.unwrap().len(), 1, "nothing was created");
+    assert_eq!(app.store().await.logins_of_account(&account).await.unwrap().len(), 1, "nothing was created");
 
     let fields = [("login_name", "sam.lee"), ("email", "Sam.Lee@Bücher.EXAMPLE"), ("password", INITIAL_PASSWORD)];
     let created = post_as(&app, &admin, "/logins", &fields).await;

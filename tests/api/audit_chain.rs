@@ -86,7 +86,7 @@ async fn cutting_off_the_newest_entries_and_rewriting_the_head_is_caught_and_nev
 
     // The portal does not extend the forged head, which would make it look genuine.
     app.sign_in(&app.client(), "NOBODY1", "Wrong#Pass1").await;
-    assert_eq!(app.portal.store.audit_head().await.unwrap(), 2);
+    assert_eq!(app.store().await.audit_head().await.unwrap(), 2);
     assert!(verify_error(&app).await.contains("head was rewritten to entry 2"));
 }
 
@@ -233,7 +233,7 @@ async fn a_forged_unkeyed_history_is_reported_broken_at_start_and_by_verify_unti
     assert!(stdout(&verify).contains("5 entries verified (1..4 under the old unkeyed rule"), "{}", stderr(&verify));
     let again = portcullis(&app, &["audit", "anchor"], None).await;
     assert!(stderr(&again).contains("already sealed with the secret key"), "{}", stderr(&again));
-    assert_eq!(portal.store.audit_head().await.unwrap(), 5);
+    assert_eq!(app.store().await.audit_head().await.unwrap(), 5);
 }
 
 #[tokio::test]
@@ -245,7 +245,7 @@ async fn list_export_and_verify_write_nothing() {
 
     for args in [&["audit", "list"][..], &["audit", "export"], &["audit", "verify"]] {
         portcullis(&app, args, None).await;
-        let head = app.portal.store.audit_chain_head().await.unwrap();
+        let head = app.store().await.audit_chain_head().await.unwrap();
         assert_eq!((head.seq, head.mac), (4, None), "{args:?} anchored the log");
     }
     std::fs::remove_file(&app.settings.secrets.key_file).unwrap();
@@ -259,7 +259,7 @@ async fn an_older_head_restored_over_cut_off_entries_is_caught_only_against_a_lo
     let app = spawn_app_with(|s| s.audit.log_head_every = 2).await;
     let primary = app.create_account(INITIAL_PASSWORD).await;
     app.sign_in(&app.client(), &primary, "Wrong#Pass1").await;
-    let saved = app.portal.store.audit_chain_head().await.unwrap();
+    let saved = app.store().await.audit_chain_head().await.unwrap();
     assert_eq!(saved.seq, 2);
     for _ in 0..2 {
         app.sign_in(&app.client(), &primary, "Wrong#Pass1").await;

@@ -37,7 +37,7 @@ async fn a_wrong_existing_password_is_refused_and_counts_against_the_session_not
     assert!(app.is_signed_in(&client).await, "nothing changed");
     // A wrong password typed again in a session counts against that session (five end it),
     // never towards the sign-in lock: a stranger's guesses must not lock the owner's settings.
-    let login = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    let login = app.store().await.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
     assert_eq!(login.failed_count, 0);
     assert_eq!(app.sign_in(&app.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);
 }

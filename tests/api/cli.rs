@@ -38,7 +38,7 @@ pub fn stderr(output: &Output) -> String {
 
 /// Runs a command that must fail: non-zero exit, the message names the problem, nothing written.
 pub async fn assert_refused(app: &TestApp, args: &[&str], stdin: Option<&str>, expected: &str) {
-    let head_before = app.portal.store.audit_head().await.unwrap();
+    let head_before = app.store().await.audit_head().await.unwrap();
     let output = portcullis(app, args, stdin).await;
     assert!(!output.status.success(), "{args:?} should fail");
     assert!(
@@ -47,7 +47,7 @@ pub async fn assert_refused(app: &TestApp, args: &[&str], stdin: Option<&str>, e
         stderr(&output),
         String::from_utf8_lossy(&crate::helpers::captured_logs()).lines().rev().take(40).collect::<Vec<_>>().join("\n")
     );
-    assert_eq!(app.portal.store.audit_head().await.unwrap(), head_before, "{args:?} wrote something");
+    assert_eq!(app.store().await.audit_head().await.unwrap(), head_before, "{args:?} wrote something");
 }
 
 async fn create_account_via_cli(app: &TestApp) -> String {

@@ -7,10 +7,12 @@ use std::sync::Arc;
 
 use portcullis::clock::ManualClock;
 use portcullis::config::Settings;
+use portcullis::crypto::seal::MasterKey;
 use portcullis::domain::{EmailAddress, LoginName, Password};
 use portcullis::service::Portal;
 use portcullis::service::accounts::LoginDetails;
 use portcullis::startup::Application;
+use portcullis::store::{Access, AuditChain, Store};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use sqlx::Connection;
@@ -32,6 +34,8 @@ pub struct TestApp {
     pub settings: Settings,
     /// A certificate clients trust besides the system's: the test's own TLS proxy in front.
     pub tls_root: Option<reqwest::Certificate>,
+    /// The app's database, opened on first use by [`TestApp::store`].
+    store: tokio::sync::OnceCell<Arc<dyn Store>>,
     server: tokio::task::JoinHandle<()>,
     /// Resolves the app's shutdown future, as SIGTERM does for the binary.
     stop: Arc<tokio::sync::Notify>,
@@ -117,7 +121,20 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         let _ = app.run(async move { stopped.notified().await }).await;
     });
     let db_url = settings.database.url.as_str().to_string();
-    TestApp { address, socket, admin_address, clock, portal, db_url, settings, tls_root: None, server, stop, _dir: dir }
+    TestApp {
+        address,
+        socket,
+        admin_address,
+        clock,
+        portal,
+        db_url,
+        settings,
+        tls_root: None,
+        store: tokio::sync::OnceCell::new(),
+        server,
+        stop,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -234,6 +251,31 @@ impl TestApp {
     pub async fn metric(&self, name: &str) -> u64 {
         let admin = self.admin_address.as_ref().expect("an admin listener");
         let text = reqwest::get(format!("{admin}/metrics")).await.expect("metrics").text().await.expect("body");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("metric {name} missing"))
+    }
+
+    /// The app's database as the store reads and writes it, connected the way the application
+    /// connects (with its settings and secret key, through a pool of its own): for checking
+    /// what the pages do not show.
+    pub async fn store(&self) -> &Arc<dyn Store> {
+        self.store
+            .get_or_init(|| async {
+                let master = MasterKey::load(&self.settings.secrets.key_file).expect("the app's key file");
+                let chain =
+                    AuditChain { key: master.audit_chain_key(), log_head_every: self.settings.audit.log_head_every };
+                portcullis::store::connect(&self.settings.database, chain, Access::Migrate)
+                    .await
+                    .expect("the app's database")
+            })
+            .await
+    }
+
+    /// One of the hash pool's figures (`portcullis_hash_pool_admitted`, `…_refused_total`), read
+    /// from the app's metrics without a scrape, so without asking the database.
+    pub fn hash_pool(&self, name: &str) -> u64 {
+        let text = self.portal.metrics().encode();
         text.lines()
             .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.trim().parse().ok()))
             .unwrap_or_else(|| panic!("metric {name} missing"))

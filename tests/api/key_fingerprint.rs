@@ -60,7 +60,7 @@ async fn a_database_from_before_fingerprints_gets_the_fingerprint_of_the_key_it_
     let migrated = portcullis(&app, &["migrate"], None).await;
 
     assert!(migrated.status.success(), "{}", stderr(&migrated));
-    assert_eq!(app.portal.store.key_fingerprint().await.unwrap(), Some(key.fingerprint()));
+    assert_eq!(app.store().await.key_fingerprint().await.unwrap(), Some(key.fingerprint()));
     let other = tempfile::tempdir().unwrap();
     let other_key = other.path().join("secret.key");
     std::fs::write(&other_key, MasterKey::generate().to_hex()).unwrap();
@@ -78,5 +78,5 @@ async fn commands_that_only_read_never_store_the_fingerprint() {
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
     }
 
-    assert_eq!(app.portal.store.key_fingerprint().await.unwrap(), None);
+    assert_eq!(app.store().await.key_fingerprint().await.unwrap(), None);
 }

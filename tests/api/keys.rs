@@ -79,7 +79,7 @@ async fn malformed_keys_are_refused_with_a_fixed_message_on_my_profile_and_for_t
 /// What a reset left behind for `name`: a temporary password, queued secrets, pickups.
 async fn issued_for(app: &TestApp, name: &str) -> (bool, usize) {
     let target = login(app, name).await;
-    let temporary = app.portal.store.latest_temporary_password(&target.id).await.unwrap().is_some();
+    let temporary = app.store().await.latest_temporary_password(&target.id).await.unwrap().is_some();
     let mail = app.portal.list_mail(50).await.unwrap();
     let secrets = mail.iter().filter(|m| m.kind == "temporary_password" || m.kind == "secure_pickup").count();
     (temporary, secrets)

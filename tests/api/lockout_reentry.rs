@@ -22,7 +22,7 @@ async fn owner_signed_in_while_locked(app: &TestApp, name: &str, password: &str)
 }
 
 async fn lock_of(app: &TestApp, name: &str) -> (i64, Option<time::OffsetDateTime>) {
-    let login = app.portal.store.login_by_name(&LoginName::parse(name).unwrap()).await.unwrap().unwrap();
+    let login = app.store().await.login_by_name(&LoginName::parse(name).unwrap()).await.unwrap().unwrap();
     (login.failed_count, login.locked_until)
 }
 

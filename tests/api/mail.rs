@@ -30,7 +30,7 @@ pub async fn app_with_relay(relay: &SmtpSink) -> TestApp {
 }
 
 pub async fn login(app: &TestApp, name: &str) -> LoginRecord {
-    app.portal.store.login_by_name(&LoginName::parse(name).unwrap()).await.unwrap().unwrap()
+    app.store().await.login_by_name(&LoginName::parse(name).unwrap()).await.unwrap().unwrap()
 }
 
 pub fn parse(bytes: &[u8]) -> mail_parser::Message<'_> {

@@ -28,7 +28,7 @@ async fn look_alike_names_are_refused_on_the_logins_form_with_the_reason_and_not
         let page = response.text().await.unwrap();
         assert!(page.contains(reason), "{name}: {page}");
     }
-    let logins = app.portal.store.logins_of_account(&login_account(&app, &primary).await).await.unwrap();
+    let logins = app.store().await.logins_of_account(&login_account(&app, &primary).await).await.unwrap();
     assert_eq!(logins.len(), 1, "only the primary login exists");
 }
 

@@ -69,7 +69,7 @@ async fn occupy_the_only_connection(app: &TestApp, login: &str) -> JoinHandle<St
     let out_of_reach = async {
         let mut unanswered = 0;
         while unanswered < 3 {
-            let answered = tokio::time::timeout(Duration::from_millis(500), app.portal.store.ping()).await.is_ok();
+            let answered = tokio::time::timeout(Duration::from_millis(500), app.portal.database_ready()).await.is_ok();
             unanswered = if answered { 0 } else { unanswered + 1 };
             if answered {
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -79,7 +79,7 @@ async fn occupy_the_only_connection(app: &TestApp, login: &str) -> JoinHandle<St
     tokio::time::timeout(Duration::from_secs(20), out_of_reach).await.expect("the only connection is taken");
     // Its hash is done (a busy machine may still be finishing it): the hash pool is free again.
     let hashed = async {
-        while app.portal.hasher.stats().admitted > 0 {
+        while app.hash_pool("portcullis_hash_pool_admitted") > 0 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
@@ -112,7 +112,7 @@ async fn with_the_hash_pool_full_a_sign_in_is_refused_at_once_without_waiting_fo
     ]);
     let waiting = tokio::spawn(async move { waiting_request.send().await.expect("response").status() });
     let pool_full = async {
-        while app.portal.hasher.stats().admitted == 0 {
+        while app.hash_pool("portcullis_hash_pool_admitted") == 0 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     };
@@ -139,7 +139,11 @@ async fn with_the_hash_pool_full_a_sign_in_is_refused_at_once_without_waiting_fo
         assert_eq!(answer.headers()["retry-after"], "2");
         assert!(answer.text().await.unwrap().contains("The portal is busy right now"), "the hash pool's page");
     }
-    assert_eq!(app.portal.hasher.stats().refused, 2, "both were refused by the hash pool, not by the database");
+    assert_eq!(
+        app.hash_pool("portcullis_hash_pool_refused_total"),
+        2,
+        "both were refused by the hash pool, not by the database"
+    );
 
     stuck.roll_back().await;
     assert_eq!(occupant.await.unwrap(), StatusCode::UNAUTHORIZED);

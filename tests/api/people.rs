@@ -78,8 +78,8 @@ async fn reset_jane(app: &TestApp, admin: &reqwest::Client) -> String {
 }
 
 async fn temporary_rows(app: &TestApp, name: &str) -> Option<portcullis::store::TemporaryPasswordRecord> {
-    let login = app.portal.store.login_by_name(&LoginName::parse(name).unwrap()).await.unwrap().unwrap();
-    app.portal.store.latest_temporary_password(&login.id).await.unwrap()
+    let login = app.store().await.login_by_name(&LoginName::parse(name).unwrap()).await.unwrap().unwrap();
+    app.store().await.latest_temporary_password(&login.id).await.unwrap()
 }
 
 #[tokio::test]
@@ -206,7 +206,7 @@ async fn a_secondary_login_never_reaches_the_administrator_pages() {
     )
     .await;
     assert_eq!(create.status(), StatusCode::FORBIDDEN);
-    assert!(app.portal.store.login_by_name(&LoginName::parse("evil.one").unwrap()).await.unwrap().is_none());
+    assert!(app.store().await.login_by_name(&LoginName::parse("evil.one").unwrap()).await.unwrap().is_none());
     assert!(temporary_rows(&app, JANE).await.is_none(), "nothing was issued");
     let denied = app.audit_actions().await.iter().filter(|a| *a == "access_denied").count();
     assert!(denied >= 5, "each refusal is audited ({denied})");
@@ -226,7 +226,7 @@ async fn the_administrator_creates_edits_disables_and_deletes_secondary_logins()
     assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
     assert!(wrong.text().await.unwrap().contains("your password is not correct"));
     let sam = LoginName::parse("sam.lee").unwrap();
-    assert!(app.portal.store.login_by_name(&sam).await.unwrap().is_none(), "nothing was created");
+    assert!(app.store().await.login_by_name(&sam).await.unwrap().is_none(), "nothing was created");
     let primary_shape = post_as(
         &app,
         &admin,
@@ -256,7 +256,7 @@ async fn the_administrator_creates_edits_disables_and_deletes_secondary_logins()
     )
     .await;
     assert_eq!(location(&edited), "/logins/sam.lee?notice=login-saved");
-    let stored = app.portal.store.login_by_name(&sam).await.unwrap().unwrap();
+    let stored = app.store().await.login_by_name(&sam).await.unwrap().unwrap();
     assert_eq!(
         (stored.email.as_str(), stored.phone.as_deref(), stored.authorized_contact),
         ("sam.lee@acme.example", None, false)
@@ -274,12 +274,12 @@ async fn the_administrator_creates_edits_disables_and_deletes_secondary_logins()
         post_as(&app, &admin, "/logins/sam.lee/delete", &[("confirm_name", "sam"), ("password", INITIAL_PASSWORD)])
             .await;
     assert_eq!(unconfirmed.status(), StatusCode::BAD_REQUEST);
-    assert!(app.portal.store.login_by_name(&sam).await.unwrap().is_some());
+    assert!(app.store().await.login_by_name(&sam).await.unwrap().is_some());
     let deleted =
         post_as(&app, &admin, "/logins/sam.lee/delete", &[("confirm_name", "sam.lee"), ("password", INITIAL_PASSWORD)])
             .await;
     assert_eq!(location(&deleted), "/logins?notice=login-deleted");
-    assert!(app.portal.store.login_by_name(&sam).await.unwrap().is_none());
+    assert!(app.store().await.login_by_name(&sam).await.unwrap().is_none());
     for action in ["login_created", "login_updated", "login_disabled", "login_enabled", "login_deleted"] {
         assert!(app.audit_actions().await.contains(&action.to_string()), "{action}");
     }
@@ -347,7 +347,7 @@ async fn password_re_entry_in_a_session_works_while_the_login_is_locked_and_does
     for _ in 0..5 {
         assert_eq!(app.sign_in(&app.client(), &primary, "Wrong#Pass9").await.status(), StatusCode::UNAUTHORIZED);
     }
-    let login = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    let login = app.store().await.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
     let locked_until = login.locked_until.expect("five wrong sign-ins lock the login");
     for _ in 0..2 {
         let wrong = post_as(&app, &admin, "/logins/jane.doe/reset", &[("password", "Wrong#Pass9")]).await;
@@ -361,7 +361,7 @@ async fn password_re_entry_in_a_session_works_while_the_login_is_locked_and_does
     let answers = ["Rex the dog", "Paris", "Hillside"];
     let saved = crate::recovery::set_questions(&app, &admin, INITIAL_PASSWORD, answers).await;
     assert_eq!(location(&saved), "/profile?notice=questions-saved");
-    let still = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    let still = app.store().await.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
     assert_eq!((still.failed_count, still.locked_until), (login.failed_count, Some(locked_until)));
 }
 
@@ -381,7 +381,7 @@ async fn contacts_on_record_are_kept_only_when_valid() {
     )
     .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    let login = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    let login = app.store().await.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
     assert!(app.portal.contacts_on_record(&login.account_id).await.unwrap().is_empty());
     let saved = post_as(
         &app,

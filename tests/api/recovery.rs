@@ -409,7 +409,7 @@ async fn security_questions_are_checked_and_their_answers_stored_only_as_hashes(
     let profile = app.get_html(&client, "/profile").await;
     assert!(QUESTIONS.iter().all(|q| profile.contains(&q.replace('\'', "&#39;")) || profile.contains(q)));
     assert!(!profile.contains("Rexanimal"), "answers are never shown");
-    let stored = app.portal.store.security_answers(&login(&app, &primary).await.id).await.unwrap();
+    let stored = app.store().await.security_answers(&login(&app, &primary).await.id).await.unwrap();
     assert!(stored.iter().all(|a| a.hash.as_str().starts_with("$argon2id$")));
     let database = crate::canary::database_bytes(&app).await;
     for answer in ["rexanimal", "Rexanimal", "parisville", "hillside primary"] {

@@ -34,17 +34,17 @@ async fn the_raw_session_token_is_not_stored() {
     let token = cookie.split(';').next().unwrap().trim_start_matches("portcullis_session=").to_string();
 
     let login = app
-        .portal
-        .store
+        .store()
+        .await
         .login_by_name(&portcullis::domain::LoginName::parse(&primary).unwrap())
         .await
         .unwrap()
         .unwrap();
-    let sessions = app.portal.store.sessions_of(&login.id).await.unwrap();
+    let sessions = app.store().await.sessions_of(&login.id).await.unwrap();
     assert_eq!(sessions.len(), 1);
-    assert!(app.portal.store.session_by_token(&token).await.unwrap().is_none(), "looked up only by its digest");
+    assert!(app.store().await.session_by_token(&token).await.unwrap().is_none(), "looked up only by its digest");
     let digest = portcullis::crypto::digest_hex(token.as_bytes());
-    assert!(app.portal.store.session_by_token(&digest).await.unwrap().is_some());
+    assert!(app.store().await.session_by_token(&digest).await.unwrap().is_some());
 }
 
 #[tokio::test]

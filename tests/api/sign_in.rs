@@ -170,7 +170,7 @@ async fn a_hash_made_with_old_parameters_is_redone_at_sign_in() {
     let response = upgraded.sign_in(&upgraded.client(), &primary, INITIAL_PASSWORD).await;
 
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let login = upgraded.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    let login = upgraded.store().await.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
     let stored = login.password_hash.unwrap();
     assert!(stored.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "re-hashed with current parameters");
     assert_eq!(upgraded.sign_in(&upgraded.client(), &primary, INITIAL_PASSWORD).await.status(), StatusCode::SEE_OTHER);

@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use portcullis::clock::Clock;
 use portcullis::domain::LoginName;
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -162,8 +163,7 @@ async fn a_stopping_portal_hands_untried_mail_back_and_waits_no_longer_than_the_
 
     let took = started.elapsed();
     assert!(took >= Duration::from_millis(2500) && took < Duration::from_secs(8), "stopped after {took:?}");
-    let handed_back =
-        app.portal.store.claim_mail(app.portal.clock.now(), time::Duration::minutes(5), 10).await.unwrap();
+    let handed_back = app.store().await.claim_mail(app.clock.now(), time::Duration::minutes(5), 10).await.unwrap();
     assert_eq!(handed_back.len(), queued - 1, "every untried message can be taken again at once");
     assert!(handed_back.iter().all(|m| m.last_error.as_deref().is_some_and(|e| e.contains("not attempted"))));
 }

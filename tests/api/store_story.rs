@@ -20,7 +20,7 @@ fn hash(n: u32) -> PasswordHash {
 #[tokio::test]
 async fn the_store_story_holds_on_this_backend() {
     let app = spawn_app().await;
-    let store = app.portal.store.clone();
+    let store = app.store().await.clone();
     let now = app.clock.now();
 
     // Accounts and logins; names are unique whatever their case.

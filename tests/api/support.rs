@@ -99,13 +99,13 @@ async fn assert_refusal_audited(app: &TestApp, reason: &str) {
 }
 
 async fn case_status(app: &TestApp, case: i64) -> String {
-    app.portal.store.case_by_number(case).await.unwrap().unwrap().status.as_str().to_string()
+    app.store().await.case_by_number(case).await.unwrap().unwrap().status.as_str().to_string()
 }
 
 /// Nothing was issued: no temporary password and no secret in the outbox.
 async fn nothing_issued(app: &TestApp, primary: &str) {
-    let login = app.portal.store.login_by_name(&LoginName::parse(primary).unwrap()).await.unwrap().unwrap();
-    assert!(app.portal.store.latest_temporary_password(&login.id).await.unwrap().is_none());
+    let login = app.store().await.login_by_name(&LoginName::parse(primary).unwrap()).await.unwrap().unwrap();
+    assert!(app.store().await.latest_temporary_password(&login.id).await.unwrap().is_none());
     let mail = app.portal.list_mail(100).await.unwrap();
     assert!(mail.iter().all(|m| m.kind != "temporary_password" && m.kind != "secure_pickup"));
 }
@@ -340,11 +340,11 @@ async fn only_authorized_contacts_open_cases_but_every_login_sees_them() {
         post_as(&app, &bob, "/cases", &[("title_choice", "other"), ("title", "Hi"), ("description", "x")]).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        app.portal
-            .store
+        app.store()
+            .await
             .cases_of_account(
-                &app.portal
-                    .store
+                &app.store()
+                    .await
                     .login_by_name(&LoginName::parse("bob.smith").unwrap())
                     .await
                     .unwrap()
@@ -415,8 +415,8 @@ async fn an_approval_allows_one_sending_and_a_new_call_back_in_the_same_second_n
     verify(&app, &alice, case).await;
     staff_post(&app, &bert, &format!("/staff/cases/{case}/approve"), &[]).await;
     assert_eq!(send(&app, &alice, case, &primary).await.status(), StatusCode::OK, "passcode page: sent");
-    let login = app.portal.store.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
-    let first = app.portal.store.latest_temporary_password(&login.id).await.unwrap().unwrap();
+    let login = app.store().await.login_by_name(&LoginName::parse(&primary).unwrap()).await.unwrap().unwrap();
+    let first = app.store().await.latest_temporary_password(&login.id).await.unwrap().unwrap();
     let mail_before = app.portal.list_mail(100).await.unwrap().len();
     let status_before = case_status(&app, case).await;
 
@@ -426,7 +426,7 @@ async fn an_approval_allows_one_sending_and_a_new_call_back_in_the_same_second_n
     assert!(again.text().await.unwrap().contains("A second agent must approve"));
     let page = app.get_html(&alice, &format!("/staff/cases/{case}")).await;
     assert!(page.contains("bert at") && page.contains("(used by a sending)"), "the page shows the approval used up");
-    let latest = app.portal.store.latest_temporary_password(&login.id).await.unwrap().unwrap();
+    let latest = app.store().await.latest_temporary_password(&login.id).await.unwrap().unwrap();
     assert_eq!(latest.id, first.id, "no second temporary password");
     assert_eq!(app.portal.list_mail(100).await.unwrap().len(), mail_before, "no mail");
     assert_eq!(case_status(&app, case).await, status_before, "the case is unchanged");
@@ -472,7 +472,7 @@ async fn staff_and_customer_sessions_are_separate_and_only_admins_administer_sta
     )
     .await;
     assert_eq!(add.status(), StatusCode::FORBIDDEN);
-    assert!(app.portal.store.staff_by_username("mallory").await.unwrap().is_none());
+    assert!(app.store().await.staff_by_username("mallory").await.unwrap().is_none());
     assert!(app.audit_actions().await.contains(&"access_denied".to_string()));
 
     assert_eq!(location(&app.get(&admin, "/staff").await), "/staff/login", "a customer session is not a staff one");
@@ -569,8 +569,8 @@ async fn a_call_back_recorded_as_failed_meanwhile_stops_a_sending_in_flight() {
     let number = open_reset_case(&app).await;
     let staff = staff_client(&app, AGENT, "support", AGENT_PASSWORD).await;
     verify(&app, &staff, number).await;
-    let case = app.portal.store.case_by_number(number).await.unwrap().unwrap();
-    let verified = app.portal.store.case_verifications(&case.id).await.unwrap().pop().unwrap();
+    let case = app.store().await.case_by_number(number).await.unwrap().unwrap();
+    let verified = app.store().await.case_verifications(&case.id).await.unwrap().pop().unwrap();
     // Agent B recorded "not verified" after agent A's checks passed but before A's transaction.
     let denied = [("contact", "secondary"), ("outcome", "not_verified"), ("notes", "Ben did not ask for this.")];
     staff_post(&app, &staff, &format!("/staff/cases/{number}/verify"), &denied).await;
@@ -587,9 +587,9 @@ async fn a_call_back_recorded_as_failed_meanwhile_stops_a_sending_in_flight() {
         notice: None,
     };
     assert!(
-        !app.portal.store.update_case(&update, &[], app.clock.now()).await.unwrap(),
+        !app.store().await.update_case(&update, &[], app.clock.now()).await.unwrap(),
         "the older call-back no longer counts"
     );
-    let latest = app.portal.store.case_verifications(&case.id).await.unwrap();
+    let latest = app.store().await.case_verifications(&case.id).await.unwrap();
     assert!(latest.iter().all(|v| !v.used), "nothing was used up");
 }

@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use super::common::{Outcome, login_path, outcome, target};
 use super::edit::{edit_page, finish};
+use crate::domain::LoginRecord;
 use crate::service::RequestSource;
 use crate::service::mail::SecretDelivery;
 use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
-use crate::store::LoginRecord;
 use crate::web::csrf::{self, SESSION_PURPOSE};
 use crate::web::form::WebForm;
 use crate::web::layout::{Layout, render};

@@ -4,10 +4,10 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::domain::LoginName;
+use crate::domain::LoginRecord;
 use crate::service::RequestSource;
 use crate::service::logins::AdminError;
 use crate::service::sessions::ActiveSession;
-use crate::store::LoginRecord;
 use crate::web::{AppState, WebError};
 
 /// What a path segment may hold unencoded: RFC 3986's unreserved characters only.
@@ -36,8 +36,7 @@ pub fn outcome(result: Result<String, AdminError>) -> Result<Outcome, WebError> 
         Ok(to) => Ok(Outcome::Redirect(to)),
         Err(AdminError::NotAdministrator) => Err(WebError::NotPermitted(ADMIN_ONLY)),
         Err(AdminError::NotFound) => Err(WebError::NotFound),
-        Err(AdminError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(AdminError::Store(error)) => Err(error.into()),
+        Err(AdminError::Failure(failure)) => Err(failure.into()),
         Err(AdminError::SessionEnded(_)) => Ok(Outcome::SignedOut),
         Err(problem @ (AdminError::WrongPassword | AdminError::Invalid(_) | AdminError::Refused(_))) => {
             Ok(Outcome::Problem(problem.to_string()))
@@ -49,7 +48,7 @@ pub fn outcome(result: Result<String, AdminError>) -> Result<Outcome, WebError> 
 pub async fn administrator(state: &AppState, active: &ActiveSession, source: &RequestSource) -> Result<(), WebError> {
     state.portal.require_administrator(&active.login, "logins", source).await.map_err(|e| match e {
         AdminError::NotAdministrator => WebError::NotPermitted(ADMIN_ONLY),
-        AdminError::Store(error) => error.into(),
+        AdminError::Failure(failure) => failure.into(),
         _ => WebError::Forbidden,
     })
 }
@@ -64,7 +63,7 @@ pub async fn target(
     administrator(state, active, source).await?;
     match state.portal.managed_login(&active.login, name, source).await {
         Ok(login) => Ok(login),
-        Err(AdminError::Store(error)) => Err(error.into()),
+        Err(AdminError::Failure(failure)) => Err(failure.into()),
         Err(_) => Err(WebError::NotFound),
     }
 }

@@ -8,10 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::common::{Outcome, login_path, outcome, target};
+use crate::domain::LoginRecord;
 use crate::service::logins::{AdminError, SecondaryForm};
 use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
-use crate::store::LoginRecord;
 use crate::web::csrf::{self, SESSION_PURPOSE};
 use crate::web::form::WebForm;
 use crate::web::layout::{Layout, format_time, render};
@@ -112,7 +112,7 @@ pub(super) async fn edit_page(
         phone: target.phone.clone().unwrap_or_default(),
         authorized_contact: target.authorized_contact,
         disabled: target.disabled,
-        locked_until: target.locked_until.filter(|_| target.is_locked(state.portal.clock.now())).map(format_time),
+        locked_until: state.portal.locked_until(target).map(format_time),
         key: key.map(|k| format!("{} (added {})", k.kind, format_time(k.created_at))),
     };
     Ok(render(status, &page))

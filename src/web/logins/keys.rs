@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::common::login_path;
+use crate::domain::LoginRecord;
 use crate::service::RequestSource;
 use crate::service::mail::KeyChangeError;
 use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
-use crate::store::LoginRecord;
 use crate::web::csrf::{self, SESSION_PURPOSE};
 use crate::web::form::WebForm;
 use crate::web::keys::{KeyForm, KeyRow, RemoveKeyForm, key_error_message};

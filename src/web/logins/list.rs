@@ -108,7 +108,7 @@ async fn list_page(
         .managed_logins(&active.login)
         .await
         .map_err(|e| match e {
-            AdminError::Store(error) => WebError::from(error),
+            AdminError::Failure(failure) => failure.into(),
             other => WebError::Internal(other.into()),
         })?
         .into_iter()

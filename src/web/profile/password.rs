@@ -62,8 +62,7 @@ pub async fn change_password(
         Err(ChangeError::Conflict) => Ok(password_page(&state, &active, StatusCode::CONFLICT, Vec::new())),
         Err(ChangeError::UnknownLogin) => Err(WebError::NotFound),
         Err(ChangeError::SessionEnded(_)) => Ok(reentry_signed_out(&state)),
-        Err(ChangeError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(ChangeError::Store(error)) => Err(error.into()),
+        Err(ChangeError::Failure(failure)) => Err(failure.into()),
     }
 }
 
@@ -73,7 +72,7 @@ fn password_page(
     status: StatusCode,
     problems: Vec<ChangeProblem>,
 ) -> Response {
-    let rules = rule_rows(&state.portal.policy, &problems);
+    let rules = rule_rows(state.portal.password_policy(), &problems);
     let mut errors: Vec<String> = problems.iter().map(|p| p.message()).collect();
     if status == StatusCode::CONFLICT {
         errors.push("Your password was changed elsewhere at the same moment. Please try again.".into());

@@ -51,7 +51,7 @@ pub async fn save(
 ) -> Result<Response, WebError> {
     let field = |name: &str| fields.get(name).cloned().unwrap_or_default();
     csrf::check(Some(&active.token), SESSION_PURPOSE, &field("csrf"))?;
-    let required = state.portal.recovery.questions_required;
+    let required = state.portal.recovery_policy().questions_required;
     let chosen: Vec<ChosenAnswer> = (1..=required)
         .map(|n| ChosenAnswer { question: field(&format!("question_{n}")), answer: field(&format!("answer_{n}")) })
         .collect();
@@ -62,9 +62,8 @@ pub async fn save(
         Err(QuestionsError::Invalid(problems)) => problems,
         Err(QuestionsError::SessionEnded(_)) => return Ok(reentry_signed_out(&state)),
         Err(QuestionsError::WrongPassword) => vec!["The existing password is not correct.".to_string()],
-        Err(QuestionsError::Password(ChangeError::Overloaded(_))) => return Err(WebError::Overloaded),
-        Err(QuestionsError::Password(ChangeError::Store(error)) | QuestionsError::Store(error)) => {
-            return Err(error.into());
+        Err(QuestionsError::Password(ChangeError::Failure(failure)) | QuestionsError::Failure(failure)) => {
+            return Err(failure.into());
         }
         Err(QuestionsError::Password(other)) => return Err(WebError::Internal(other.into())),
     };
@@ -79,8 +78,8 @@ fn page(
     errors: Vec<String>,
     selected: &[String],
 ) -> Response {
-    let catalogue = &state.portal.recovery.catalogue;
-    let slots = (1..=state.portal.recovery.questions_required)
+    let catalogue = &state.portal.recovery_policy().catalogue;
+    let slots = (1..=state.portal.recovery_policy().questions_required)
         .map(|number| {
             let wanted = selected.get(number - 1).or_else(|| catalogue.get(number - 1));
             QuestionSlot { number, choices: catalogue.iter().map(|q| (q.clone(), Some(q) == wanted)).collect() }

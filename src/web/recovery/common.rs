@@ -6,8 +6,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::domain::LoginKind;
+use crate::domain::LoginRecord;
 use crate::service::recovery::RecoveryError;
-use crate::store::LoginRecord;
 use crate::web::cookies::{self, CookieKind};
 use crate::web::layout::{Layout, render};
 use crate::web::{AppState, WebError};
@@ -29,8 +29,7 @@ pub(super) fn recovery_error(state: &AppState, error: RecoveryError) -> Result<R
     match error {
         RecoveryError::InvalidLink => Ok(invalid_link(state)),
         RecoveryError::TooManyAttempts => Err(WebError::TooManyAttempts { retry_after_seconds: 3600 }),
-        RecoveryError::Overloaded(_) => Err(WebError::Overloaded),
-        RecoveryError::Store(error) => Err(error.into()),
+        RecoveryError::Failure(failure) => Err(failure.into()),
     }
 }
 

@@ -8,10 +8,10 @@ use serde::Deserialize;
 
 use super::common::{RECOVERY_PURPOSE, cleared, invalid_link, no_referrer, recovery_error};
 use crate::crypto::RandomToken;
+use crate::domain::LoginRecord;
 use crate::domain::Password;
 use crate::service::password::ChangeProblem;
 use crate::service::recovery::{NewPasswordError, RecoveryError, RecoveryStep};
-use crate::store::LoginRecord;
 use crate::web::cookies::{self, CookieKind};
 use crate::web::csrf;
 use crate::web::form::WebForm;
@@ -70,7 +70,7 @@ pub(super) fn password_page(
     status: StatusCode,
     problems: Vec<ChangeProblem>,
 ) -> Response {
-    let rules = rule_rows(&state.portal.policy, &problems);
+    let rules = rule_rows(state.portal.password_policy(), &problems);
     let page = RecoverPasswordPage {
         layout: Layout::new(state, "Reset your password", None),
         notice: None,

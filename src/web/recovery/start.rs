@@ -79,6 +79,6 @@ fn start_page(state: &AppState, headers: &HeaderMap, sent: bool, errors: Vec<Str
         errors,
         csrf,
         sent,
-        link_minutes: state.portal.recovery.link_lifetime.whole_minutes(),
+        link_minutes: state.portal.recovery_policy().link_lifetime.whole_minutes(),
     }))
 }

@@ -112,7 +112,7 @@ async fn admin_outcome(
         Ok(()) => Ok(Redirect::to(&Notice::StaffSaved.at("/staff/admin")).into_response()),
         Err(StaffAdminError::NotAdmin) => Err(WebError::NotPermitted(ADMIN_ONLY)),
         Err(StaffAdminError::NotFound) => Err(WebError::NotFound),
-        Err(StaffAdminError::Store(e)) => Err(e.into()),
+        Err(StaffAdminError::Failure(failure)) => Err(failure.into()),
         Err(other) => admin_page(state, active, source, StatusCode::BAD_REQUEST, None, vec![other.to_string()]).await,
     }
 }
@@ -128,7 +128,7 @@ async fn admin_page(
     let members = match state.portal.list_staff(active, source).await {
         Ok(members) => members,
         Err(StaffAdminError::NotAdmin) => return Err(WebError::NotPermitted(ADMIN_ONLY)),
-        Err(StaffAdminError::Store(e)) => return Err(e.into()),
+        Err(StaffAdminError::Failure(failure)) => return Err(failure.into()),
         Err(other) => return Err(WebError::Internal(other.into())),
     };
     let page = StaffAdminPage {

@@ -118,7 +118,7 @@ pub(super) async fn case_page(
         primary_name: primary.map(|p| p.name.to_string()).unwrap_or_default(),
         primary_email: primary.map(|p| p.email.clone()).unwrap_or_default(),
         blocker: view.blocker.map(|r| r.message()),
-        four_eyes: state.portal.support.four_eyes,
+        four_eyes: state.portal.support_policy().four_eyes,
         statuses: CaseStatus::ALL
             .iter()
             .filter(|s| view.case.status.can_move_to(**s))

@@ -9,8 +9,7 @@ pub fn problem(error: SupportError) -> Result<String, WebError> {
     match error {
         SupportError::Refused(refusal) => Ok(refusal.message()),
         SupportError::Case(CaseError::NotFound) => Err(WebError::NotFound),
-        SupportError::Case(CaseError::Store(e)) | SupportError::Store(e) => Err(e.into()),
-        SupportError::Overloaded(_) => Err(WebError::Overloaded),
+        SupportError::Case(CaseError::Failure(failure)) | SupportError::Failure(failure) => Err(failure.into()),
         SupportError::Case(other) => Ok(other.to_string()),
     }
 }

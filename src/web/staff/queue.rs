@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use crate::domain::CaseFilter;
 use crate::domain::{CaseKind, CaseStatus, Channel};
 use crate::service::staff::ActiveStaff;
-use crate::store::CaseFilter;
 use crate::web::csrf::STAFF_PURPOSE;
 use crate::web::layout::{Layout, render};
 use crate::web::nav::nav_staff;

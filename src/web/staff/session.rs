@@ -52,14 +52,13 @@ pub async fn login(
     let pre_session = cookies::read(&headers, CookieKind::PreSession, &state.web);
     csrf::check(pre_session.as_ref(), SIGN_IN_PURPOSE, &form.csrf)?;
     let outcome = state.portal.staff_sign_in(&form.username, &Password::new(form.password), &source).await;
-    state.portal.metrics.staff_sign_in(crate::web::metrics::sign_in_outcome(&outcome, |_| false));
+    state.portal.metrics().staff_sign_in(crate::web::metrics::sign_in_outcome(&outcome, |_| false));
     match outcome {
         Ok((token, _)) => Ok(signed_in_redirect(&state, CookieKind::Staff, &token, "/staff")),
         Err(SignInError::AddressThrottled { retry_after }) => {
             Err(WebError::TooManyAttempts { retry_after_seconds: retry_after.whole_seconds() })
         }
-        Err(SignInError::Overloaded(_)) => Err(WebError::Overloaded),
-        Err(SignInError::Store(error)) => Err(error.into()),
+        Err(SignInError::Failure(failure)) => Err(failure.into()),
         Err(_) => {
             let typed: String = form.username.chars().take(64).collect();
             Ok(login_page(&state, &headers, StatusCode::UNAUTHORIZED, None, vec![SIGN_IN_FAILED.into()], typed))

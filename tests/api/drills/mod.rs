@@ -173,5 +173,5 @@ pub async fn assert_unavailable_page(answer: reqwest::Response) {
 /// The login's internal id, for the queries above.
 pub async fn login_id(app: &TestApp, name: &str) -> String {
     let name = portcullis::domain::LoginName::parse(name).expect("name");
-    app.portal.store.login_by_name(&name).await.expect("read").expect("login").id.to_string()
+    app.store().await.login_by_name(&name).await.expect("read").expect("login").id.to_string()
 }
