@@ -5,7 +5,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::LoginRecord;
+use super::Login;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutPolicy {
@@ -27,7 +27,7 @@ impl Default for LockoutPolicy {
     }
 }
 
-impl LoginRecord {
+impl Login {
     /// Whether the login refuses every sign-in at `now`.
     pub fn is_locked(&self, now: OffsetDateTime) -> bool {
         self.locked_until.is_some_and(|until| until > now)

@@ -7,7 +7,7 @@ use super::{LoginKind, LoginName, PasswordHash};
 /// One login of an account (its primary login or a secondary one). Whether it is locked now
 /// is the lockout rule's question: see `lockout`.
 #[derive(Debug, Clone)]
-pub struct LoginRecord {
+pub struct Login {
     pub id: String,
     pub account_id: String,
     pub name: LoginName,

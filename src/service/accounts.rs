@@ -12,7 +12,7 @@ use crate::domain::new_id;
 use crate::domain::{
     Actor, AuditAction, AuditEvent, EmailAddress, LoginKind, LoginName, Password, PhoneNumber, StaffRole,
 };
-use crate::store::{LoginRecord, NewAccount, NewLogin, NewStaff, StoreError};
+use crate::store::{Login, NewAccount, NewLogin, NewStaff, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedAccount {
@@ -118,7 +118,7 @@ impl Portal {
         &self,
         primary: &LoginName,
         details: LoginDetails,
-    ) -> Result<LoginRecord, AccountError> {
+    ) -> Result<Login, AccountError> {
         let unknown = || AccountError::UnknownPrimary(primary.to_string());
         let owner =
             self.store.login_by_name(primary).await?.filter(|l| l.kind == LoginKind::Primary).ok_or_else(unknown)?;
@@ -128,21 +128,21 @@ impl Portal {
     /// The account administrator creates a secondary login from the Logins page.
     pub(super) async fn create_secondary_by(
         &self,
-        admin: &LoginRecord,
+        admin: &Login,
         details: LoginDetails,
         source: &RequestSource,
-    ) -> Result<LoginRecord, AccountError> {
+    ) -> Result<Login, AccountError> {
         let actor = Actor::Login(admin.name.to_string());
         self.create_secondary_in(admin, details, actor, source.ip.clone()).await
     }
 
     async fn create_secondary_in(
         &self,
-        owner: &LoginRecord,
+        owner: &Login,
         details: LoginDetails,
         actor: Actor,
         address: Option<String>,
-    ) -> Result<LoginRecord, AccountError> {
+    ) -> Result<Login, AccountError> {
         let login = self.new_login(&owner.account_id, details).await?;
         let event = AuditEvent::new(AuditAction::LoginCreated, actor)
             .subject(login.name.to_string())
@@ -183,7 +183,7 @@ impl Portal {
         actor: Actor,
     ) -> Result<(), AccountError> {
         let username = LoginName::parse(username).map_err(|_| AccountError::InvalidStaffName)?;
-        let policy_subject = LoginRecord::placeholder(username.clone());
+        let policy_subject = Login::placeholder(username.clone());
         let violations = self.new_password_violations(&policy_subject, password, false).await?;
         if !violations.is_empty() {
             return Err(ChangeError::Refused(violations.into_iter().map(ChangeProblem::Policy).collect()).into());
@@ -205,10 +205,10 @@ impl Portal {
         let password_hash = match &details.password {
             Some(password) => {
                 // Its address and account count as context words already.
-                let subject = LoginRecord {
+                let subject = Login {
                     account_id: account_id.to_string(),
                     email: details.email.to_string(),
-                    ..LoginRecord::placeholder(details.name.clone())
+                    ..Login::placeholder(details.name.clone())
                 };
                 let violations = self.new_password_violations(&subject, password, false).await?;
                 if !violations.is_empty() {

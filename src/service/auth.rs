@@ -21,7 +21,7 @@ use crate::crypto::device::nonce_digest;
 use crate::crypto::{HashTicket, PasswordHash, RandomToken};
 use crate::domain::message::{LoginLocked, OutboundMessage};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password};
-use crate::store::{FailedSignIn, FailureLimits, LoginRecord, StoreError};
+use crate::store::{FailedSignIn, FailureLimits, Login, StoreError};
 
 /// Device cookies looked at per request; a browser with more is not one we filled.
 const MAX_DEVICE_COOKIES: usize = 16;
@@ -29,7 +29,7 @@ const MAX_DEVICE_COOKIES: usize = 16;
 #[derive(Debug)]
 pub struct SignedIn {
     pub token: RandomToken,
-    pub login: LoginRecord,
+    pub login: Login,
     /// Signed in with a temporary password: the session may only set a new password.
     pub restricted: bool,
     /// A new device cookie for this login, for the browser to keep.
@@ -130,7 +130,7 @@ impl Portal {
 
     async fn start_session(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         verified: &PasswordHash,
         rehash: Option<&PasswordHash>,
         vouched: bool,
@@ -149,11 +149,7 @@ impl Portal {
     /// The digest of the browser's device cookie for `login`, if it has a valid one that has
     /// not spent its budget; one attempt of that budget is taken. Forged cookies, other logins'
     /// cookies, expired ones and ones issued under an earlier password count as none.
-    async fn vouching_device(
-        &self,
-        login: Option<&LoginRecord>,
-        presented: &[String],
-    ) -> Result<Option<String>, StoreError> {
+    async fn vouching_device(&self, login: Option<&Login>, presented: &[String]) -> Result<Option<String>, StoreError> {
         let Some(login) = login else { return Ok(None) };
         let now = self.clock.now();
         let bound_to = login.password_hash.as_ref().map_or("", PasswordHash::as_str);
@@ -169,7 +165,7 @@ impl Portal {
     }
 
     /// A cookie for `login`, bound to `password`: the hash stored by this sign-in.
-    fn issue_device(&self, login: &LoginRecord, password: &PasswordHash) -> IssuedDevice {
+    fn issue_device(&self, login: &Login, password: &PasswordHash) -> IssuedDevice {
         let value = self.device_key.issue(&login.id, password.as_str(), self.clock.now());
         IssuedDevice { login_id: login.id.clone(), value, lifetime: self.device.lifetime }
     }
@@ -187,7 +183,7 @@ impl Portal {
 
     /// Records a failed sign-in: one transaction, the same statements whether or not the name
     /// exists. Attempts while locked are recorded as refused and do not extend the lock.
-    async fn record_failure(&self, login: Option<&LoginRecord>, failure: &FailedAttempt<'_>) -> Result<(), StoreError> {
+    async fn record_failure(&self, login: Option<&Login>, failure: &FailedAttempt<'_>) -> Result<(), StoreError> {
         let now = self.clock.now();
         let event =
             AuditEvent::new(AuditAction::SignInFailed, Actor::Anonymous).from_address(failure.source.ip.clone());
@@ -226,7 +222,7 @@ impl Portal {
 
     /// The notice queued if this failure locks the login. Built for every failure of a known
     /// login, so that the ones that lock cost no more than the others.
-    fn lock_notice(&self, login: &LoginRecord, source: &RequestSource) -> Result<crate::store::NewMail, StoreError> {
+    fn lock_notice(&self, login: &Login, source: &RequestSource) -> Result<crate::store::NewMail, StoreError> {
         let message = OutboundMessage::LoginLocked(LoginLocked {
             version: 1,
             login_name: login.name.to_string(),
@@ -241,7 +237,7 @@ impl Portal {
 struct Attempt<'a> {
     typed_name: &'a str,
     password: &'a Password,
-    login: Option<&'a LoginRecord>,
+    login: Option<&'a Login>,
     device: Option<&'a str>,
     source: &'a RequestSource,
 }

@@ -10,7 +10,7 @@ use crate::domain::case::{PRIMARY_RESET_TITLE, clean_text};
 use crate::domain::message::{CaseNotice, OutboundMessage};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, LoginKind};
-use crate::store::{CaseEntryRecord, CaseRecord, CaseUpdate, LoginRecord, NewCase, NewCaseEntry, NewMail, StoreError};
+use crate::store::{CaseEntry, CaseUpdate, Login, NewCase, NewCaseEntry, NewMail, StoreError, SupportCase};
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_TEXT: usize = 5000;
@@ -39,11 +39,11 @@ failure_conversions!(CaseError);
 
 /// What the customer sees of a case.
 pub struct CaseView {
-    pub case: CaseRecord,
-    pub entries: Vec<CaseEntryRecord>,
+    pub case: SupportCase,
+    pub entries: Vec<CaseEntry>,
 }
 
-pub fn is_authorized_contact(login: &LoginRecord) -> bool {
+pub fn is_authorized_contact(login: &Login) -> bool {
     login.kind == LoginKind::Primary || login.authorized_contact
 }
 
@@ -53,7 +53,7 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn open_case(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         title: &str,
         description: &str,
         source: &RequestSource,
@@ -88,7 +88,7 @@ impl Portal {
     pub(super) async fn store_new_case(
         &self,
         case: &NewCase,
-        requester: &LoginRecord,
+        requester: &Login,
         actor: Actor,
         source: &RequestSource,
     ) -> Result<i64, CaseError> {
@@ -103,13 +103,13 @@ impl Portal {
     }
 
     #[tracing::instrument(skip_all, fields(login = %login.name))]
-    pub async fn cases_of(&self, login: &LoginRecord) -> Result<Vec<CaseRecord>, Failure> {
+    pub async fn cases_of(&self, login: &Login) -> Result<Vec<SupportCase>, Failure> {
         Ok(self.store.cases_of_account(&login.account_id).await?)
     }
 
     /// A case of the login's account, with the entries customers see.
     #[tracing::instrument(skip_all, fields(login = %login.name, case = number))]
-    pub async fn case_of(&self, login: &LoginRecord, number: i64) -> Result<CaseView, CaseError> {
+    pub async fn case_of(&self, login: &Login, number: i64) -> Result<CaseView, CaseError> {
         let case = self.case_in_account(login, number).await?;
         let entries = self.store.case_entries(&case.id).await?.into_iter().filter(|e| e.customer_visible).collect();
         Ok(CaseView { case, entries })
@@ -120,7 +120,7 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(login = %login.name, case = number))]
     pub async fn customer_comment(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         number: i64,
         body: &str,
         source: &RequestSource,
@@ -144,7 +144,7 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(login = %login.name, case = number))]
     pub async fn customer_set_status(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         number: i64,
         next: CaseStatus,
         source: &RequestSource,
@@ -164,13 +164,13 @@ impl Portal {
         self.apply_case_change(&case, Some(next), entry("status", &author, text), &author, source).await
     }
 
-    async fn case_in_account(&self, login: &LoginRecord, number: i64) -> Result<CaseRecord, CaseError> {
+    async fn case_in_account(&self, login: &Login, number: i64) -> Result<SupportCase, CaseError> {
         self.store.case_by_number(number).await?.filter(|c| c.account_id == login.account_id).ok_or(CaseError::NotFound)
     }
 
     async fn require_authorized_contact(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         what: &str,
         source: &RequestSource,
     ) -> Result<(), CaseError> {
@@ -189,7 +189,7 @@ impl Portal {
     /// with its audit entry and, for a visible staff entry, the notice to the opener.
     pub(super) async fn apply_case_change(
         &self,
-        case: &CaseRecord,
+        case: &SupportCase,
         next: Option<CaseStatus>,
         entry: NewCaseEntry,
         author: &Actor,
@@ -223,7 +223,7 @@ impl Portal {
     /// The notice to the login that opened the case, if it still exists.
     pub(super) async fn opener_notice(
         &self,
-        case: &CaseRecord,
+        case: &SupportCase,
         status: CaseStatus,
         event: &str,
         comment: Option<String>,
@@ -236,7 +236,7 @@ impl Portal {
 
     fn case_notice(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         title: &str,
         number: i64,
         status: CaseStatus,

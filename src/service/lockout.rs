@@ -9,7 +9,7 @@ use super::reentry::Reentered;
 use super::staff::ActiveStaff;
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName};
-use crate::store::{LoginRecord, StoreError};
+use crate::store::{Login, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClearLockError {
@@ -26,9 +26,9 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name))]
     pub async fn admin_clear_lock(
         &self,
-        admin: &LoginRecord,
+        admin: &Login,
         password: &Reentered,
-        target: &LoginRecord,
+        target: &Login,
         source: &RequestSource,
     ) -> Result<(), AdminError> {
         self.confirm_administrator(admin, password, "clear_lock", source).await?;
@@ -40,7 +40,7 @@ impl Portal {
     }
 
     /// When the login's sign-in lock ends, if it is locked now.
-    pub fn locked_until(&self, login: &LoginRecord) -> Option<time::OffsetDateTime> {
+    pub fn locked_until(&self, login: &Login) -> Option<time::OffsetDateTime> {
         login.locked_at(self.clock.now())
     }
 
@@ -60,7 +60,7 @@ impl Portal {
         }
     }
 
-    async fn clear_lock(&self, target: &LoginRecord, actor: Actor, source: &RequestSource) -> Result<bool, StoreError> {
+    async fn clear_lock(&self, target: &Login, actor: Actor, source: &RequestSource) -> Result<bool, StoreError> {
         let now = self.clock.now();
         let event = AuditEvent::new(AuditAction::LockCleared, actor)
             .subject(target.name.to_string())

@@ -14,7 +14,7 @@ use super::temporary::{IssueError, Issuer};
 use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::message::{LoginChanged, OutboundMessage, SecurityChange};
 use crate::domain::{Actor, AuditAction, AuditEvent, ContactRole, EmailAddress, LoginKind, LoginName, PhoneNumber};
-use crate::store::{Contact, LoginEdit, LoginRecord};
+use crate::store::{Contact, Login, LoginEdit};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -66,7 +66,7 @@ impl From<IssueError> for AdminError {
 
 /// A secondary login as the Logins page lists it.
 pub struct ManagedLogin {
-    pub login: LoginRecord,
+    pub login: Login,
     pub has_key: bool,
     pub temporary_pending: bool,
 }
@@ -102,7 +102,7 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(login = %actor.name, what = what))]
     pub async fn require_administrator(
         &self,
-        actor: &LoginRecord,
+        actor: &Login,
         what: &str,
         source: &RequestSource,
     ) -> Result<(), AdminError> {
@@ -120,12 +120,7 @@ impl Portal {
     /// A secondary login of the administrator's account, by name; anything else is not found.
     /// Any other name is "not found" too, and the attempt is audited.
     #[tracing::instrument(skip_all, fields(admin = %admin.name, login = name))]
-    pub async fn managed_login(
-        &self,
-        admin: &LoginRecord,
-        name: &str,
-        source: &RequestSource,
-    ) -> Result<LoginRecord, AdminError> {
+    pub async fn managed_login(&self, admin: &Login, name: &str, source: &RequestSource) -> Result<Login, AdminError> {
         let found = match LoginName::parse(name) {
             Ok(name) => self.store.login_by_name(&name).await?,
             Err(_) => None,
@@ -141,12 +136,7 @@ impl Portal {
     /// whether the name exists elsewhere or nowhere: the same work either way, so the answer's
     /// timing does not tell which.
     #[tracing::instrument(skip_all, fields(login = %actor.name, name = name))]
-    pub async fn audit_login_miss(
-        &self,
-        actor: &LoginRecord,
-        name: &str,
-        source: &RequestSource,
-    ) -> Result<(), Failure> {
+    pub async fn audit_login_miss(&self, actor: &Login, name: &str, source: &RequestSource) -> Result<(), Failure> {
         let typed: String = name.chars().filter(|c| !c.is_control()).take(64).collect();
         let event = AuditEvent::new(AuditAction::AccessDenied, Actor::Login(actor.name.to_string()))
             .subject(typed)
@@ -156,7 +146,7 @@ impl Portal {
     }
 
     #[tracing::instrument(skip_all, fields(admin = %admin.name))]
-    pub async fn managed_logins(&self, admin: &LoginRecord) -> Result<Vec<ManagedLogin>, AdminError> {
+    pub async fn managed_logins(&self, admin: &Login) -> Result<Vec<ManagedLogin>, AdminError> {
         let mut rows = Vec::new();
         for login in self.store.logins_of_account(&admin.account_id).await? {
             if login.kind != LoginKind::Secondary {
@@ -178,7 +168,7 @@ impl Portal {
     /// against the session it was typed in (see `reentry`), not towards the sign-in lock.
     pub(super) async fn confirm_administrator(
         &self,
-        admin: &LoginRecord,
+        admin: &Login,
         password: &Reentered,
         what: &str,
         source: &RequestSource,
@@ -198,12 +188,12 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(admin = %admin.name))]
     pub async fn admin_create_login(
         &self,
-        admin: &LoginRecord,
+        admin: &Login,
         password: &Reentered,
         name: &str,
         form: &SecondaryForm<'_>,
         source: &RequestSource,
-    ) -> Result<LoginRecord, AdminError> {
+    ) -> Result<Login, AdminError> {
         let name = LoginName::parse_secondary(name).map_err(|e| AdminError::Invalid(format!("Login name: {e}.")))?;
         let (email, phone) = form.parse()?;
         self.confirm_administrator(admin, password, "create_login", source).await?;
@@ -214,16 +204,16 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name))]
     pub async fn admin_update_login(
         &self,
-        admin: &LoginRecord,
+        admin: &Login,
         password: &Reentered,
-        target: &LoginRecord,
+        target: &Login,
         form: &SecondaryForm<'_>,
         source: &RequestSource,
     ) -> Result<(), AdminError> {
         let (email, phone) = form.parse()?;
         self.confirm_administrator(admin, password, "update_login", source).await?;
         let email_changed = !email.as_str().eq_ignore_ascii_case(&target.email);
-        let readdressed = LoginRecord { email: email.to_string(), ..target.clone() };
+        let readdressed = Login { email: email.to_string(), ..target.clone() };
         let by = ChangedBy::Administrator(admin.name.clone());
         let notices = match email_changed {
             true => {
@@ -267,9 +257,9 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name, disabled))]
     pub async fn admin_set_disabled(
         &self,
-        admin: &LoginRecord,
+        admin: &Login,
         password: &Reentered,
-        target: &LoginRecord,
+        target: &Login,
         disabled: bool,
         source: &RequestSource,
     ) -> Result<bool, AdminError> {
@@ -288,9 +278,9 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name))]
     pub async fn admin_delete_login(
         &self,
-        admin: &LoginRecord,
+        admin: &Login,
         password: &Reentered,
-        target: &LoginRecord,
+        target: &Login,
         confirmation: &str,
         source: &RequestSource,
     ) -> Result<(), AdminError> {
@@ -310,9 +300,9 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(admin = %admin.name, login = %target.name))]
     pub async fn admin_reset_login(
         &self,
-        admin: &LoginRecord,
+        admin: &Login,
         password: &Reentered,
-        target: &LoginRecord,
+        target: &Login,
         source: &RequestSource,
     ) -> Result<SecretDelivery, AdminError> {
         if target.disabled {
@@ -330,7 +320,7 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(admin = %admin.name))]
     pub async fn admin_set_contacts(
         &self,
-        admin: &LoginRecord,
+        admin: &Login,
         password: &Reentered,
         forms: &[ContactForm<'_>],
         source: &RequestSource,
@@ -357,13 +347,7 @@ impl Portal {
         Ok(())
     }
 
-    fn admin_event(
-        &self,
-        admin: &LoginRecord,
-        action: AuditAction,
-        target: &LoginRecord,
-        source: &RequestSource,
-    ) -> AuditEvent {
+    fn admin_event(&self, admin: &Login, action: AuditAction, target: &Login, source: &RequestSource) -> AuditEvent {
         AuditEvent::new(action, Actor::Login(admin.name.to_string()))
             .subject(target.name.to_string())
             .from_address(source.ip.clone())

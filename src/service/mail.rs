@@ -14,7 +14,7 @@ use crate::domain::message::{OutboundMessage, SecurityChange, TestMessage};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginKind, LoginName};
 use crate::mail::keys::{self, KeyError, KeyInfo};
-use crate::store::{LoginRecord, NewMail, OutboxRecord, StoreError, StoredKey};
+use crate::store::{Login, NewMail, OutboxRecord, StoreError, StoredKey};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyChangeError {
@@ -48,7 +48,7 @@ failure_conversions!(MailError);
 
 impl Portal {
     /// An outbox row for `message` to `login`'s address, its payload sealed.
-    pub fn new_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> Result<NewMail, StoreError> {
+    pub fn new_mail(&self, login: &Login, message: &OutboundMessage) -> Result<NewMail, StoreError> {
         Ok(NewMail { login_id: Some(login.id.clone()), ..self.new_contact_mail(&login.email, message)? })
     }
 
@@ -79,7 +79,7 @@ impl Portal {
 
     /// Queues a message on its own; false when the throttle dropped it.
     #[tracing::instrument(skip_all, fields(login = %login.name))]
-    pub async fn queue_mail(&self, login: &LoginRecord, message: &OutboundMessage) -> Result<bool, StoreError> {
+    pub async fn queue_mail(&self, login: &Login, message: &OutboundMessage) -> Result<bool, StoreError> {
         let queued = self.store.enqueue_mail(&self.new_mail(login, message)?, None, self.clock.now()).await?;
         self.wake_mail_worker();
         Ok(queued)
@@ -95,7 +95,7 @@ impl Portal {
 
     /// The secondary logins whose keys `admin` (a primary login) manages, each with its key.
     #[tracing::instrument(skip_all, fields(admin = %admin.name))]
-    pub async fn managed_keys(&self, admin: &LoginRecord) -> Result<Vec<(LoginRecord, Option<StoredKey>)>, Failure> {
+    pub async fn managed_keys(&self, admin: &Login) -> Result<Vec<(Login, Option<StoredKey>)>, Failure> {
         if admin.kind != LoginKind::Primary {
             return Ok(Vec::new());
         }
@@ -113,7 +113,7 @@ impl Portal {
     /// `actor` is the account's primary login. Anything else is "not found", never "forbidden",
     /// so nobody learns which names exist in other accounts.
     #[tracing::instrument(skip_all, fields(login = %actor.name, name = name))]
-    pub async fn key_subject(&self, actor: &LoginRecord, name: &str) -> Result<Option<LoginRecord>, Failure> {
+    pub async fn key_subject(&self, actor: &Login, name: &str) -> Result<Option<Login>, Failure> {
         let Ok(name) = LoginName::parse(name) else { return Ok(None) };
         let target = self.store.login_by_name(&name).await?;
         Ok(target
@@ -122,7 +122,7 @@ impl Portal {
 
     /// The key on file for a login.
     #[tracing::instrument(skip_all, fields(login = %login.name))]
-    pub async fn encryption_key(&self, login: &LoginRecord) -> Result<Option<StoredKey>, Failure> {
+    pub async fn encryption_key(&self, login: &Login) -> Result<Option<StoredKey>, Failure> {
         Ok(self.store.recipient_key(&login.id).await?)
     }
 
@@ -131,8 +131,8 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(actor = %actor.name, login = %target.name))]
     pub async fn set_encryption_key(
         &self,
-        actor: &LoginRecord,
-        target: &LoginRecord,
+        actor: &Login,
+        target: &Login,
         material: &str,
         password: &Reentered,
         source: &RequestSource,
@@ -161,8 +161,8 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(actor = %actor.name, login = %target.name))]
     pub async fn remove_encryption_key(
         &self,
-        actor: &LoginRecord,
-        target: &LoginRecord,
+        actor: &Login,
+        target: &Login,
         password: &Reentered,
         source: &RequestSource,
     ) -> Result<(), KeyChangeError> {
@@ -183,8 +183,8 @@ impl Portal {
     /// A key change is the login's own, or its account administrator's on its behalf.
     async fn key_notices(
         &self,
-        actor: &LoginRecord,
-        target: &LoginRecord,
+        actor: &Login,
+        target: &Login,
         change: SecurityChange,
         source: &RequestSource,
     ) -> Result<Vec<NewMail>, StoreError> {
@@ -197,8 +197,8 @@ impl Portal {
 
     async fn authorize_key_change(
         &self,
-        actor: &LoginRecord,
-        target: &LoginRecord,
+        actor: &Login,
+        target: &Login,
         password: &Reentered,
         source: &RequestSource,
     ) -> Result<(), KeyChangeError> {

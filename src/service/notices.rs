@@ -5,7 +5,7 @@
 use super::Portal;
 use crate::domain::message::{OutboundMessage, SecurityChange, SecurityNotice};
 use crate::domain::{LoginKind, LoginName};
-use crate::store::{LoginRecord, NewMail, StoreError};
+use crate::store::{Login, NewMail, StoreError};
 
 /// Who made a security change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +24,7 @@ impl Portal {
     /// login's. `changed` carries the address after the change.
     pub(super) async fn security_notices(
         &self,
-        changed: &LoginRecord,
+        changed: &Login,
         change: SecurityChange,
         by: &ChangedBy,
         source_ip: Option<&str>,

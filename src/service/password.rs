@@ -9,7 +9,7 @@ use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::crypto::PasswordHash;
 use crate::domain::message::{OutboundMessage, PasswordChanged};
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, PasswordContext, PolicyViolation};
-use crate::store::{LoginRecord, PasswordChange, StoreError};
+use crate::store::{Login, PasswordChange, StoreError};
 
 /// One reason a password change was refused; all of them are reported together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +123,7 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn new_password_violations(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         candidate: &Password,
         check_history: bool,
     ) -> Result<Vec<PolicyViolation>, ChangeError> {
@@ -141,7 +141,7 @@ impl Portal {
 
     /// The words a password for `login` may not be: its email's local part, its account's name
     /// and the product's name (its name is checked by the policy).
-    async fn password_context(&self, login: &LoginRecord) -> Result<PasswordContext, StoreError> {
+    async fn password_context(&self, login: &Login) -> Result<PasswordContext, StoreError> {
         let account = match login.account_id.as_str() {
             "" => None,
             id => self.store.account_name(id).await?,
@@ -153,7 +153,7 @@ impl Portal {
     }
 
     /// The current hash and the ones before it, `depth` in all.
-    async fn recent_hashes(&self, login: &LoginRecord, depth: usize) -> Result<Vec<PasswordHash>, StoreError> {
+    async fn recent_hashes(&self, login: &Login, depth: usize) -> Result<Vec<PasswordHash>, StoreError> {
         let mut hashes: Vec<PasswordHash> = login.password_hash.iter().cloned().collect();
         let remaining = depth.saturating_sub(hashes.len());
         hashes.extend(self.store.password_history(&login.id, remaining).await?);
@@ -164,7 +164,7 @@ impl Portal {
     /// transaction.
     pub(super) async fn store_new_password(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         new: &Password,
         event: &AuditEvent,
         via: &str,

@@ -9,7 +9,7 @@ use super::{Failure, Portal, RequestSource, failure_conversions};
 use crate::domain::answer::AnswerError;
 use crate::domain::message::SecurityChange;
 use crate::domain::{Actor, AuditAction, AuditEvent, SecurityAnswer};
-use crate::store::{LoginRecord, StoredAnswer};
+use crate::store::{Login, StoredAnswer};
 
 /// One question chosen and answered in the form.
 pub struct ChosenAnswer {
@@ -35,7 +35,7 @@ failure_conversions!(QuestionsError);
 impl Portal {
     /// The questions a login has set, in order (never the answers).
     #[tracing::instrument(skip_all, fields(login = %login.name))]
-    pub async fn questions_of(&self, login: &LoginRecord) -> Result<Vec<String>, Failure> {
+    pub async fn questions_of(&self, login: &Login) -> Result<Vec<String>, Failure> {
         Ok(self.store.security_answers(&login.id).await?.into_iter().map(|a| a.question).collect())
     }
 
@@ -43,7 +43,7 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn set_security_questions(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         password: &Reentered,
         chosen: &[ChosenAnswer],
         source: &RequestSource,
@@ -79,7 +79,7 @@ impl Portal {
     /// least three characters, no two alike, none the login name.
     fn check_answers(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         chosen: &[ChosenAnswer],
     ) -> Result<Vec<(String, SecurityAnswer)>, QuestionsError> {
         let mut problems = Vec::new();

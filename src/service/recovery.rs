@@ -11,17 +11,17 @@ use crate::crypto::token::fill_random;
 use crate::domain::message::{OutboundMessage, PasswordChanged, RecoveryLink};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, SecurityAnswer};
-use crate::store::{LoginRecord, NewTicket, PasswordChange, StoreError, TicketRecord};
+use crate::store::{Login, NewTicket, PasswordChange, StoreError, TicketRecord};
 
 /// Where an emailed link leads.
 #[derive(Debug)]
 pub enum RecoveryStep {
     /// Answer these two questions.
-    Questions { login: LoginRecord, questions: Vec<String> },
+    Questions { login: Login, questions: Vec<String> },
     /// The answers were right: choose a new password.
-    NewPassword { login: LoginRecord },
+    NewPassword { login: Login },
     /// Recovery cannot go on here: contact support (and, for a secondary login, the administrator).
-    Guidance { login: LoginRecord },
+    Guidance { login: Login },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +45,7 @@ pub enum AnswerOutcome {
     },
     /// Too many wrong answers: the link is burned and recovery paused.
     Burned {
-        login: LoginRecord,
+        login: Login,
     },
 }
 
@@ -91,7 +91,7 @@ impl Portal {
         Ok(self.issue_ticket(&login, source).await?)
     }
 
-    async fn issue_ticket(&self, login: &LoginRecord, source: &RequestSource) -> Result<(), StoreError> {
+    async fn issue_ticket(&self, login: &Login, source: &RequestSource) -> Result<(), StoreError> {
         let now = self.clock.now();
         let answers = self.store.security_answers(&login.id).await?;
         let token = RandomToken::generate();
@@ -214,7 +214,7 @@ impl Portal {
         new: &Password,
         confirm: &Password,
         source: &RequestSource,
-    ) -> Result<LoginRecord, NewPasswordError> {
+    ) -> Result<Login, NewPasswordError> {
         let (ticket, login) = self.open_ticket(token).await?;
         if !ticket.answered {
             return Err(RecoveryError::InvalidLink.into());
@@ -258,7 +258,7 @@ impl Portal {
         Ok(login)
     }
 
-    async fn open_ticket(&self, token: &RandomToken) -> Result<(TicketRecord, LoginRecord), RecoveryError> {
+    async fn open_ticket(&self, token: &RandomToken) -> Result<(TicketRecord, Login), RecoveryError> {
         let now = self.clock.now();
         let ticket = self.store.recovery_ticket(&token.digest()).await?;
         let Some(ticket) = ticket.filter(|t| t.is_open(now)) else { return Err(RecoveryError::InvalidLink) };
@@ -267,7 +267,7 @@ impl Portal {
         Ok((ticket, login))
     }
 
-    async fn login_by_id(&self, id: &str) -> Result<Option<LoginRecord>, StoreError> {
+    async fn login_by_id(&self, id: &str) -> Result<Option<Login>, StoreError> {
         self.store.login_by_id(id).await
     }
 }

@@ -12,7 +12,7 @@ use super::sessions::ActiveSession;
 use super::{Portal, RequestSource};
 use crate::crypto::Overloaded;
 use crate::domain::{Actor, AuditAction, AuditEvent, Password};
-use crate::store::{LoginRecord, StoreError};
+use crate::store::{Login, StoreError};
 
 /// The password as typed again, and the session it was typed in.
 pub struct Reentered {
@@ -33,7 +33,7 @@ pub struct SessionEnded;
 
 impl Portal {
     /// Whether `password` is the login's own. One Argon2 verification, whatever the lock.
-    pub(super) async fn password_matches(&self, login: &LoginRecord, password: &Password) -> Result<bool, Overloaded> {
+    pub(super) async fn password_matches(&self, login: &Login, password: &Password) -> Result<bool, Overloaded> {
         Ok(self.hasher.verify(password, login.password_hash.as_ref()).await?.matches)
     }
 
@@ -41,7 +41,7 @@ impl Portal {
     /// `SessionEnded` when that was one too many and the session is gone.
     pub(super) async fn record_reentry_failure<E>(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         session_id: &str,
         event: &AuditEvent,
         source: &RequestSource,

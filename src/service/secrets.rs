@@ -8,7 +8,7 @@ use crate::domain::message::{OutboundMessage, SecurePickup};
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent};
 use crate::mail::keys::{self, KeyError};
-use crate::store::{LoginRecord, NewSecureMessage, SecretParcel, StoredKey};
+use crate::store::{Login, NewSecureMessage, SecretParcel, StoredKey};
 
 /// How a secret was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +52,7 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(login = %login.name))]
     pub async fn seal_secret(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         message: &OutboundMessage,
     ) -> Result<(SecretParcel, SecretDelivery), SecretError> {
         let now = self.clock.now();

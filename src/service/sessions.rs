@@ -8,18 +8,18 @@ use super::{Failure, Portal, RequestSource};
 use crate::crypto::RandomToken;
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent};
-use crate::store::{LoginRecord, NewSession, SessionRecord};
+use crate::store::{Login, NewSession, SessionRecord};
 
 /// A request's live session.
 #[derive(Debug, Clone)]
 pub struct ActiveSession {
     pub token: RandomToken,
     pub session: SessionRecord,
-    pub login: LoginRecord,
+    pub login: Login,
 }
 
 /// A new session of `login` started from `source`, and the token its cookie will carry.
-pub(super) fn new_session(login: &LoginRecord, source: &RequestSource) -> (RandomToken, NewSession) {
+pub(super) fn new_session(login: &Login, source: &RequestSource) -> (RandomToken, NewSession) {
     let token = RandomToken::generate();
     let session = NewSession {
         id: new_id(),
@@ -57,7 +57,7 @@ impl Portal {
     }
 
     #[tracing::instrument(skip_all, fields(login = %login.name))]
-    pub async fn sessions_of(&self, login: &LoginRecord) -> Result<Vec<SessionRecord>, Failure> {
+    pub async fn sessions_of(&self, login: &Login) -> Result<Vec<SessionRecord>, Failure> {
         Ok(self.store.sessions_of(&login.id).await?)
     }
 

@@ -14,8 +14,8 @@ use crate::domain::new_id;
 pub use crate::domain::support::Refusal;
 use crate::domain::{AuditAction, AuditEvent, CaseKind, CaseStatus, Channel, ContactRole, LoginKind, LoginName};
 use crate::store::{
-    ApprovalRecord, CaseEntryRecord, CaseFilter, CaseRecord, CaseUpdate, Contact, LoginRecord, NewApproval, NewCase,
-    NewVerification, StoreError, VerificationRecord,
+    ApprovalRecord, CaseEntry, CaseFilter, CaseUpdate, Contact, Login, NewApproval, NewCase, NewVerification,
+    StoreError, SupportCase, VerificationRecord,
 };
 
 /// What allows one sending: the call-back and, with four-eyes, the approval of it.
@@ -37,20 +37,20 @@ failure_conversions!(SupportError);
 
 /// Everything the staff case page shows.
 pub struct StaffCaseView {
-    pub case: CaseRecord,
-    pub entries: Vec<CaseEntryRecord>,
+    pub case: SupportCase,
+    pub entries: Vec<CaseEntry>,
     pub verifications: Vec<VerificationRecord>,
     pub approvals: Vec<ApprovalRecord>,
     pub contacts: Vec<Contact>,
     /// The account's logins, primary first.
-    pub logins: Vec<LoginRecord>,
+    pub logins: Vec<Login>,
     /// Why sending to the primary login would be refused now, if it would.
     pub blocker: Option<Refusal>,
 }
 
 impl Portal {
     #[tracing::instrument(skip_all)]
-    pub async fn case_queue(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>, Failure> {
+    pub async fn case_queue(&self, filter: &CaseFilter) -> Result<Vec<SupportCase>, Failure> {
         Ok(self.store.list_cases(filter).await?)
     }
 
@@ -300,8 +300,8 @@ impl Portal {
     /// (and, with four-eyes, the approval) that allows the sending; it uses them up.
     async fn reset_check(
         &self,
-        case: &CaseRecord,
-        target: &LoginRecord,
+        case: &SupportCase,
+        target: &Login,
         sender: Option<&ActiveStaff>,
     ) -> Result<Result<Allowance, Refusal>, StoreError> {
         if target.kind != LoginKind::Primary {
@@ -351,7 +351,7 @@ impl Portal {
     /// sender. Which approval counts never depends on when it was recorded.
     async fn approval_of(
         &self,
-        case: &CaseRecord,
+        case: &SupportCase,
         verification: &VerificationRecord,
         sender: Option<&ActiveStaff>,
     ) -> Result<Result<String, Refusal>, StoreError> {
@@ -369,7 +369,7 @@ impl Portal {
 
     /// The case's latest call-back, when it verified the caller, is still within validity and
     /// no temporary password was sent on it yet.
-    async fn valid_verification(&self, case: &CaseRecord) -> Result<Option<VerificationRecord>, StoreError> {
+    async fn valid_verification(&self, case: &SupportCase) -> Result<Option<VerificationRecord>, StoreError> {
         let latest = self.store.case_verifications(&case.id).await?.pop();
         let now = self.clock.now();
         Ok(latest.filter(|v| v.verified && !v.used && v.created_at + self.support.verification_validity >= now))
@@ -378,8 +378,8 @@ impl Portal {
     async fn refuse(
         &self,
         active: &ActiveStaff,
-        case: &CaseRecord,
-        target: &LoginRecord,
+        case: &SupportCase,
+        target: &Login,
         refusal: Refusal,
         source: &RequestSource,
     ) -> Result<SupportError, StoreError> {

@@ -15,7 +15,7 @@ use crate::domain::message::{OutboundMessage, TemporaryPassword, TemporaryPasswo
 use crate::domain::new_id;
 use crate::domain::{Actor, AuditAction, AuditEvent, LoginName, Password, temporary};
 use crate::store::{
-    CaseUpdate, IssueOutcome, LoginRecord, NewMail, NewTemporaryPassword, SecretParcel, StoreError, TemporaryIssue,
+    CaseUpdate, IssueOutcome, Login, NewMail, NewTemporaryPassword, SecretParcel, StoreError, TemporaryIssue,
     TemporaryPasswordRecord,
 };
 
@@ -85,7 +85,7 @@ impl Portal {
     #[tracing::instrument(skip_all, fields(login = %target.name))]
     pub async fn issue_temporary_password(
         &self,
-        target: &LoginRecord,
+        target: &Login,
         issuer: &Issuer,
         case: Option<CaseUpdate>,
         source: &RequestSource,
@@ -166,7 +166,7 @@ impl Portal {
     /// The hourly limits a sending counts against: the account's budget for its issuer kind
     /// (the administrator's resets and support's sendings never use up each other's), and a
     /// support agent's own.
-    fn issue_limits(&self, target: &LoginRecord, issuer: &Issuer) -> Vec<(String, i64)> {
+    fn issue_limits(&self, target: &Login, issuer: &Issuer) -> Vec<(String, i64)> {
         let account = &target.account_id;
         match issuer {
             Issuer::Administrator(_) => {
@@ -181,11 +181,7 @@ impl Portal {
 
     /// A notice for each contact on record of the account whose address differs from the
     /// login's: the owner hears of a reset by support on every address it gave.
-    async fn contact_notices(
-        &self,
-        target: &LoginRecord,
-        case: Option<&CaseUpdate>,
-    ) -> Result<Vec<NewMail>, StoreError> {
+    async fn contact_notices(&self, target: &Login, case: Option<&CaseUpdate>) -> Result<Vec<NewMail>, StoreError> {
         let case_number = match case {
             Some(update) => self.store.case_by_id(&update.case_id).await?.map(|c| c.number),
             None => None,
@@ -213,7 +209,7 @@ impl Portal {
     /// known name or not, so that its cost says nothing about the login.
     pub(super) async fn temporary_candidate(
         &self,
-        login: Option<&LoginRecord>,
+        login: Option<&Login>,
     ) -> Result<Option<TemporaryPasswordRecord>, StoreError> {
         let id = login.map_or("", |l| l.id.as_str());
         // A used one still counts while the login has no password: its forced change was
@@ -227,7 +223,7 @@ impl Portal {
     /// and a restricted session starts. None when `password` is not the login's temporary one.
     pub(super) async fn sign_in_with_temporary(
         &self,
-        login: &LoginRecord,
+        login: &Login,
         candidate: &TemporaryPasswordRecord,
         password: &Password,
         source: &RequestSource,

@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use super::NewMail;
-pub use crate::domain::{CaseEntryRecord, CaseFilter, CaseRecord};
+pub use crate::domain::{CaseEntry, CaseFilter, SupportCase};
 use crate::domain::{CaseKind, CaseStatus, Channel, ContactRole};
 
 #[derive(Debug, Clone)]
@@ -101,7 +101,7 @@ pub struct CaseUpdate {
 
 impl CaseUpdate {
     /// A change to `case` as it is now, with nothing in it yet.
-    pub fn of(case: &CaseRecord) -> Self {
+    pub fn of(case: &SupportCase) -> Self {
         Self {
             case_id: case.id.clone(),
             expected_status: case.status,

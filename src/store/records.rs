@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use crate::crypto::PasswordHash;
 use crate::domain::{EmailAddress, LoginName, StaffRole};
-pub use crate::domain::{LoginRecord, StoredKey};
+pub use crate::domain::{Login, StoredKey};
 
 #[derive(Debug, Clone)]
 pub struct NewAccount {
@@ -62,7 +62,7 @@ pub struct NewStaff {
     pub password_hash: PasswordHash,
 }
 
-impl LoginRecord {
+impl Login {
     /// A login that does not exist yet, for checking a first password against the policy.
     pub fn placeholder(name: LoginName) -> Self {
         Self {

@@ -3,7 +3,7 @@
 //! contacts and the staff case page).
 
 use super::layout::format_time;
-use crate::domain::CaseRecord;
+use crate::domain::SupportCase;
 
 /// A case as lists and case pages show it.
 pub struct CaseRow {
@@ -19,7 +19,7 @@ pub struct CaseRow {
 }
 
 impl CaseRow {
-    pub fn from_record(case: &CaseRecord) -> Self {
+    pub fn from_record(case: &SupportCase) -> Self {
         Self {
             number: case.number,
             title: case.title.clone(),
@@ -44,7 +44,7 @@ pub struct EntryRow {
 }
 
 impl EntryRow {
-    pub fn from_record(entry: &crate::domain::CaseEntryRecord) -> Self {
+    pub fn from_record(entry: &crate::domain::CaseEntry) -> Self {
         Self {
             author: entry.author.split_once(':').map_or(entry.author.clone(), |(kind, name)| match kind {
                 "staff" => format!("Support ({name})"),

@@ -8,7 +8,7 @@ use portcullis::service::accounts::LoginDetails;
 use portcullis::service::logins::AdminError;
 use portcullis::service::mail::SecretDelivery;
 use portcullis::service::reentry::Reentered;
-use portcullis::store::LoginRecord;
+use portcullis::store::Login;
 use reqwest::StatusCode;
 use time::Duration;
 
@@ -29,7 +29,7 @@ pub async fn app_with_relay(relay: &SmtpSink) -> TestApp {
     .await
 }
 
-pub async fn login(app: &TestApp, name: &str) -> LoginRecord {
+pub async fn login(app: &TestApp, name: &str) -> Login {
     app.store().await.login_by_name(&LoginName::parse(name).unwrap()).await.unwrap().unwrap()
 }
 

@@ -12,7 +12,7 @@ use super::statement::sql;
 use super::{SqlBackend, commit, conflict, optional_time, rolled_back, unavailable};
 use crate::crypto::PasswordHash;
 use crate::domain::{AuditEvent, LoginKind, LoginName};
-use crate::store::{LoginRecord, NewAccount, NewLogin, NewMail, PasswordChange, StoreError, StoreResult};
+use crate::store::{Login, NewAccount, NewLogin, NewMail, PasswordChange, StoreError, StoreResult};
 
 /// Accounts, logins and passwords: what the account's administrator and the sign-in read and
 /// change on a login itself.
@@ -27,8 +27,8 @@ pub trait AccountStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<()>;
     async fn create_login(&self, login: &NewLogin, audit: &AuditEvent, now: OffsetDateTime) -> StoreResult<()>;
-    async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>>;
-    async fn login_by_id(&self, id: &str) -> StoreResult<Option<LoginRecord>>;
+    async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<Login>>;
+    async fn login_by_id(&self, id: &str) -> StoreResult<Option<Login>>;
     /// The account's name, when the account exists.
     async fn account_name(&self, account_id: &str) -> StoreResult<Option<String>>;
     /// Disables or enables a login. Disabling ends every session of the login and voids its open
@@ -43,7 +43,7 @@ pub trait AccountStore: Send + Sync {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
     /// Every login of an account, the primary first, then by name.
-    async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<LoginRecord>>;
+    async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<Login>>;
 
     /// Previous password hashes of a login, newest first (the current one is not included).
     async fn password_history(&self, login_id: &str, limit: usize) -> StoreResult<Vec<PasswordHash>>;
@@ -59,10 +59,10 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
-pub(super) fn login_from_row(row: &impl Columns) -> StoreResult<LoginRecord> {
+pub(super) fn login_from_row(row: &impl Columns) -> StoreResult<Login> {
     let name: String = col(row, "name")?;
     let kind: String = col(row, "kind")?;
-    Ok(LoginRecord {
+    Ok(Login {
         id: col(row, "id")?,
         account_id: col(row, "account_id")?,
         name: LoginName::parse(&name).map_err(|e| StoreError::Corrupt(format!("login name: {e}")))?,
@@ -197,7 +197,7 @@ impl<B: SqlBackend> AccountStore for B {
         commit(tx).await
     }
 
-    async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<LoginRecord>> {
+    async fn login_by_name(&self, name: &LoginName) -> StoreResult<Option<Login>> {
         let row = sql("SELECT id, account_id, kind, name, email, phone, authorized_contact, password_hash, disabled, \
              failed_count, last_failed_at, locked_until FROM logins WHERE name_key = $1")
         .bind(name.key())
@@ -207,7 +207,7 @@ impl<B: SqlBackend> AccountStore for B {
         row.as_ref().map(login_from_row).transpose()
     }
 
-    async fn login_by_id(&self, id: &str) -> StoreResult<Option<LoginRecord>> {
+    async fn login_by_id(&self, id: &str) -> StoreResult<Option<Login>> {
         let row = sql("SELECT id, account_id, kind, name, email, phone, authorized_contact, password_hash, disabled, \
              failed_count, last_failed_at, locked_until FROM logins WHERE id = $1")
         .bind(id)
@@ -258,7 +258,7 @@ impl<B: SqlBackend> AccountStore for B {
         Ok(true)
     }
 
-    async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<LoginRecord>> {
+    async fn logins_of_account(&self, account_id: &str) -> StoreResult<Vec<Login>> {
         let rows =
             sql("SELECT id, account_id, kind, name, email, phone, authorized_contact, password_hash, disabled, \
              failed_count, last_failed_at, locked_until FROM logins WHERE account_id = $1 \

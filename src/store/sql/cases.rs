@@ -11,8 +11,8 @@ use super::statement::sql;
 use super::{SqlBackend, commit, conflict, rolled_back, time_from, unavailable};
 use crate::domain::{AuditEvent, CaseKind, CaseStatus, Channel};
 use crate::store::{
-    ApprovalRecord, CaseEntryRecord, CaseFilter, CaseRecord, CaseUpdate, NewCase, NewCaseEntry, NewMail, StoreError,
-    StoreResult, VerificationRecord,
+    ApprovalRecord, CaseEntry, CaseFilter, CaseUpdate, NewCase, NewCaseEntry, NewMail, StoreError, StoreResult,
+    SupportCase, VerificationRecord,
 };
 
 /// Support's cases, as customers open them and staff work them.
@@ -28,13 +28,13 @@ pub trait CaseStore: Send + Sync {
         audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> StoreResult<()>;
-    async fn case_by_number(&self, number: i64) -> StoreResult<Option<CaseRecord>>;
-    async fn case_by_id(&self, id: &str) -> StoreResult<Option<CaseRecord>>;
+    async fn case_by_number(&self, number: i64) -> StoreResult<Option<SupportCase>>;
+    async fn case_by_id(&self, id: &str) -> StoreResult<Option<SupportCase>>;
     /// The account's cases, newest first.
-    async fn cases_of_account(&self, account_id: &str) -> StoreResult<Vec<CaseRecord>>;
+    async fn cases_of_account(&self, account_id: &str) -> StoreResult<Vec<SupportCase>>;
     /// The staff queue: active cases first, then by last update.
-    async fn list_cases(&self, filter: &CaseFilter) -> StoreResult<Vec<CaseRecord>>;
-    async fn case_entries(&self, case_id: &str) -> StoreResult<Vec<CaseEntryRecord>>;
+    async fn list_cases(&self, filter: &CaseFilter) -> StoreResult<Vec<SupportCase>>;
+    async fn case_entries(&self, case_id: &str) -> StoreResult<Vec<CaseEntry>>;
     async fn case_verifications(&self, case_id: &str) -> StoreResult<Vec<VerificationRecord>>;
     async fn case_approvals(&self, case_id: &str) -> StoreResult<Vec<ApprovalRecord>>;
     /// Applies `update` with its audit entries; false (nothing written) when the case's status
@@ -46,12 +46,12 @@ const CASE_COLUMNS: &str = "SELECT c.id, c.number, c.account_id, a.name AS accou
      c.description, c.channel, c.status, c.opened_by_login_id, c.opened_by_name, c.recorded_by, \
      c.created_at, c.updated_at FROM support_cases c JOIN accounts a ON a.id = c.account_id";
 
-fn case_from_row(row: &impl Columns) -> StoreResult<CaseRecord> {
+fn case_from_row(row: &impl Columns) -> StoreResult<SupportCase> {
     let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("case {what} {value}"));
     let kind: String = col(row, "kind")?;
     let channel: String = col(row, "channel")?;
     let status: String = col(row, "status")?;
-    Ok(CaseRecord {
+    Ok(SupportCase {
         id: col(row, "id")?,
         number: col(row, "number")?,
         account_id: col(row, "account_id")?,
@@ -230,25 +230,25 @@ impl<B: SqlBackend> CaseStore for B {
         commit(tx).await
     }
 
-    async fn case_by_number(&self, number: i64) -> StoreResult<Option<CaseRecord>> {
+    async fn case_by_number(&self, number: i64) -> StoreResult<Option<SupportCase>> {
         let text = format!("{CASE_COLUMNS} WHERE c.number = $1");
         let row = sql(text).bind(number).fetch_optional(self).await.map_err(unavailable)?;
         row.as_ref().map(case_from_row).transpose()
     }
 
-    async fn case_by_id(&self, id: &str) -> StoreResult<Option<CaseRecord>> {
+    async fn case_by_id(&self, id: &str) -> StoreResult<Option<SupportCase>> {
         let text = format!("{CASE_COLUMNS} WHERE c.id = $1");
         let row = sql(text).bind(id).fetch_optional(self).await.map_err(unavailable)?;
         row.as_ref().map(case_from_row).transpose()
     }
 
-    async fn cases_of_account(&self, account_id: &str) -> StoreResult<Vec<CaseRecord>> {
+    async fn cases_of_account(&self, account_id: &str) -> StoreResult<Vec<SupportCase>> {
         let text = format!("{CASE_COLUMNS} WHERE c.account_id = $1 ORDER BY c.number DESC");
         let rows = sql(text).bind(account_id).fetch_all(self).await.map_err(unavailable)?;
         rows.iter().map(case_from_row).collect()
     }
 
-    async fn list_cases(&self, filter: &CaseFilter) -> StoreResult<Vec<CaseRecord>> {
+    async fn list_cases(&self, filter: &CaseFilter) -> StoreResult<Vec<SupportCase>> {
         // Each filter is "NULL means any", so one statement serves every combination.
         let text = format!(
             "{CASE_COLUMNS} WHERE ($1 = '' OR c.status = $1) AND ($2 = '' OR c.kind = $2) \
@@ -268,7 +268,7 @@ impl<B: SqlBackend> CaseStore for B {
         rows.iter().map(case_from_row).collect()
     }
 
-    async fn case_entries(&self, case_id: &str) -> StoreResult<Vec<CaseEntryRecord>> {
+    async fn case_entries(&self, case_id: &str) -> StoreResult<Vec<CaseEntry>> {
         let rows = sql("SELECT id, kind, author, body, customer_visible, created_at FROM case_entries \
              WHERE case_id = $1 ORDER BY created_at, id")
         .bind(case_id)
@@ -277,7 +277,7 @@ impl<B: SqlBackend> CaseStore for B {
         .map_err(unavailable)?;
         rows.iter()
             .map(|row| {
-                Ok(CaseEntryRecord {
+                Ok(CaseEntry {
                     id: col(row, "id")?,
                     kind: col(row, "kind")?,
                     author: col(row, "author")?,

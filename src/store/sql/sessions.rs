@@ -12,7 +12,7 @@ use super::statement::sql;
 use super::{SqlBackend, commit, conflict, rolled_back, time_from, unavailable};
 use crate::crypto::PasswordHash;
 use crate::domain::AuditEvent;
-use crate::store::{LoginRecord, NewSession, SessionRecord, StoreResult};
+use crate::store::{Login, NewSession, SessionRecord, StoreResult};
 
 /// Customer sessions and the sign-in that starts them, with the per-address failure counts.
 #[async_trait]
@@ -36,7 +36,7 @@ pub trait SessionStore: Send + Sync {
         audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
-    async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, LoginRecord)>>;
+    async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, Login)>>;
     async fn touch_session(&self, session_id: &str, now: OffsetDateTime) -> StoreResult<()>;
     async fn sessions_of(&self, login_id: &str) -> StoreResult<Vec<SessionRecord>>;
     /// Ends one session of `login_id`; false when it was not there (already ended, or not its).
@@ -162,7 +162,7 @@ impl<B: SqlBackend> SessionStore for B {
         Ok(true)
     }
 
-    async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, LoginRecord)>> {
+    async fn session_by_token(&self, token_hash: &str) -> StoreResult<Option<(SessionRecord, Login)>> {
         let row = sql(
             "SELECT s.id AS session_id, s.login_id AS session_login_id, s.created_at AS session_created_at, \
              s.last_seen_at AS session_last_seen_at, s.source_ip AS session_source_ip, \

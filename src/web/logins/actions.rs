@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::common::{Outcome, login_path, outcome, target};
 use super::edit::{edit_page, finish};
-use crate::domain::LoginRecord;
+use crate::domain::Login;
 use crate::service::RequestSource;
 use crate::service::mail::SecretDelivery;
 use crate::service::reentry::Reentered;
@@ -41,7 +41,7 @@ async fn prepare(
     source: &RequestSource,
     name: &str,
     form: PasswordOnlyForm,
-) -> Result<(LoginRecord, Reentered, String), WebError> {
+) -> Result<(Login, Reentered, String), WebError> {
     csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
     let target = target(state, active, source, name).await?;
     let password = Reentered::in_session(active, form.password);
@@ -122,7 +122,7 @@ pub async fn reset(
 }
 
 /// The secure-pickup passcode, shown this once: it is not stored anywhere readable.
-fn passcode_page(state: &AppState, active: &ActiveSession, target: &LoginRecord, passcode: String) -> Response {
+fn passcode_page(state: &AppState, active: &ActiveSession, target: &Login, passcode: String) -> Response {
     let page = PasscodePage {
         layout: Layout::new(state, "Give this passcode by voice", Some(nav_user(active))),
         login_name: target.name.to_string(),

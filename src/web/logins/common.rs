@@ -3,8 +3,8 @@
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
+use crate::domain::Login;
 use crate::domain::LoginName;
-use crate::domain::LoginRecord;
 use crate::service::RequestSource;
 use crate::service::logins::AdminError;
 use crate::service::sessions::ActiveSession;
@@ -59,7 +59,7 @@ pub async fn target(
     active: &ActiveSession,
     source: &RequestSource,
     name: &str,
-) -> Result<LoginRecord, WebError> {
+) -> Result<Login, WebError> {
     administrator(state, active, source).await?;
     match state.portal.managed_login(&active.login, name, source).await {
         Ok(login) => Ok(login),

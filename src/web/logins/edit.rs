@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::common::{Outcome, login_path, outcome, target};
-use crate::domain::LoginRecord;
+use crate::domain::Login;
 use crate::service::logins::{AdminError, SecondaryForm};
 use crate::service::reentry::Reentered;
 use crate::service::sessions::ActiveSession;
@@ -81,7 +81,7 @@ pub async fn update(
 pub(super) async fn finish(
     state: &AppState,
     active: &ActiveSession,
-    target: &LoginRecord,
+    target: &Login,
     result: Result<Notice, AdminError>,
 ) -> Result<Response, WebError> {
     match outcome(result.map(|notice| notice.at(&login_path(&target.name))))? {
@@ -96,7 +96,7 @@ pub(super) async fn finish(
 pub(super) async fn edit_page(
     state: &AppState,
     active: &ActiveSession,
-    target: &LoginRecord,
+    target: &Login,
     status: StatusCode,
     notice: Option<&'static str>,
     errors: Vec<String>,

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::common::login_path;
-use crate::domain::LoginRecord;
+use crate::domain::Login;
 use crate::service::RequestSource;
 use crate::service::mail::KeyChangeError;
 use crate::service::reentry::Reentered;
@@ -94,7 +94,7 @@ async fn subject(
     active: &ActiveSession,
     source: &RequestSource,
     name: &str,
-) -> Result<LoginRecord, WebError> {
+) -> Result<Login, WebError> {
     match state.portal.key_subject(&active.login, name).await? {
         Some(login) => Ok(login),
         None => {
@@ -107,7 +107,7 @@ async fn subject(
 async fn page(
     state: &AppState,
     active: &ActiveSession,
-    target: &LoginRecord,
+    target: &Login,
     status: StatusCode,
     notice: Option<&'static str>,
     errors: Vec<String>,

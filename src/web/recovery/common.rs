@@ -5,8 +5,8 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
+use crate::domain::Login;
 use crate::domain::LoginKind;
-use crate::domain::LoginRecord;
 use crate::service::recovery::RecoveryError;
 use crate::web::cookies::{self, CookieKind};
 use crate::web::layout::{Layout, render};
@@ -47,7 +47,7 @@ pub(super) fn guidance(state: &AppState, heading: &'static str, problem: String,
     no_referrer(render(StatusCode::OK, &page))
 }
 
-pub(super) fn is_secondary(login: &LoginRecord) -> bool {
+pub(super) fn is_secondary(login: &Login) -> bool {
     login.kind == LoginKind::Secondary
 }
 

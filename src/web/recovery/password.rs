@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::common::{RECOVERY_PURPOSE, cleared, invalid_link, no_referrer, recovery_error};
 use crate::crypto::RandomToken;
-use crate::domain::LoginRecord;
+use crate::domain::Login;
 use crate::domain::Password;
 use crate::service::password::ChangeProblem;
 use crate::service::recovery::{NewPasswordError, RecoveryError, RecoveryStep};
@@ -66,7 +66,7 @@ pub async fn new_password(
 pub(super) fn password_page(
     state: &AppState,
     token: &RandomToken,
-    login: &LoginRecord,
+    login: &Login,
     status: StatusCode,
     problems: Vec<ChangeProblem>,
 ) -> Response {

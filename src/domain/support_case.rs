@@ -6,7 +6,7 @@ use super::case::{CaseKind, CaseStatus, Channel};
 
 /// One support case.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseRecord {
+pub struct SupportCase {
     pub id: String,
     pub number: i64,
     pub account_id: String,
@@ -25,7 +25,7 @@ pub struct CaseRecord {
 
 /// One entry of a case's thread (a comment, a status change, a verification, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseEntryRecord {
+pub struct CaseEntry {
     pub id: String,
     pub kind: String,
     pub author: String,
