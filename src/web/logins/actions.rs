@@ -2,7 +2,7 @@
 //! Each asks for the administrator's password again; a refusal shows the login's page with
 //! the problem.
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -33,66 +33,58 @@ pub struct PasswordOnlyForm {
     confirm_name: String,
 }
 
-/// What every action checks first: the form's token, then the login named in the path; the
-/// password typed again goes with the request to the use case.
-async fn prepare(
-    state: &AppState,
-    active: &ActiveSession,
-    source: &RequestSource,
-    name: &str,
-    form: PasswordOnlyForm,
-) -> Result<(Login, Reentered, String), WebError> {
-    csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf)?;
-    let target = target(state, active, source, name).await?;
-    let password = Reentered::in_session(active, form.password);
-    Ok((target, password, form.confirm_name))
+/// What every action starts with, checked in this order before anything is done: the
+/// session, where the request came from, the login named in the path, the form and its token,
+/// and that the login is one this administrator manages. The password typed again goes with the
+/// request to the use case, which checks it.
+pub struct LoginAction {
+    active: ActiveSession,
+    source: RequestSource,
+    target: Login,
+    password: Reentered,
+    confirm_name: String,
 }
 
-pub async fn disable(
-    State(state): State<AppState>,
-    SignedIn(active): SignedIn,
-    Source(source): Source,
-    Path(name): Path<String>,
-    WebForm(form): WebForm<PasswordOnlyForm>,
-) -> Result<Response, WebError> {
-    let (target, password, _) = prepare(&state, &active, &source, &name, form).await?;
+impl FromRequest<AppState> for LoginAction {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let SignedIn(active) = SignedIn::from_request_parts(&mut parts, state).await?;
+        let Ok(Source(source)) = Source::from_request_parts(&mut parts, state).await;
+        let Path(name) = Path::<String>::from_request_parts(&mut parts, state).await.map_err(|e| e.into_response())?;
+        let request = Request::from_parts(parts, body);
+        let WebForm(form) =
+            WebForm::<PasswordOnlyForm>::from_request(request, state).await.map_err(|e| e.into_response())?;
+        let checked = csrf::check(Some(&active.token), SESSION_PURPOSE, &form.csrf);
+        checked.map_err(|e| e.into_response())?;
+        let target = target(state, &active, &source, &name).await.map_err(|e| e.into_response())?;
+        let password = Reentered::in_session(&active, form.password);
+        Ok(Self { active, source, target, password, confirm_name: form.confirm_name })
+    }
+}
+
+pub async fn disable(State(state): State<AppState>, action: LoginAction) -> Result<Response, WebError> {
+    let LoginAction { active, source, target, password, .. } = action;
     let result = state.portal.admin_set_disabled(&active.login, &password, &target, true, &source).await;
     finish(&state, &active, &target, result.map(|_| Notice::LoginDisabled)).await
 }
 
-pub async fn enable(
-    State(state): State<AppState>,
-    SignedIn(active): SignedIn,
-    Source(source): Source,
-    Path(name): Path<String>,
-    WebForm(form): WebForm<PasswordOnlyForm>,
-) -> Result<Response, WebError> {
-    let (target, password, _) = prepare(&state, &active, &source, &name, form).await?;
+pub async fn enable(State(state): State<AppState>, action: LoginAction) -> Result<Response, WebError> {
+    let LoginAction { active, source, target, password, .. } = action;
     let result = state.portal.admin_set_disabled(&active.login, &password, &target, false, &source).await;
     finish(&state, &active, &target, result.map(|_| Notice::LoginEnabled)).await
 }
 
-pub async fn unlock(
-    State(state): State<AppState>,
-    SignedIn(active): SignedIn,
-    Source(source): Source,
-    Path(name): Path<String>,
-    WebForm(form): WebForm<PasswordOnlyForm>,
-) -> Result<Response, WebError> {
-    let (target, password, _) = prepare(&state, &active, &source, &name, form).await?;
+pub async fn unlock(State(state): State<AppState>, action: LoginAction) -> Result<Response, WebError> {
+    let LoginAction { active, source, target, password, .. } = action;
     let result = state.portal.admin_clear_lock(&active.login, &password, &target, &source).await;
     finish(&state, &active, &target, result.map(|()| Notice::LockCleared)).await
 }
 
 /// Deleting asks for the login's name typed out as well; afterwards the list is shown.
-pub async fn delete(
-    State(state): State<AppState>,
-    SignedIn(active): SignedIn,
-    Source(source): Source,
-    Path(name): Path<String>,
-    WebForm(form): WebForm<PasswordOnlyForm>,
-) -> Result<Response, WebError> {
-    let (target, password, confirm_name) = prepare(&state, &active, &source, &name, form).await?;
+pub async fn delete(State(state): State<AppState>, action: LoginAction) -> Result<Response, WebError> {
+    let LoginAction { active, source, target, password, confirm_name } = action;
     let deleted = state.portal.admin_delete_login(&active.login, &password, &target, &confirm_name, &source).await;
     match outcome(deleted.map(|()| Notice::LoginDeleted.at("/logins")))? {
         Outcome::Redirect(to) => Ok(Redirect::to(&to).into_response()),
@@ -104,14 +96,8 @@ pub async fn delete(
 }
 
 /// A temporary password: by encrypted mail (a notice), or by secure pickup (its passcode).
-pub async fn reset(
-    State(state): State<AppState>,
-    SignedIn(active): SignedIn,
-    Source(source): Source,
-    Path(name): Path<String>,
-    WebForm(form): WebForm<PasswordOnlyForm>,
-) -> Result<Response, WebError> {
-    let (target, password, _) = prepare(&state, &active, &source, &name, form).await?;
+pub async fn reset(State(state): State<AppState>, action: LoginAction) -> Result<Response, WebError> {
+    let LoginAction { active, source, target, password, .. } = action;
     let result = match state.portal.admin_reset_login(&active.login, &password, &target, &source).await {
         Ok(SecretDelivery::Pickup { passcode }) => {
             return Ok(passcode_page(&state, &active, &target, passcode));

@@ -2,7 +2,7 @@
 //! verification, approve, and send a temporary password. A refusal shows the case page with
 //! the reason.
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::case::case_page;
 use super::problem::problem;
 use crate::domain::{CaseStatus, ContactRole, Password};
+use crate::service::RequestSource;
 use crate::service::mail::SecretDelivery;
 use crate::service::staff::ActiveStaff;
 use crate::service::support::SupportError;
@@ -45,39 +46,47 @@ pub struct CaseActionForm {
     password: String,
 }
 
-pub async fn comment(
-    State(state): State<AppState>,
-    StaffSignedIn(active): StaffSignedIn,
-    Source(source): Source,
-    Path(number): Path<i64>,
-    WebForm(form): WebForm<CaseActionForm>,
-) -> Result<Response, WebError> {
-    csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
+/// What every case action starts with, checked in this order before anything is done: the
+/// staff member's session, where the request came from, the case number in the path, the form
+/// and its token.
+pub struct CaseAction {
+    active: ActiveStaff,
+    source: RequestSource,
+    number: i64,
+    form: CaseActionForm,
+}
+
+impl FromRequest<AppState> for CaseAction {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let StaffSignedIn(active) = StaffSignedIn::from_request_parts(&mut parts, state).await?;
+        let Ok(Source(source)) = Source::from_request_parts(&mut parts, state).await;
+        let Path(number) = Path::<i64>::from_request_parts(&mut parts, state).await.map_err(|e| e.into_response())?;
+        let request = Request::from_parts(parts, body);
+        let WebForm(form) =
+            WebForm::<CaseActionForm>::from_request(request, state).await.map_err(|e| e.into_response())?;
+        csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf).map_err(|e| e.into_response())?;
+        Ok(Self { active, source, number, form })
+    }
+}
+
+pub async fn comment(State(state): State<AppState>, action: CaseAction) -> Result<Response, WebError> {
+    let CaseAction { active, source, number, form } = action;
     let result = state.portal.staff_comment(&active, number, &form.body, form.internal.is_some(), &source).await;
     settle(&state, &active, number, Notice::CaseUpdated, result).await
 }
 
-pub async fn status(
-    State(state): State<AppState>,
-    StaffSignedIn(active): StaffSignedIn,
-    Source(source): Source,
-    Path(number): Path<i64>,
-    WebForm(form): WebForm<CaseActionForm>,
-) -> Result<Response, WebError> {
-    csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
+pub async fn status(State(state): State<AppState>, action: CaseAction) -> Result<Response, WebError> {
+    let CaseAction { active, source, number, form } = action;
     let next = CaseStatus::parse(&form.status).ok_or(WebError::BadRequest)?;
     let result = state.portal.staff_set_status(&active, number, next, &source).await;
     settle(&state, &active, number, Notice::CaseUpdated, result).await
 }
 
-pub async fn verify(
-    State(state): State<AppState>,
-    StaffSignedIn(active): StaffSignedIn,
-    Source(source): Source,
-    Path(number): Path<i64>,
-    WebForm(form): WebForm<CaseActionForm>,
-) -> Result<Response, WebError> {
-    csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
+pub async fn verify(State(state): State<AppState>, action: CaseAction) -> Result<Response, WebError> {
+    let CaseAction { active, source, number, form } = action;
     let role = ContactRole::parse(&form.contact).ok_or(WebError::BadRequest)?;
     let verified = match form.outcome.as_str() {
         "verified" => true,
@@ -88,28 +97,16 @@ pub async fn verify(
     settle(&state, &active, number, Notice::VerificationRecorded, result).await
 }
 
-pub async fn approve(
-    State(state): State<AppState>,
-    StaffSignedIn(active): StaffSignedIn,
-    Source(source): Source,
-    Path(number): Path<i64>,
-    WebForm(form): WebForm<CaseActionForm>,
-) -> Result<Response, WebError> {
-    csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
+pub async fn approve(State(state): State<AppState>, action: CaseAction) -> Result<Response, WebError> {
+    let CaseAction { active, source, number, .. } = action;
     let result = state.portal.approve_temporary_password(&active, number, &source).await;
     settle(&state, &active, number, Notice::Approved, result).await
 }
 
 /// A temporary password: by encrypted mail (a notice), or by secure pickup (its passcode,
 /// shown this once).
-pub async fn send(
-    State(state): State<AppState>,
-    StaffSignedIn(active): StaffSignedIn,
-    Source(source): Source,
-    Path(number): Path<i64>,
-    WebForm(form): WebForm<CaseActionForm>,
-) -> Result<Response, WebError> {
-    csrf::check(Some(&active.token), STAFF_PURPOSE, &form.csrf)?;
+pub async fn send(State(state): State<AppState>, action: CaseAction) -> Result<Response, WebError> {
+    let CaseAction { active, source, number, form } = action;
     let password = Password::new(form.password);
     match state.portal.send_temporary_password(&active, number, &form.login, &password, &source).await {
         Ok(SecretDelivery::Pickup { passcode }) => {
