@@ -8,6 +8,7 @@ mod hash_workers;
 pub mod hashing;
 pub mod seal;
 pub mod token;
+pub mod two_step;
 
 pub use hashing::{HashPool, HashTicket, HashingParams, Overloaded, PasswordHash, Verification};
 pub use token::{RandomToken, digest_hex};

@@ -20,12 +20,14 @@ pub mod password_hash;
 pub mod phone;
 pub mod policy;
 pub mod policy_violation;
+pub mod recovery_code;
 pub mod secret;
 pub mod session;
 pub mod staff;
 pub mod support;
 pub mod support_case;
 pub mod temporary;
+pub mod totp;
 
 pub use answer::SecurityAnswer;
 pub use audit::{Actor, AuditAction, AuditEvent};
