@@ -54,8 +54,9 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the portal keeps: the areas combined, so that callers hold one
-/// `Arc<dyn Store>` and call any area's method on it. It adds no method of its own; every type
-/// that implements all the areas is a `Store`.
+/// `Arc<dyn Store>` and call any area's method on it. It adds no method of its own; each
+/// backend declares itself a `Store` in `backends.rs`, which compiles only while it implements
+/// every area.
 pub trait Store:
     AccountStore
     + SessionStore
@@ -73,26 +74,6 @@ pub trait Store:
     + Send
     + Sync
     + 'static
-{
-}
-
-impl<T> Store for T where
-    T: AccountStore
-        + SessionStore
-        + RecoveryStore
-        + OutboxStore
-        + RecipientKeyStore
-        + PickupStore
-        + AuditStore
-        + PeopleStore
-        + CaseStore
-        + StaffStore
-        + LockoutStore
-        + GaugeStore
-        + KeyStore
-        + Send
-        + Sync
-        + 'static
 {
 }
 

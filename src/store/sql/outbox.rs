@@ -133,18 +133,14 @@ impl<B: SqlBackend> OutboxStore for B {
             return Ok(Vec::new());
         }
         let mut tx = self.write().await?;
-        let select = format!(
-            "UPDATE mail_outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (\
-             SELECT id FROM mail_outbox WHERE {} ORDER BY next_attempt_at, id LIMIT $3",
-            DUE.replace("$1", "$2")
+        let text = format!(
+            "UPDATE mail_outbox SET claimed_until = $2, attempts = attempts + 1 WHERE id IN (\
+             SELECT id FROM mail_outbox WHERE {DUE} ORDER BY next_attempt_at, id LIMIT $3{}) RETURNING {OUTBOX_COLUMNS}",
+            B::SKIP_LOCKED
         );
-        let returning = concat!(
-            ") RETURNING id, kind, login_id, recipient, payload, status, attempts, next_attempt_at, ",
-            "last_error, encryption, created_at, sent_at"
-        );
-        let rows = sql(format!("{select}{}{returning}", B::SKIP_LOCKED))
-            .bind((now + lease).unix_timestamp())
+        let rows = sql(text)
             .bind(now.unix_timestamp())
+            .bind((now + lease).unix_timestamp())
             .bind(limit)
             .fetch_all(&mut tx)
             .await
